@@ -1,0 +1,17 @@
+// The handler table's type: one function per method of the protocol table, typed by its params
+// and result schemas, so a missing or mistyped handler is a compile error.
+
+import type { MethodName, ParamsOf, ResultOf } from '../../protocol/methods.ts';
+import type { Notifier } from '../notifier.ts';
+import type { Session } from '../session.ts';
+import type { Services } from '../services.ts';
+
+export interface RequestContext {
+  session: Session;
+  notifier: Notifier;
+  services: Services;
+}
+
+export type Handler<M extends MethodName> = (params: ParamsOf<M>, ctx: RequestContext) => Promise<ResultOf<M>> | ResultOf<M>;
+
+export type Handlers = { [M in MethodName]: Handler<M> };

@@ -1,0 +1,191 @@
+// Newline-delimited JSON framing for vscode-jsonrpc, as the Codex app-server speaks it: one
+// compact JSON object per line in each direction, no `jsonrpc` member on output, junk lines and
+// batches (arrays) dropped with a log line. Framing only: no method names, no business rules.
+
+import { StringDecoder } from 'node:string_decoder';
+import type { Readable, Writable } from 'node:stream';
+import rpc from 'vscode-jsonrpc/node.js';
+import type { DataCallback, Disposable, Message } from 'vscode-jsonrpc/node.js';
+import { logger } from '../logs/logger.ts';
+
+const log = logger('server.ndjson');
+
+/** Lines longer than this are discarded whole (and logged) instead of being buffered without bound. */
+export const MAX_LINE_BYTES = 32 * 1024 * 1024;
+
+export class NdjsonMessageReader extends rpc.AbstractMessageReader {
+  private readonly input: Readable;
+  private readonly maxLineBytes: number;
+
+  constructor(input: Readable, maxLineBytes = MAX_LINE_BYTES) {
+    super();
+    this.input = input;
+    this.maxLineBytes = maxLineBytes;
+  }
+
+  listen(callback: DataCallback): Disposable {
+    const decoder = new StringDecoder('utf8');
+    let pending = '';
+    let discarding = false;
+    let ended = false;
+    let disposed = false;
+    // Messages are handed over one per event-loop turn: vscode-jsonrpc queues incoming messages
+    // keyed by request id, so two queued requests with the same id would collapse into one and a
+    // client would never get its second answer. One at a time keeps that queue at one entry.
+    const backlog: Message[] = [];
+    let pumping = false;
+
+    const pump = (): void => {
+      if (disposed) return;
+      const next = backlog.shift();
+      if (next !== undefined) {
+        callback(next);
+        if (backlog.length < LOW_WATER && this.input.isPaused()) this.input.resume();
+        setImmediate(pump);
+        return;
+      }
+      pumping = false;
+      // Let the connection process the last message before announcing the end of input.
+      if (ended) setImmediate(() => setImmediate(() => this.fireClose()));
+    };
+    const enqueue = (message: Message): void => {
+      backlog.push(message);
+      if (backlog.length > HIGH_WATER) this.input.pause();
+      if (!pumping) {
+        pumping = true;
+        setImmediate(pump);
+      }
+    };
+
+    const handleLine = (raw: string): void => {
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (line.trim() === '') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (err) {
+        log.warn('dropped a line that is not JSON', { error: (err as Error).message, preview: line.slice(0, 200) });
+        return;
+      }
+      if (Array.isArray(value)) {
+        log.warn('dropped a JSON-RPC batch (arrays are not supported)', { length: value.length });
+        return;
+      }
+      if (value === null || typeof value !== 'object') {
+        log.warn('dropped a line that is not a JSON object', { preview: line.slice(0, 200) });
+        return;
+      }
+      if (!isJsonRpcShaped(value as Record<string, unknown>)) {
+        log.warn('dropped a message that is neither a request, a notification nor a response', { preview: line.slice(0, 200) });
+        return;
+      }
+      enqueue(value as Message);
+    };
+
+    const onData = (chunk: Buffer | string): void => {
+      let text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+      while (text.length > 0) {
+        const newline = text.indexOf('\n');
+        if (newline < 0) {
+          if (!discarding) {
+            pending += text;
+            if (pending.length > this.maxLineBytes) {
+              log.warn('dropped an oversized line', { limitBytes: this.maxLineBytes });
+              pending = '';
+              discarding = true;
+            }
+          }
+          return;
+        }
+        const piece = text.slice(0, newline);
+        text = text.slice(newline + 1);
+        if (discarding) {
+          discarding = false;
+          continue;
+        }
+        const line = pending + piece;
+        pending = '';
+        handleLine(line);
+      }
+    };
+    const onEnd = (): void => {
+      const rest = pending + decoder.end();
+      pending = '';
+      if (!discarding && rest.trim() !== '') handleLine(rest);
+      ended = true;
+      if (!pumping) setImmediate(() => setImmediate(() => this.fireClose()));
+    };
+    const onError = (err: Error): void => this.fireError(err);
+
+    this.input.on('data', onData);
+    this.input.on('end', onEnd);
+    this.input.on('error', onError);
+    return {
+      dispose: () => {
+        disposed = true;
+        this.input.off('data', onData);
+        this.input.off('end', onEnd);
+        this.input.off('error', onError);
+      },
+    };
+  }
+}
+
+const HIGH_WATER = 1000;
+const LOW_WATER = 100;
+
+function isJsonRpcShaped(msg: Record<string, unknown>): boolean {
+  const id = msg.id;
+  const validId = typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+  if (typeof msg.method === 'string') return id === undefined || validId;
+  return validId && ('result' in msg || 'error' in msg);
+}
+
+export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
+  private readonly output: Writable;
+  private queue: Promise<void> = Promise.resolve();
+  private errorCount = 0;
+
+  constructor(output: Writable) {
+    super();
+    this.output = output;
+  }
+
+  write(message: Message): Promise<void> {
+    const next = this.queue.then(() => this.writeNow(message));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private writeNow(message: Message): Promise<void> {
+    const { jsonrpc: _ignored, ...rest } = message as Message & Record<string, unknown>;
+    // Server notifications carry the time they were emitted, beside `params` (Codex 0.169).
+    if (typeof rest.method === 'string' && rest.id === undefined && rest.emittedAtMs === undefined) {
+      rest.emittedAtMs = Date.now();
+    }
+    const line = `${JSON.stringify(rest)}\n`;
+    return new Promise<void>((resolve, reject) => {
+      const done = (err?: Error | null): void => {
+        if (err) {
+          this.errorCount++;
+          this.fireError(err, message, this.errorCount);
+          reject(err);
+        } else resolve();
+      };
+      if (this.output.write(line, (err) => { if (err) done(err); })) {
+        done();
+      } else {
+        this.output.once('drain', () => done());
+      }
+    });
+  }
+
+  /** Resolves once every queued message has been handed to the stream. */
+  flushed(): Promise<void> {
+    return this.queue;
+  }
+
+  end(): void {
+    // stdout stays open; the process exit closes it.
+  }
+}
