@@ -41,6 +41,8 @@ export interface ThreadMetadata {
   /** The file's mtime (seconds / ms), which Codex reports as `updatedAt`. */
   updatedAt: number;
   updatedAtMs: number;
+  /** Start of the latest turn (`task_started.started_at`), when the rollout records one. */
+  recencyAt?: number | null;
   source: StoredSessionSource;
   /** `session_meta.model_provider`; null when the file has none (callers substitute the configured default). */
   modelProvider: string | null;
