@@ -1,6 +1,8 @@
 // The one logger every module uses. Records go to stderr (filtered by level) and to any sinks
 // attached at start-up (the SQLite log store). Logging never throws into the caller.
 
+import { randomUUID } from 'node:crypto';
+
 export const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type Level = (typeof LEVELS)[number];
 
@@ -18,6 +20,8 @@ export interface LogRecord {
 }
 
 export interface LogSink {
+  /** Records below this level are not passed to the sink (and cost it nothing). Default: all. */
+  minLevel?: Level;
   write(record: LogRecord): void;
 }
 
@@ -38,6 +42,9 @@ export function parseLevel(text: string): Level | null {
 function levelRank(level: Level): number {
   return LEVELS.indexOf(level);
 }
+
+/** Fixed for the life of this process; tells apart the rows of processes that reused a pid. */
+export const PROCESS_UUID: string = randomUUID();
 
 const sinks = new Set<LogSink>();
 let stderrLevel: Level = parseLevel(process.env.THREADSTATE_LOG ?? '') ?? 'INFO';
@@ -60,6 +67,54 @@ function now(): { tsMs: number; tsSubMsNanos: number } {
   return { tsMs, tsSubMsNanos: Number(elapsedNs % 1_000_000n) };
 }
 
+const LOGGER_FILE = new URL(import.meta.url).pathname;
+
+/**
+ * The caller's file and line, read from V8's structured call sites (no stack string is built):
+ * emit's caller is the level method, whose caller is the module that logged. Only taken when a sink
+ * is attached, as the capture is the costly part of a log call. Paths are cut to start at `src/`.
+ */
+function callsite(): { file: string | null; line: number | null } {
+  const holder: { stack?: unknown } = {};
+  const previousLimit = Error.stackTraceLimit;
+  const previousPrepare = Error.prepareStackTrace;
+  Error.stackTraceLimit = 3;
+  Error.prepareStackTrace = (_err, sites) => sites;
+  let sites: NodeJS.CallSite[] = [];
+  try {
+    Error.captureStackTrace(holder, emit);
+    sites = Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : [];
+  } finally {
+    Error.stackTraceLimit = previousLimit;
+    Error.prepareStackTrace = previousPrepare;
+  }
+  for (const site of sites) {
+    const raw = site.getFileName();
+    if (!raw) continue;
+    const file = shortFileName(raw);
+    if (file === null) continue;
+    return { file, line: site.getLineNumber() };
+  }
+  return { file: null, line: null };
+}
+
+const shortNames = new Map<string, string | null>();
+
+/** `file:///…/src/state/db.ts` → `src/state/db.ts`; null for the logger itself. Cached per file. */
+function shortFileName(raw: string): string | null {
+  let short = shortNames.get(raw);
+  if (short !== undefined) return short;
+  let file = raw.startsWith('file://') ? new URL(raw).pathname : raw;
+  if (file === LOGGER_FILE) short = null;
+  else {
+    const srcAt = file.lastIndexOf('/src/');
+    if (srcAt >= 0) file = file.slice(srcAt + 1);
+    short = file;
+  }
+  if (shortNames.size < 10_000) shortNames.set(raw, short);
+  return short;
+}
+
 function formatForStderr(record: LogRecord): string {
   const ts = new Date(record.tsMs).toISOString();
   const thread = record.threadId ? ` [${record.threadId}]` : '';
@@ -77,6 +132,11 @@ function safeJson(value: unknown): string {
 
 function emit(target: string, level: Level, message: string, fields?: Record<string, unknown>): void {
   try {
+    const rank = levelRank(level);
+    let wanted = false;
+    for (const sink of sinks) if (sink.minLevel === undefined || rank >= levelRank(sink.minLevel)) wanted = true;
+    const toStderr = rank >= levelRank(stderrLevel);
+    if (!wanted && !toStderr) return;
     let threadId: string | null = null;
     let rest: Record<string, unknown> | null = null;
     if (fields) {
@@ -84,9 +144,11 @@ function emit(target: string, level: Level, message: string, fields?: Record<str
       if (typeof t === 'string') threadId = t;
       rest = Object.keys(others).length > 0 ? others : null;
     }
-    const record: LogRecord = { ...now(), level, target, message, threadId, file: null, line: null, fields: rest };
-    if (levelRank(level) >= levelRank(stderrLevel)) process.stderr.write(formatForStderr(record));
+    const site = wanted ? callsite() : { file: null, line: null };
+    const record: LogRecord = { ...now(), level, target, message, threadId, file: site.file, line: site.line, fields: rest };
+    if (toStderr) process.stderr.write(formatForStderr(record));
     for (const sink of sinks) {
+      if (sink.minLevel !== undefined && rank < levelRank(sink.minLevel)) continue;
       try {
         sink.write(record);
       } catch {

@@ -1,0 +1,197 @@
+// The logs database: its own versioned file in the Codex home (`threadstate-logs_<N>.sqlite`), so
+// log writes never contend with the thread index, and so no Codex cleanup rule (`logs_<N>.sqlite`)
+// matches it. Opening it creates and migrates it; the read-only client uses openLogsReadOnly().
+
+import { existsSync, lstatSync, readdirSync, unlinkSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LOGS_DB_BASENAME, ensureDir, parseVersionedDbFileName, versionedDbFileName } from '../config.ts';
+import { Database, isBusyError } from '../state/db.ts';
+import { loadMigrations, migrate, type Migration } from '../state/migrate.ts';
+import { partitionKey, prunePartitions, rollbackQuietly } from './retention.ts';
+
+/** Bump when a released migration must change in place: the old file is then deleted at start. */
+export const LOGS_DB_GENERATION = 1;
+
+/** Busy timeout for the log writer: a locked logs database must not hold up start-up or requests. */
+export const LOGS_BUSY_TIMEOUT_MS = 50;
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/logs/', import.meta.url));
+let migrations: Migration[] | null = null;
+
+export function logsDbFileName(generation = LOGS_DB_GENERATION): string {
+  return versionedDbFileName(LOGS_DB_BASENAME, generation);
+}
+
+export function logsDbPath(codexHome: string): string {
+  return join(codexHome, logsDbFileName());
+}
+
+/**
+ * Deletes threadstate's own logs databases of other generations (and their sidecars) in `dir`.
+ * Only names parsed as `threadstate-logs_<N>.sqlite[-wal|-shm|-journal]` qualify, so Codex's
+ * `logs_<N>.sqlite` files are never touched. Returns the names removed.
+ */
+export function removeLegacyLogsDbs(dir: string, generation = LOGS_DB_GENERATION): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const parsed = parseVersionedDbFileName(LOGS_DB_BASENAME, name);
+    if (!parsed || parsed.generation === generation) continue;
+    try {
+      if (!lstatSync(join(dir, name)).isFile()) continue;
+      unlinkSync(join(dir, name));
+      removed.push(name);
+    } catch {
+      // Best effort: another process may have removed it first.
+    }
+  }
+  return removed;
+}
+
+export type LogsOpenFailure = 'locked' | 'corrupt' | 'unavailable';
+
+export class LogsStoreError extends Error {
+  readonly kind: LogsOpenFailure;
+  constructor(kind: LogsOpenFailure, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LogsStoreError';
+    this.kind = kind;
+  }
+}
+
+export function classifyOpenError(err: unknown): LogsOpenFailure {
+  if (isBusyError(err)) return 'locked';
+  const e = err as { errcode?: number; message?: string };
+  const primary = typeof e.errcode === 'number' ? e.errcode & 0xff : -1;
+  // SQLITE_CORRUPT = 11, SQLITE_NOTADB = 26.
+  if (primary === 11 || primary === 26 || /not a database|malformed/i.test(e.message ?? '')) return 'corrupt';
+  return 'unavailable';
+}
+
+/** One row as written. `ts` is Unix seconds, `tsNanos` the sub-second part in nanoseconds. */
+export interface NewLogRow {
+  ts: number;
+  tsNanos: number;
+  level: string;
+  target: string;
+  file: string | null;
+  line: number | null;
+  message: string;
+  fieldsJson: string | null;
+  threadId: string | null;
+  processId: number;
+  processUuid: string;
+  estimatedBytes: number;
+}
+
+const INSERT_SQL = `INSERT INTO logs
+  (ts, ts_nanos, level, target, file, line, message, fields_json, thread_id, process_id, process_uuid, estimated_bytes)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+export class LogStore {
+  readonly db: Database;
+
+  private constructor(db: Database) {
+    this.db = db;
+  }
+
+  get path(): string {
+    return this.db.path;
+  }
+
+  /**
+   * Creates (if needed), configures and migrates the logs database at `path`. Fails fast with a
+   * LogsStoreError ('locked', 'corrupt' or 'unavailable') instead of waiting on another process.
+   */
+  static open(path: string, options: { busyTimeoutMs?: number; walLimitBytes?: number } = {}): LogStore {
+    const timeout = options.busyTimeoutMs ?? LOGS_BUSY_TIMEOUT_MS;
+    let db: Database | null = null;
+    try {
+      ensureDir(join(path, '..'));
+      prepareFile(path, timeout);
+      db = new Database(path, { timeoutMs: timeout });
+      const walLimit = options.walLimitBytes ?? 4 * 1024 * 1024;
+      // After a checkpoint resets the WAL, SQLite truncates the file down to this size.
+      db.raw.exec(`PRAGMA journal_size_limit = ${Math.max(0, Math.floor(walLimit))}`);
+      migrations ??= loadMigrations(MIGRATIONS_DIR);
+      migrate(db, migrations);
+      return new LogStore(db);
+    } catch (err) {
+      db?.close();
+      const kind = classifyOpenError(err);
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new LogsStoreError(kind, `cannot open logs database ${path}: ${reason}`, { cause: err });
+    }
+  }
+
+  /**
+   * Inserts `rows` and enforces the byte cap of every partition they touch, in one transaction.
+   * Throws (e.g. SQLITE_BUSY) without retrying: the caller keeps the rows and tries again later.
+   */
+  insert(rows: readonly NewLogRow[], partitionCapBytes: number): { inserted: number; pruned: number } {
+    if (rows.length === 0) return { inserted: 0, pruned: 0 };
+    const db = this.db;
+    db.raw.exec('BEGIN IMMEDIATE');
+    try {
+      const stmt = db.statement(INSERT_SQL);
+      const touched = new Set<string>();
+      for (const r of rows) {
+        stmt.run(r.ts, r.tsNanos, r.level, r.target, r.file, r.line, r.message, r.fieldsJson, r.threadId, r.processId, r.processUuid, r.estimatedBytes);
+        touched.add(partitionKey(r.threadId, r.processUuid));
+      }
+      const pruned = prunePartitions(db, touched, partitionCapBytes);
+      db.raw.exec('COMMIT');
+      return { inserted: rows.length, pruned };
+    } catch (err) {
+      rollbackQuietly(db);
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/**
+ * Sets auto_vacuum=INCREMENTAL on a new file (it only takes effect before the first table exists,
+ * and Database's constructor switches to WAL first, which would fix the setting at NONE) and
+ * checks the file is a database, with one short busy timeout and no retry loop.
+ */
+function prepareFile(path: string, timeoutMs: number): void {
+  const raw = new DatabaseSync(path, { timeout: timeoutMs });
+  try {
+    raw.exec('PRAGMA auto_vacuum = INCREMENTAL');
+    raw.exec('PRAGMA journal_mode = WAL');
+    raw.prepare('SELECT count(*) AS n FROM sqlite_master').get();
+  } finally {
+    raw.close();
+  }
+}
+
+/** Opens an existing logs database read-only for the client: never creates or migrates it. */
+export function openLogsReadOnly(path: string): Database {
+  if (!existsSync(path)) throw new LogsStoreError('unavailable', `no logs database at ${path}`);
+  let db: Database;
+  try {
+    db = new Database(path, { readOnly: true });
+  } catch (err) {
+    throw new LogsStoreError(classifyOpenError(err), `cannot open logs database ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const table = db.get<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'logs'");
+    if (!table) throw new LogsStoreError('unavailable', `${path} is not a threadstate logs database (it has no logs table)`);
+  } catch (err) {
+    db.close();
+    if (err instanceof LogsStoreError) throw err;
+    throw new LogsStoreError(classifyOpenError(err), `cannot read logs database ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return db;
+}
