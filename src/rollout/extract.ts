@@ -1,0 +1,273 @@
+// Thread metadata from a rollout (rollout-format.md §6). The derivation itself is pure (lines in,
+// ThreadMetadata out) so it can be tested without files; the two entry points at the bottom only
+// add the I/O: a full streaming read, or a bounded head read for listing.
+
+import { resolve } from 'node:path';
+import type { DynamicToolSpec, GitMetadata, ThreadMetadata } from './thread-metadata.ts';
+import {
+  eventType, isObject, num, payloadOf, str,
+  type RolloutLine, type SessionMetaPayload,
+} from './lines.ts';
+import { isArchivedPath, parseRolloutFileName } from './paths.ts';
+import { readHead, streamRollout, RolloutReadError, type ReadStats } from './reader.ts';
+import { errorMessage } from '../errors.ts';
+
+export const REQUEST_PREFIX = '## My request for Codex:';
+
+/** Keeps what follows the first `## My request for Codex:`, then trims. */
+export function stripUserMessagePrefix(text: string): string {
+  const at = text.indexOf(REQUEST_PREFIX);
+  return (at >= 0 ? text.slice(at + REQUEST_PREFIX.length) : text).trim();
+}
+
+interface UserMessageFacts {
+  text: string;
+  hasImages: boolean;
+}
+
+/** The text and image presence of a user message line, or null when the line is not one. */
+export function userMessageOf(line: RolloutLine): UserMessageFacts | null {
+  const t = eventType(line);
+  const p = payloadOf(line);
+  if (!p) return null;
+  if (t === 'user_message') {
+    const images = Array.isArray(p.images) ? p.images.length : 0;
+    const local = Array.isArray(p.local_images) ? p.local_images.length : 0;
+    return { text: str(p.message) ?? '', hasImages: images + local > 0 };
+  }
+  if (t === 'item_completed' && isObject(p.item) && p.item.type === 'UserMessage') {
+    const content = Array.isArray(p.item.content) ? p.item.content : [];
+    const texts: string[] = [];
+    let hasImages = false;
+    for (const c of content) {
+      if (!isObject(c)) continue;
+      if (c.type === 'text' && typeof c.text === 'string') texts.push(c.text);
+      else if (typeof c.type === 'string' && /image/i.test(c.type)) hasImages = true;
+    }
+    return { text: texts.join('\n'), hasImages };
+  }
+  return null;
+}
+
+type FunctionTool = Extract<DynamicToolSpec, { type: 'function' }>;
+
+function functionTool(raw: Record<string, unknown>): FunctionTool {
+  const tool: FunctionTool = {
+    type: 'function',
+    name: str(raw.name) ?? '',
+    description: str(raw.description) ?? '',
+    inputSchema: raw.inputSchema ?? raw.input_schema ?? null,
+  };
+  const defer = typeof raw.deferLoading === 'boolean' ? raw.deferLoading
+    : typeof raw.exposeToContext === 'boolean' ? !raw.exposeToContext : undefined;
+  if (defer !== undefined) tool.deferLoading = defer;
+  return tool;
+}
+
+/** Normalises `session_meta.dynamic_tools` to the canonical tagged form; flat entries are grouped by namespace. */
+export function normalizeDynamicTools(raw: unknown): DynamicToolSpec[] | null {
+  if (!Array.isArray(raw) || raw.length === 0) return null;
+  const out: DynamicToolSpec[] = [];
+  const namespaces = new Map<string, Extract<DynamicToolSpec, { type: 'namespace' }>>();
+  for (const entry of raw) {
+    if (!isObject(entry)) continue;
+    if (entry.type === 'namespace') {
+      const tools = Array.isArray(entry.tools) ? entry.tools.filter(isObject).map(functionTool) : [];
+      out.push({ type: 'namespace', name: str(entry.name) ?? '', description: str(entry.description) ?? '', tools });
+    } else if (entry.type === 'function' || typeof entry.namespace !== 'string') {
+      out.push(functionTool(entry));
+    } else {
+      let ns = namespaces.get(entry.namespace);
+      if (!ns) {
+        ns = { type: 'namespace', name: entry.namespace, description: '', tools: [] };
+        namespaces.set(entry.namespace, ns);
+        out.push(ns);
+      }
+      ns.tools.push(functionTool(entry));
+    }
+  }
+  return out;
+}
+
+function policyText(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function parseTimeMs(text: string | undefined): number | null {
+  if (!text) return null;
+  const ms = Date.parse(text);
+  if (Number.isFinite(ms)) return ms;
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})$/.exec(text);
+  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : null;
+}
+
+export interface FileFacts {
+  path: string;
+  archived: boolean;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Accumulates metadata facts line by line; `finish` builds the ThreadMetadata. */
+export class MetadataAccumulator {
+  meta: SessionMetaPayload | null = null;
+  dynamicTools: DynamicToolSpec[] | null = null;
+  firstLineTimestamp: string | undefined;
+  preview = '';
+  title = '';
+  hasUserMessage = false;
+  tokensUsed = 0;
+  model: string | null = null;
+  reasoningEffort: string | null = null;
+  approvalMode: string | null = null;
+  sandboxPolicy: string | null = null;
+  turnCwd: string | null = null;
+
+  push(line: RolloutLine): void {
+    const p = payloadOf(line);
+    if (this.firstLineTimestamp === undefined && line.type === 'response_item') this.firstLineTimestamp = str(line.timestamp);
+    if (line.type === 'session_meta') {
+      if (!p || typeof p.id !== 'string') return;
+      if (this.meta === null) this.meta = p as SessionMetaPayload;
+      if (this.dynamicTools === null && p.id === this.meta.id) this.dynamicTools = normalizeDynamicTools(p.dynamic_tools);
+      return;
+    }
+    if (line.type === 'turn_context' && p) {
+      if (typeof p.model === 'string') this.model = p.model;
+      const settings = isObject(p.collaboration_mode) && isObject(p.collaboration_mode.settings) ? p.collaboration_mode.settings : null;
+      this.reasoningEffort = str(p.effort) ?? str(settings?.reasoning_effort) ?? null;
+      if (p.approval_policy !== undefined) this.approvalMode = policyText(p.approval_policy);
+      if (p.sandbox_policy !== undefined) this.sandboxPolicy = policyText(p.sandbox_policy);
+      if (typeof p.cwd === 'string') this.turnCwd = p.cwd;
+      return;
+    }
+    const t = eventType(line);
+    if (!t || !p) return;
+    if (t === 'thread_settings_applied' && isObject(p.thread_settings)) {
+      const s = p.thread_settings;
+      if (typeof s.model === 'string') this.model = s.model;
+      if (s.approval_policy !== undefined) this.approvalMode = policyText(s.approval_policy);
+    } else if (t === 'token_count' && isObject(p.info) && isObject(p.info.total_token_usage)) {
+      this.tokensUsed = Math.max(0, num(p.info.total_token_usage.total_tokens) ?? 0);
+    } else {
+      const user = userMessageOf(line);
+      if (!user) return;
+      this.hasUserMessage = true;
+      const stripped = stripUserMessagePrefix(user.text);
+      if (this.preview === '') this.preview = stripped !== '' ? stripped : user.hasImages ? '[Image]' : '';
+      if (this.title === '' && stripped !== '') this.title = stripped;
+    }
+  }
+
+  /** null when neither a session_meta nor a parseable file name identifies the thread. */
+  finish(file: FileFacts): ThreadMetadata | null {
+    const meta = this.meta;
+    const fromName = parseRolloutFileName(file.path);
+    const id = meta?.id.toLowerCase() ?? fromName?.id;
+    if (!id) return null;
+    const createdMs = parseTimeMs(str(meta?.timestamp)) ?? fromName?.timeMs ?? parseTimeMs(this.firstLineTimestamp) ?? 0;
+    const createdAtMs = Math.floor(createdMs);
+    const mtimeMs = Math.floor(file.mtimeMs);
+    const g = isObject(meta?.git) ? meta.git : null;
+    const git: GitMetadata | null = g
+      ? { sha: str(g.commit_hash) ?? null, branch: str(g.branch) ?? null, originUrl: str(g.repository_url) ?? null }
+      : null;
+    const source = meta?.source;
+    return {
+      id,
+      rolloutPath: file.path,
+      createdAt: Math.floor(createdAtMs / 1000),
+      createdAtMs,
+      updatedAt: Math.floor(mtimeMs / 1000),
+      updatedAtMs: mtimeMs,
+      source: typeof source === 'string' || isObject(source) ? source : 'vscode',
+      modelProvider: str(meta?.model_provider) || null,
+      model: this.model,
+      reasoningEffort: this.reasoningEffort,
+      cwd: str(meta?.cwd) || this.turnCwd || '',
+      cliVersion: str(meta?.cli_version) ?? '',
+      originator: str(meta?.originator) ?? null,
+      firstUserMessage: this.preview,
+      preview: this.preview,
+      title: this.title,
+      git: git && (git.sha !== null || git.branch !== null || git.originUrl !== null) ? git : null,
+      tokensUsed: this.tokensUsed,
+      archived: file.archived,
+      archivedAt: file.archived ? Math.floor(mtimeMs / 1000) : null,
+      forkedFromId: str(meta?.forked_from_id) ?? null,
+      sessionId: str(meta?.session_id) ?? null,
+      agentNickname: str(meta?.agent_nickname) ?? null,
+      agentRole: str(meta?.agent_role) ?? str(meta?.agent_type) ?? null,
+      agentPath: str(meta?.agent_path) ?? null,
+      threadSource: str(meta?.thread_source) ?? null,
+      historyMode: meta?.history_mode === 'paginated' ? 'paginated' : 'legacy',
+      approvalMode: this.approvalMode,
+      sandboxPolicy: this.sandboxPolicy,
+      dynamicTools: this.dynamicTools,
+      hasSessionMeta: meta !== null,
+      hasUserMessage: this.hasUserMessage,
+      fingerprint: { size: file.size, mtimeMs: file.mtimeMs },
+    };
+  }
+}
+
+/** Pure derivation: the metadata of a thread from its lines and the file's facts. */
+export function deriveThreadMetadata(lines: Iterable<RolloutLine>, file: FileFacts): ThreadMetadata | null {
+  const acc = new MetadataAccumulator();
+  for (const line of lines) acc.push(line);
+  return acc.finish(file);
+}
+
+export interface ExtractOptions {
+  codexHome: string;
+  /** Overrides the archived flag that is otherwise derived from the path. */
+  archived?: boolean;
+}
+
+export interface ExtractResult {
+  metadata: ThreadMetadata | null;
+  stats: ReadStats;
+  /** Set when the file is unusable: missing, empty, or without session_meta. */
+  error?: string;
+}
+
+function emptyReadStats(): ReadStats {
+  return { parsedLines: 0, blankLines: 0, skippedInvalid: 0, skippedOversize: 0, truncatedTail: false, capped: false, bytesRead: 0, fileSize: 0, mtimeMs: 0 };
+}
+
+function finishResult(acc: MetadataAccumulator, path: string, opts: ExtractOptions, stats: ReadStats): ExtractResult {
+  const archived = opts.archived ?? isArchivedPath(opts.codexHome, path);
+  const metadata = acc.finish({ path, archived, size: stats.fileSize, mtimeMs: stats.mtimeMs });
+  if (stats.parsedLines === 0 && stats.skippedInvalid === 0 && !stats.truncatedTail && stats.skippedOversize === 0) {
+    return { metadata, stats, error: `empty session file: ${path}` };
+  }
+  if (!acc.meta) return { metadata, stats, error: `rollout at ${path} is empty` };
+  return { metadata, stats };
+}
+
+/** Full streaming read of one rollout. Never throws: I/O problems come back in `error`. */
+export async function extractThreadMetadata(path: string, opts: ExtractOptions): Promise<ExtractResult> {
+  const abs = resolve(opts.codexHome, path);
+  const acc = new MetadataAccumulator();
+  const stream = streamRollout(abs);
+  try {
+    for await (const { line } of stream) if (line) acc.push(line);
+  } catch (err) {
+    return { metadata: null, stats: stream.stats, error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
+  }
+  return finishResult(acc, abs, opts, stream.stats);
+}
+
+/** Head-only variant for listing: tokens, model and policies reflect the head window only. */
+export async function extractHeadMetadata(path: string, opts: ExtractOptions): Promise<ExtractResult> {
+  const abs = resolve(opts.codexHome, path);
+  const acc = new MetadataAccumulator();
+  try {
+    const head = await readHead(abs);
+    for (const line of head.lines) acc.push(line);
+    return finishResult(acc, abs, opts, head.stats);
+  } catch (err) {
+    return { metadata: null, stats: emptyReadStats(), error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
+  }
+}
