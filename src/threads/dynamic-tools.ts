@@ -1,0 +1,183 @@
+// Dynamic tool specs from clients: validation with Codex's messages (wire-protocol.md §4.3),
+// normalisation of the legacy flat form to the canonical tagged form, and the flat row form the
+// index stores (one row per function, in declared order).
+
+import { invalidRequest } from '../errors.ts';
+import type { DynamicToolRow, DynamicToolSpec } from '../rollout/thread-metadata.ts';
+
+type FunctionSpec = Extract<DynamicToolSpec, { type: 'function' }>;
+
+const NAME_RE = /^[a-zA-Z0-9_-]+$/;
+const MAX_NAME = 128;
+const MAX_NAMESPACE = 64;
+const MAX_NAMESPACE_DESCRIPTION = 1024;
+const RESERVED_NAMESPACES = new Set(['functions', 'web', 'python', 'browser', 'container', 'multi_tool_use', 'image_gen', 'mcp']);
+
+function checkToolName(name: string): void {
+  if (name.trim() === '') throw invalidRequest('dynamic tool name must not be empty');
+  if (name !== name.trim()) throw invalidRequest(`dynamic tool name must not have leading or trailing whitespace: ${name}`);
+  if (name === 'mcp' || name.startsWith('mcp__')) throw invalidRequest(`dynamic tool name is reserved: ${name}`);
+  if (!NAME_RE.test(name)) throw invalidRequest(`dynamic tool name must match ^[a-zA-Z0-9_-]+$ to match Responses API: ${name}`);
+  if (name.length > MAX_NAME) throw invalidRequest(`dynamic tool name must be at most ${MAX_NAME} characters: ${name}`);
+}
+
+function checkNamespaceName(name: string): void {
+  if (name.trim() === '') throw invalidRequest('dynamic tool namespace must not be empty');
+  if (!NAME_RE.test(name)) throw invalidRequest(`dynamic tool namespace must match ^[a-zA-Z0-9_-]+$ to match Responses API: ${name}`);
+  if (name.length > MAX_NAMESPACE) throw invalidRequest(`dynamic tool namespace must be at most ${MAX_NAMESPACE} characters: ${name}`);
+  if (RESERVED_NAMESPACES.has(name) || name.startsWith('mcp__')) throw invalidRequest(`dynamic tool namespace is reserved: ${name}`);
+}
+
+function checkInputSchema(name: string, schema: unknown): void {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) {
+    throw invalidRequest(`dynamic tool input schema must be a JSON object: ${name}`);
+  }
+  const type = (schema as Record<string, unknown>).type;
+  if (type !== undefined && type !== 'object' && !(Array.isArray(type) && type.includes('object'))) {
+    throw invalidRequest(`dynamic tool input schema must describe an object: ${name}`);
+  }
+}
+
+function asRecord(value: unknown, index: number): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidRequest(`Invalid request: dynamicTools[${index}] must be an object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function stringField(spec: Record<string, unknown>, field: string, where: string): string {
+  const value = spec[field];
+  if (typeof value !== 'string') throw invalidRequest(`Invalid request: missing field \`${field}\` in ${where}`);
+  return value;
+}
+
+function functionFrom(spec: Record<string, unknown>, where: string): FunctionSpec {
+  const name = stringField(spec, 'name', where);
+  checkToolName(name);
+  const description = stringField(spec, 'description', where);
+  checkInputSchema(name, spec.inputSchema);
+  const out: FunctionSpec = { type: 'function', name, description, inputSchema: spec.inputSchema };
+  let defer: boolean | undefined;
+  if (typeof spec.deferLoading === 'boolean') defer = spec.deferLoading;
+  else if (typeof spec.exposeToContext === 'boolean') defer = !spec.exposeToContext;
+  if (defer !== undefined) out.deferLoading = defer;
+  return out;
+}
+
+/** Validates a client's tool list (flat or tagged, never mixed) and returns the canonical form. */
+export function normalizeDynamicTools(input: unknown[]): DynamicToolSpec[] {
+  const records = input.map(asRecord);
+  const tagged = records.filter((r) => r.type !== undefined && r.type !== null).length;
+  if (tagged !== 0 && tagged !== records.length) {
+    throw invalidRequest('Invalid request: dynamic tools must use either canonical or legacy format consistently');
+  }
+  const canonical: DynamicToolSpec[] = [];
+  if (tagged === 0) {
+    const namespaces = new Map<string, Extract<DynamicToolSpec, { type: 'namespace' }>>();
+    records.forEach((r, i) => {
+      const fn = functionFrom(r, `dynamicTools[${i}]`);
+      const ns = typeof r.namespace === 'string' ? r.namespace : null;
+      if (ns === null) {
+        canonical.push(fn);
+        return;
+      }
+      checkNamespaceName(ns);
+      let group = namespaces.get(ns);
+      if (!group) {
+        group = { type: 'namespace', name: ns, description: '', tools: [] };
+        namespaces.set(ns, group);
+        canonical.push(group);
+      }
+      group.tools.push(fn);
+    });
+  } else {
+    records.forEach((r, i) => {
+      const where = `dynamicTools[${i}]`;
+      if (r.type === 'function') {
+        canonical.push(functionFrom(r, where));
+      } else if (r.type === 'namespace') {
+        const name = stringField(r, 'name', where);
+        checkNamespaceName(name);
+        const description = stringField(r, 'description', where);
+        if (description.length > MAX_NAMESPACE_DESCRIPTION) {
+          throw invalidRequest(`dynamic tool namespace description must be at most ${MAX_NAMESPACE_DESCRIPTION} characters: ${name}`);
+        }
+        if (!Array.isArray(r.tools) || r.tools.length === 0) throw invalidRequest(`dynamic tool namespace must contain at least one tool: ${name}`);
+        const tools = r.tools.map((t, j) => {
+          const rec = asRecord(t, j);
+          if (rec.type !== undefined && rec.type !== 'function') throw invalidRequest(`Invalid request: ${where}.tools[${j}] must be a function tool`);
+          return functionFrom(rec, `${where}.tools[${j}]`);
+        });
+        canonical.push({ type: 'namespace', name, description, tools });
+      } else {
+        throw invalidRequest(`Invalid request: unknown variant \`${String(r.type)}\`, expected one of \`function\`, \`namespace\``);
+      }
+    });
+  }
+  checkUniqueAndPlacement(canonical);
+  return canonical;
+}
+
+function checkUniqueAndPlacement(specs: DynamicToolSpec[]): void {
+  const seen = new Set<string>();
+  const namespaces = new Set<string>();
+  for (const spec of specs) {
+    if (spec.type === 'function') {
+      if (spec.deferLoading === true) throw invalidRequest(`deferred dynamic tool must be in a namespace: ${spec.name}`);
+      if (seen.has(spec.name)) throw invalidRequest(`duplicate dynamic tool name: ${spec.name}`);
+      seen.add(spec.name);
+    } else {
+      if (namespaces.has(spec.name)) throw invalidRequest(`duplicate dynamic tool namespace: ${spec.name}`);
+      namespaces.add(spec.name);
+      const inner = new Set<string>();
+      for (const tool of spec.tools) {
+        if (inner.has(tool.name)) throw invalidRequest(`duplicate dynamic tool name: ${tool.name}`);
+        inner.add(tool.name);
+      }
+    }
+  }
+}
+
+/** One row per function tool, in declared order (the index's `thread_dynamic_tools` layout). */
+export function toolRows(specs: DynamicToolSpec[]): DynamicToolRow[] {
+  const rows: DynamicToolRow[] = [];
+  for (const spec of specs) {
+    const fns = spec.type === 'function' ? [{ fn: spec, ns: null }] : spec.tools.map((fn) => ({ fn, ns: spec.name }));
+    for (const { fn, ns } of fns) {
+      rows.push({
+        position: rows.length,
+        name: fn.name,
+        description: fn.description,
+        inputSchema: fn.inputSchema,
+        namespace: ns,
+        deferLoading: fn.deferLoading === true,
+      });
+    }
+  }
+  return rows;
+}
+
+/**
+ * Regroups flat rows into the canonical form. Namespace descriptions are not part of the row
+ * layout, so they come from `namespaceDescriptions` when known (else '').
+ */
+export function specsFromRows(rows: DynamicToolRow[], namespaceDescriptions: Map<string, string> = new Map()): DynamicToolSpec[] {
+  const out: DynamicToolSpec[] = [];
+  const groups = new Map<string, Extract<DynamicToolSpec, { type: 'namespace' }>>();
+  for (const row of [...rows].sort((a, b) => a.position - b.position)) {
+    const fn: FunctionSpec = { type: 'function', name: row.name, description: row.description, inputSchema: row.inputSchema };
+    if (row.deferLoading) fn.deferLoading = true;
+    if (row.namespace === null) {
+      out.push(fn);
+      continue;
+    }
+    let group = groups.get(row.namespace);
+    if (!group) {
+      group = { type: 'namespace', name: row.namespace, description: namespaceDescriptions.get(row.namespace) ?? '', tools: [] };
+      groups.set(row.namespace, group);
+      out.push(group);
+    }
+    group.tools.push(fn);
+  }
+  return out;
+}
