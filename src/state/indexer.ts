@@ -1,0 +1,90 @@
+// Turning rollout files into rows: extraction with bounded concurrency (async, outside any
+// transaction) and the synchronous write of a batch (rows, tools, failure bookkeeping) that callers
+// wrap in one transaction.
+
+import { relative, sep, isAbsolute } from 'node:path';
+import type { Database } from './db.ts';
+import { insertDynamicTools, flattenDynamicTools } from './dynamic-tools.ts';
+import type { Extracted, RolloutFile, RolloutSource } from './rollout-source.ts';
+import { upsertThread } from './threads.ts';
+
+export interface ExtractedFile {
+  file: RolloutFile;
+  extracted: Extracted;
+}
+
+export const DEFAULT_EXTRACT_CONCURRENCY = 8;
+
+/** Home-relative `/` path of a file, or its absolute path when it lies outside the home. */
+export function watermarkOf(codexHome: string, path: string): string {
+  const rel = relative(codexHome, path);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return path;
+  return rel.split(sep).join('/');
+}
+
+export async function extractFiles(
+  source: RolloutSource, codexHome: string, files: RolloutFile[], concurrency = DEFAULT_EXTRACT_CONCURRENCY,
+): Promise<ExtractedFile[]> {
+  const out = new Array<ExtractedFile>(files.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      const file = files[i];
+      let extracted: Extracted;
+      try {
+        extracted = await source.extract(file.path, codexHome, file.archived);
+      } catch (err) {
+        extracted = { metadata: null, error: err instanceof Error ? err.message : String(err) };
+      }
+      out[i] = { file, extracted };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  return out;
+}
+
+export interface WriteCounts {
+  upserted: number;
+  failed: number;
+}
+
+/** Records a file that could not be indexed; attempts count up on every retry. */
+export function recordFailure(db: Database, file: RolloutFile, error: string, nowMs: number): void {
+  db.run(
+    `INSERT INTO index_failures (path, error, size, mtime_ms, attempts, first_failed_at, last_attempt_at)
+     VALUES (?, ?, ?, ?, 1, ?, ?)
+     ON CONFLICT(path) DO UPDATE SET error = excluded.error, size = excluded.size, mtime_ms = excluded.mtime_ms,
+       attempts = index_failures.attempts + 1, last_attempt_at = excluded.last_attempt_at`,
+    file.watermark, error, file.size, file.mtimeMs, nowMs, nowMs,
+  );
+}
+
+export function clearFailure(db: Database, watermark: string): void {
+  db.run('DELETE FROM index_failures WHERE path = ?', watermark);
+}
+
+/** Writes one extracted file. Must run inside a transaction (the caller's batch). */
+export function writeExtracted(db: Database, item: ExtractedFile, names: Map<string, string>, nowMs: number): boolean {
+  const { file, extracted } = item;
+  const meta = extracted.metadata;
+  if (meta === null) {
+    recordFailure(db, file, extracted.error ?? 'unknown error', nowMs);
+    return false;
+  }
+  // The file now belongs to this id: a row left from different content at this path goes.
+  db.run('DELETE FROM threads WHERE watermark = ? AND id <> ?', file.watermark, meta.id);
+  upsertThread(db, meta, { watermark: file.watermark, name: names.get(meta.id) ?? null, nowMs });
+  if (meta.dynamicTools && meta.dynamicTools.length > 0) insertDynamicTools(db, meta.id, flattenDynamicTools(meta.dynamicTools));
+  clearFailure(db, file.watermark);
+  return true;
+}
+
+export function writeBatch(db: Database, items: ExtractedFile[], names: Map<string, string>, nowMs: number = Date.now()): WriteCounts {
+  const counts: WriteCounts = { upserted: 0, failed: 0 };
+  for (const item of items) {
+    if (writeExtracted(db, item, names, nowMs)) counts.upserted++;
+    else counts.failed++;
+  }
+  return counts;
+}

@@ -1,0 +1,113 @@
+// Opening threadstate's index for a Codex home: the versioned file, an integrity check, the
+// migrations. A file that is not a usable database is moved aside (never deleted) and a fresh one
+// is created; backfill then rebuilds it from the rollouts.
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ensureDir } from '../config.ts';
+import { logger } from '../logs/logger.ts';
+import { Database } from './db.ts';
+import { moveDbAside, removeOldGenerations, stateDbPath } from './files.ts';
+import { MigrationError, loadMigrations, migrate, type Migration, type MigrationOutcome } from './migrate.ts';
+import type { RolloutSource } from './rollout-source.ts';
+import { StateStore } from './store.ts';
+import type { DiscrepancyCounter } from './discrepancies.ts';
+
+const log = logger('state.open');
+
+export const STATE_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+
+export class StateOpenError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StateOpenError';
+  }
+}
+
+export interface OpenedStateDb {
+  db: Database;
+  path: string;
+  created: boolean;
+  /** Where a corrupt file was moved, when one was. */
+  recoveredFrom: string | null;
+  migration: MigrationOutcome;
+}
+
+export interface OpenStateOptions {
+  migrations?: Migration[];
+  /** Override of the file location (tests, tools); default `<home>/threadstate_<N>.sqlite`. */
+  path?: string;
+}
+
+let cachedMigrations: Migration[] | null = null;
+
+export function stateMigrations(): Migration[] {
+  cachedMigrations ??= loadMigrations(STATE_MIGRATIONS_DIR);
+  return cachedMigrations;
+}
+
+/** SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), by primary result code. */
+export function isCorruptionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const e = err as Error & { errcode?: number };
+  const primary = typeof e.errcode === 'number' ? e.errcode & 0xff : -1;
+  return primary === 11 || primary === 26 || /file is not a database|database disk image is malformed/i.test(e.message);
+}
+
+class QuickCheckFailed extends Error {}
+
+function openAndCheck(path: string, migrations: Migration[]): { db: Database; migration: MigrationOutcome } {
+  const db = new Database(path);
+  try {
+    const rows = db.all<{ quick_check: string }>('PRAGMA quick_check');
+    const problems = rows.map((r) => Object.values(r)[0]).filter((v) => v !== 'ok');
+    if (problems.length > 0) throw new QuickCheckFailed(`quick_check failed: ${problems.slice(0, 3).join('; ')}`);
+    return { db, migration: migrate(db, migrations) };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+export function openStateDb(codexHome: string, options: OpenStateOptions = {}): OpenedStateDb {
+  const migrations = options.migrations ?? stateMigrations();
+  try {
+    ensureDir(codexHome);
+  } catch (err) {
+    throw new StateOpenError(`cannot create the Codex home ${codexHome}: ${String(err)}`, { cause: err });
+  }
+  if (!options.path) removeOldGenerations(codexHome);
+  const path = options.path ?? stateDbPath(codexHome);
+  const existed = existsSync(path);
+  try {
+    const { db, migration } = openAndCheck(path, migrations);
+    if (migration.newerThanKnown) {
+      log.info('index was migrated by a newer threadstate; using the schema this build knows', { path, version: migration.databaseVersion });
+    }
+    return { db, path, created: !existed, recoveredFrom: null, migration };
+  } catch (err) {
+    if (err instanceof MigrationError) throw err;
+    if (!(err instanceof QuickCheckFailed) && !isCorruptionError(err)) {
+      throw new StateOpenError(`cannot open the threadstate index at ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    const aside = moveDbAside(path, 'corrupt');
+    log.error('threadstate index is damaged; moved it aside and rebuilding from the rollouts', {
+      path, movedTo: aside, error: err instanceof Error ? err.message : String(err),
+    });
+    const { db, migration } = openAndCheck(path, migrations);
+    return { db, path, created: true, recoveredFrom: aside, migration };
+  }
+}
+
+export interface OpenStoreOptions extends OpenStateOptions {
+  source?: RolloutSource;
+  discrepancies?: DiscrepancyCounter;
+}
+
+export function openStateStore(codexHome: string, options: OpenStoreOptions = {}): StateStore {
+  const opened = openStateDb(codexHome, options);
+  return new StateStore(opened.db, codexHome, {
+    recoveredFrom: opened.recoveredFrom, created: opened.created, schemaVersion: opened.migration.databaseVersion,
+    newerSchema: opened.migration.newerThanKnown,
+  }, options);
+}

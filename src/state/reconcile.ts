@@ -1,0 +1,170 @@
+// After the backfill is complete, every start walks the rollout directories once and compares each
+// file's (path, size, mtime) with its row. Unchanged files are not read. New, changed, restored and
+// failed files are re-indexed; files moved by hand (archive/unarchive with `mv`) are re-pointed;
+// rows whose file is gone are dropped. The index converges to the disk.
+
+import { existsSync } from 'node:fs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { logger } from '../logs/logger.ts';
+import type { IndexProgress } from './backfill.ts';
+import { BACKFILL_BATCH_SIZE } from './backfill.ts';
+import type { Database } from './db.ts';
+import { discrepancies as processDiscrepancies, type DiscrepancyCounter } from './discrepancies.ts';
+import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, writeBatch } from './indexer.ts';
+import { defaultRolloutSource, type RolloutFile, type RolloutSource } from './rollout-source.ts';
+
+const log = logger('state.reconcile');
+
+interface RowFingerprint {
+  id: string;
+  watermark: string;
+  rollout_path: string;
+  file_size: number;
+  file_mtime_ms: number;
+  name: string | null;
+}
+
+export type IndexReason = 'new' | 'changed' | 'moved' | 'retry_failed';
+
+export interface ReconcilePlan {
+  /** Files to read and index, with why. */
+  toIndex: Array<{ file: RolloutFile; reason: IndexReason; threadId: string | null }>;
+  /** Same content at a new absolute path (a copied or moved home): re-point without reading. */
+  toRelocate: Array<{ file: RolloutFile; threadId: string }>;
+  /** Rows whose file no longer exists. */
+  toDrop: Array<{ threadId: string; path: string }>;
+  /** A second file carrying an id whose row already points at another existing file. */
+  duplicates: Array<{ file: RolloutFile; threadId: string }>;
+  /** Failure records whose file is gone. */
+  staleFailures: string[];
+  unchanged: number;
+  files: number;
+}
+
+/** Compares the disk with the rows, reading nothing but directory entries and stats. */
+export function planReconcile(db: Database, files: RolloutFile[]): ReconcilePlan {
+  const rows = db.all<RowFingerprint>('SELECT id, watermark, rollout_path, file_size, file_mtime_ms, name FROM threads');
+  const byWatermark = new Map<string, RowFingerprint>();
+  const byId = new Map<string, RowFingerprint>();
+  for (const row of rows) {
+    byWatermark.set(row.watermark, row);
+    byId.set(row.id, row);
+  }
+  const failures = new Set(db.all<{ path: string }>('SELECT path FROM index_failures').map((r) => r.path));
+  const onDisk = new Set(files.map((f) => f.watermark));
+  const plan: ReconcilePlan = { toIndex: [], toRelocate: [], toDrop: [], duplicates: [], staleFailures: [], unchanged: 0, files: files.length };
+  const claimed = new Set<string>();
+  for (const file of files) {
+    const row = byWatermark.get(file.watermark);
+    if (row) {
+      claimed.add(row.id);
+      if (row.file_size !== file.size || row.file_mtime_ms !== file.mtimeMs) plan.toIndex.push({ file, reason: 'changed', threadId: row.id });
+      else if (row.rollout_path !== file.path) plan.toRelocate.push({ file, threadId: row.id });
+      else plan.unchanged++;
+      continue;
+    }
+    if (failures.has(file.watermark)) {
+      plan.toIndex.push({ file, reason: 'retry_failed', threadId: null });
+      continue;
+    }
+    const other = byId.get(file.id);
+    if (other && onDisk.has(other.watermark)) {
+      plan.duplicates.push({ file, threadId: file.id });
+      continue;
+    }
+    if (other) claimed.add(other.id);
+    plan.toIndex.push({ file, reason: other ? 'moved' : 'new', threadId: other ? other.id : null });
+  }
+  for (const row of rows) {
+    if (onDisk.has(row.watermark) || claimed.has(row.id)) continue;
+    plan.toDrop.push({ threadId: row.id, path: row.rollout_path });
+  }
+  for (const path of failures) if (!onDisk.has(path)) plan.staleFailures.push(path);
+  return plan;
+}
+
+export interface ReconcileOptions {
+  source?: RolloutSource;
+  concurrency?: number;
+  batchSize?: number;
+  discrepancies?: DiscrepancyCounter;
+  onProgress?: (progress: IndexProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ReconcileResult {
+  files: number;
+  unchanged: number;
+  indexed: number;
+  failed: number;
+  relocated: number;
+  dropped: number;
+  duplicates: number;
+  namesUpdated: number;
+  durationMs: number;
+}
+
+const STAGE = 'reconcile';
+const REASON_OF: Record<IndexReason, string> = {
+  new: 'missing_row', changed: 'fingerprint_changed', moved: 'stale_path', retry_failed: 'retry_failed',
+};
+
+export async function runReconcile(db: Database, codexHome: string, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+  const started = Date.now();
+  const source = options.source ?? defaultRolloutSource;
+  const counter = options.discrepancies ?? processDiscrepancies;
+  const files = await source.listRollouts(codexHome);
+  const names = await source.readNames(codexHome);
+  const plan = planReconcile(db, files);
+  const result: ReconcileResult = {
+    files: plan.files, unchanged: plan.unchanged, indexed: 0, failed: 0, relocated: 0, dropped: 0,
+    duplicates: plan.duplicates.length, namesUpdated: 0, durationMs: 0,
+  };
+
+  db.transaction(() => {
+    for (const { file, threadId } of plan.toRelocate) {
+      db.run('UPDATE threads SET rollout_path = ? WHERE id = ?', file.path, threadId);
+      result.relocated++;
+    }
+    for (const { threadId, path } of plan.toDrop) {
+      // Checked again at the last moment: the file may have been created after the walk.
+      if (existsSync(path)) continue;
+      db.run('DELETE FROM threads WHERE id = ?', threadId);
+      counter.record(STAGE, 'stale_row_dropped', { threadId, path });
+      result.dropped++;
+    }
+    for (const path of plan.staleFailures) db.run('DELETE FROM index_failures WHERE path = ?', path);
+    // Names renamed outside threadstate (Codex appends to session_index.jsonl too).
+    for (const [id, name] of names) {
+      result.namesUpdated += db.run('UPDATE threads SET name = ? WHERE id = ? AND name IS NOT ?', name, id, name).changes;
+    }
+  });
+  for (const d of plan.duplicates) counter.record(STAGE, 'duplicate_id', { threadId: d.threadId, path: d.file.path });
+
+  const work = plan.toIndex;
+  const progress: IndexProgress = { filesDone: 0, filesTotal: work.length, bytesDone: 0, bytesTotal: work.reduce((n, w) => n + w.file.size, 0) };
+  if (work.length > 0) options.onProgress?.({ ...progress });
+  const batchSize = options.batchSize ?? BACKFILL_BATCH_SIZE;
+  for (let i = 0; i < work.length; i += batchSize) {
+    if (options.signal?.aborted) break;
+    const slice = work.slice(i, i + batchSize);
+    const extracted = await extractFiles(source, codexHome, slice.map((w) => w.file), options.concurrency ?? DEFAULT_EXTRACT_CONCURRENCY);
+    const counts = db.transaction(() => writeBatch(db, extracted, names));
+    result.indexed += counts.upserted;
+    result.failed += counts.failed;
+    slice.forEach((w, k) => {
+      const ex = extracted[k].extracted;
+      const threadId = ex.metadata?.id ?? w.threadId ?? undefined;
+      if (ex.metadata === null) log.warn('failed to index rollout', { path: w.file.path, error: ex.error });
+      if (w.reason !== 'retry_failed' || ex.metadata !== null) counter.record(STAGE, REASON_OF[w.reason], { threadId, path: w.file.path });
+    });
+    progress.filesDone += slice.length;
+    progress.bytesDone += slice.reduce((n, w) => n + w.file.size, 0);
+    options.onProgress?.({ ...progress });
+    await yieldToEventLoop();
+  }
+  result.durationMs = Date.now() - started;
+  const changed = result.indexed + result.failed + result.relocated + result.dropped;
+  (changed > 0 ? log.info : log.debug)('state reconcile finished', { ...result });
+  return result;
+}
