@@ -1,0 +1,75 @@
+// Thread names in `session_index.jsonl` (rollout-format.md §5.1): an append-only log where the
+// last non-empty entry for an id wins.
+
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ensureDir } from '../config.ts';
+import { isObject } from './lines.ts';
+
+export const SESSION_INDEX_FILE = 'session_index.jsonl';
+
+export interface ThreadNameEntry {
+  id: string;
+  thread_name: string;
+  updated_at: string;
+}
+
+export function sessionIndexPath(codexHome: string): string {
+  return join(codexHome, SESSION_INDEX_FILE);
+}
+
+/** Appends one entry with a single write, so a crash can only truncate this line. */
+export async function appendThreadName(codexHome: string, id: string, name: string, now: Date = new Date()): Promise<ThreadNameEntry> {
+  ensureDir(codexHome);
+  const entry: ThreadNameEntry = { id, thread_name: name, updated_at: now.toISOString() };
+  const fh = await open(sessionIndexPath(codexHome), 'a', 0o600);
+  try {
+    await fh.write(`${JSON.stringify(entry)}\n`);
+  } finally {
+    await fh.close();
+  }
+  return entry;
+}
+
+function parseEntry(line: string): { id: string; name: string } | null {
+  const text = line.trim();
+  if (text === '') return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (!isObject(value) || typeof value.id !== 'string' || typeof value.thread_name !== 'string') return null;
+    const name = value.thread_name.trim();
+    return name === '' ? null : { id: value.id.toLowerCase(), name: value.thread_name };
+  } catch {
+    return null;
+  }
+}
+
+async function readIndex(codexHome: string): Promise<string> {
+  try {
+    return await readFile(sessionIndexPath(codexHome), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw err;
+  }
+}
+
+/** Every named thread: id → name; blank, unparsable and empty-name lines are skipped. */
+export async function readThreadNames(codexHome: string): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const line of (await readIndex(codexHome)).split('\n')) {
+    const entry = parseEntry(line);
+    if (entry) names.set(entry.id, entry.name);
+  }
+  return names;
+}
+
+/** The current name of one thread (scanning from the end), or null. */
+export async function readThreadName(codexHome: string, id: string): Promise<string | null> {
+  const want = id.toLowerCase();
+  const lines = (await readIndex(codexHome)).split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const entry = parseEntry(lines[i]);
+    if (entry && entry.id === want) return entry.name;
+  }
+  return null;
+}
