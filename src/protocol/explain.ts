@@ -104,10 +104,22 @@ function explainUnion(schema: Schema, value: unknown, path: Path): string | null
   if (candidates.length === 1) return explain(candidates[0], value, path);
   const results = candidates.map((b) => explain(b, value, path));
   if (results.some((r) => r === null)) return null;
-  const sameKindBranches = candidates.filter((b) => sameKind(b, value));
-  if (sameKindBranches.length === 1) return results[candidates.indexOf(sameKindBranches[0])];
-  if (sameKindBranches.length > 1) return results[candidates.indexOf(sameKindBranches[0])];
-  return typeError(value, schema, path);
+  // A branch tagged with a different `type` than the value's does not apply.
+  const tagOf = (b: Schema) => (b.properties as Record<string, Schema> | undefined)?.type?.const;
+  const sameKindBranches = candidates.filter((b) => sameKind(b, value)
+    && !(isPlainObject(value) && value.type !== undefined && tagOf(b) !== undefined && tagOf(b) !== value.type));
+  const branchResults = sameKindBranches.map((b) => results[candidates.indexOf(b)]!);
+  if (branchResults.length === 0) return typeError(value, schema, path);
+  // A branch whose fields are present but wrong says more than one that lacks a field.
+  const missing = branchResults.map((r) => /^missing field `([^`]+)`(.*)$/.exec(r));
+  const wrong = branchResults.find((_, i) => missing[i] === null);
+  if (wrong !== undefined) return wrong;
+  // An untagged union of objects that each lack a field, e.g. `{rolloutPath} | {conversationId}`.
+  if (missing.length > 1 && missing.every((m) => m !== null && m[2] === missing[0]![2])) {
+    const names = [...new Set(missing.map((m) => `\`${m![1]}\``))];
+    return `missing field ${names.join(' or ')}${missing[0]![2]}`;
+  }
+  return branchResults[0];
 }
 
 function explainObject(schema: Schema, value: unknown, path: Path): string | null {
