@@ -168,9 +168,11 @@ export class LogStore {
 function prepareFile(path: string, timeoutMs: number): void {
   const raw = new DatabaseSync(path, { timeout: timeoutMs });
   try {
-    raw.exec('PRAGMA auto_vacuum = INCREMENTAL');
-    raw.exec('PRAGMA journal_mode = WAL');
     raw.prepare('SELECT count(*) AS n FROM sqlite_master').get();
+    // On an existing file the setting is fixed already, and asking for it would take a write lock.
+    const pages = raw.prepare('PRAGMA page_count').get() as { page_count: number };
+    if (Number(pages.page_count) === 0) raw.exec('PRAGMA auto_vacuum = INCREMENTAL');
+    raw.exec('PRAGMA journal_mode = WAL');
   } finally {
     raw.close();
   }
