@@ -1,11 +1,13 @@
 // What the index needs from the rollout store, behind one small interface so backfill and
 // reconcile can be driven by the real files (the default) or by a test double.
 
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { logger } from '../logs/logger.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
 import { listRolloutFiles } from '../rollout/paths.ts';
+import { readThreadNames } from '../rollout/session-index.ts';
 import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+
+const log = logger('state.rollout-source');
 
 export interface RolloutFile {
   /** Absolute path. */
@@ -52,35 +54,18 @@ async function extract(path: string, codexHome: string, archived: boolean): Prom
   return { metadata: meta, error: null };
 }
 
-/**
- * session_index.jsonl: one `{id, thread_name, updated_at}` per line, last entry per id wins;
- * blank, unparsable and empty-name lines are skipped (rollout-format.md §5.1).
- */
-export async function readSessionIndexNames(codexHome: string): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
-  let text: string;
+/** Names from session_index.jsonl; an unreadable index is logged and treated as empty. */
+async function readNames(codexHome: string): Promise<Map<string, string>> {
   try {
-    text = await readFile(join(codexHome, 'session_index.jsonl'), 'utf8');
-  } catch {
-    return names;
+    return await readThreadNames(codexHome);
+  } catch (err) {
+    log.warn('could not read session_index.jsonl; thread names are left as they are', { codexHome, error: String(err) });
+    return new Map();
   }
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '') continue;
-    try {
-      const entry = JSON.parse(line) as { id?: unknown; thread_name?: unknown };
-      if (typeof entry.id !== 'string' || typeof entry.thread_name !== 'string') continue;
-      if (entry.thread_name.trim() === '') continue;
-      names.set(entry.id.toLowerCase(), entry.thread_name);
-    } catch {
-      // skip a torn or foreign line
-    }
-  }
-  return names;
 }
 
 export const defaultRolloutSource: RolloutSource = {
   listRollouts,
   extract,
-  readNames: readSessionIndexNames,
+  readNames,
 };

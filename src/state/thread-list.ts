@@ -11,6 +11,8 @@ export interface BuiltQuery {
   sql: string;
   params: SQLInputValue[];
   index: string;
+  /** An empty IN list (cwds, providers, source kinds) matches nothing: no query is needed. */
+  matchesNothing: boolean;
 }
 
 function placeholders(n: number): string {
@@ -52,9 +54,10 @@ export function buildListQuery(query: ThreadListQuery, limit: number = query.lim
   const index = `threads_list_${singleCwd ? 'cwd_' : ''}${query.sortKey === 'created_at' ? 'created' : 'updated'}`;
   const where: string[] = ['listable = 1', 'archived = ?'];
   const params: SQLInputValue[] = [query.archived ? 1 : 0];
+  let matchesNothing = false;
 
   if (query.cwds !== null) {
-    if (query.cwds.length === 0) where.push('0');
+    if (query.cwds.length === 0) matchesNothing = true;
     else if (singleCwd) {
       where.push('cwd = ?');
       params.push(query.cwds[0]);
@@ -65,13 +68,17 @@ export function buildListQuery(query: ThreadListQuery, limit: number = query.lim
   }
   if (query.modelProviders !== null) {
     const providers = query.modelProviders;
-    const named = providers.length > 0 ? `model_provider IN (${placeholders(providers.length)})` : '0';
-    // A thread without a provider counts as the configured default.
-    where.push(providers.includes(query.defaultProvider) ? `(${named} OR model_provider IS NULL)` : named);
-    params.push(...providers);
+    if (providers.length === 0) matchesNothing = true;
+    else {
+      const named = `model_provider IN (${placeholders(providers.length)})`;
+      // A thread without a provider counts as the configured default.
+      where.push(providers.includes(query.defaultProvider) ? `(${named} OR model_provider IS NULL)` : named);
+      params.push(...providers);
+    }
   }
   const kinds = expandSourceKinds(query.sourceKinds);
-  where.push(kinds.length > 0 ? `source_kind IN (${placeholders(kinds.length)})` : '0');
+  if (kinds.length === 0) matchesNothing = true;
+  where.push(`source_kind IN (${placeholders(kinds.length)})`);
   params.push(...kinds);
   if (query.searchTerm !== null && query.searchTerm !== '') {
     // instr() compares literally: %, _ and quotes in the term carry no meaning.
@@ -92,12 +99,13 @@ export function buildListQuery(query: ThreadListQuery, limit: number = query.lim
   const sql =
     `SELECT * FROM threads INDEXED BY ${index} WHERE ${where.join(' AND ')} ` +
     `ORDER BY ${column} ${dir}, id ${dir} LIMIT ?`;
-  return { sql, params, index };
+  return { sql, params, index, matchesNothing };
 }
 
 /** One page of rows in the query's order (`limit` defaults to the page size + 1). */
 export function listThreads(db: Database, query: ThreadListQuery, limit: number = query.limit + 1): ThreadRow[] {
   const built = buildListQuery(query, limit);
+  if (built.matchesNothing) return [];
   // Long IN lists make one-off SQL texts; keep them out of the connection's statement cache.
   if (built.params.length > 24) return withBusyRetry(() => db.raw.prepare(built.sql).all(...built.params)) as unknown as ThreadRow[];
   return db.all<ThreadRow>(built.sql, ...built.params);

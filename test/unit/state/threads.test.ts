@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { openStateStore } from '../../../src/state/open.ts';
+import { getThreadRowByWatermark, rowToMetadata } from '../../../src/state/threads.ts';
+import { flattenDynamicTools, groupDynamicTools } from '../../../src/state/dynamic-tools.ts';
+import type { DynamicToolSpec } from '../../../src/rollout/thread-metadata.ts';
+import { metadataOf, tempHome, writeRollout } from './helpers.ts';
+
+const TOOLS: DynamicToolSpec[] = [
+  { type: 'function', name: 'lookup', description: 'Look it up', inputSchema: { type: 'object', properties: { q: { type: 'string' } } } },
+  {
+    type: 'namespace', name: 'crm', description: '', tools: [
+      { type: 'function', name: 'find', description: 'Find a customer', inputSchema: { type: 'object' }, deferLoading: true },
+      { type: 'function', name: 'note', description: 'Add a note', inputSchema: { type: 'object' } },
+    ],
+  },
+];
+
+describe('state: thread rows and dynamic tools', () => {
+  it('round-trips ThreadMetadata through a row', async () => {
+    const home = tempHome();
+    const { path, id } = writeRollout(home, { message: 'Round trip me', cwd: '/src/a', source: { subagent: 'review' } });
+    const meta = await metadataOf(home, path);
+    const store = openStateStore(home);
+    try {
+      store.upsertThread(meta);
+      const stored = store.getThread(id);
+      assert.ok(stored);
+      assert.deepEqual(stored.metadata, { ...meta, recencyAt: meta.recencyAt ?? null });
+      assert.equal(stored.name, null);
+      assert.deepEqual(store.getThreadByPath(path)?.metadata.id, id);
+      const row = getThreadRowByWatermark(store.db, `sessions/2026/02/10/rollout-2026-02-10T10-00-00-${id}.jsonl`);
+      assert.equal(row?.source, '{"subagent":"review"}');
+      assert.equal(row?.source_kind, 'subAgentReview');
+      assert.equal(row?.listable, 1);
+      assert.deepEqual(rowToMetadata(row!).source, { subagent: 'review' });
+    } finally {
+      store.close();
+    }
+  });
+
+  it('keeps a stored name and stored git values when a rebuild has none', async () => {
+    const home = tempHome();
+    const { path, id } = writeRollout(home);
+    const meta = await metadataOf(home, path);
+    const store = openStateStore(home);
+    try {
+      store.upsertThread(meta, { name: 'Kept' });
+      assert.ok(store.setGit(id, { sha: 'abc', branch: 'main' }));
+      store.upsertThread({ ...meta, preview: 'changed', git: { sha: 'zzz', branch: null, originUrl: 'https://x' } });
+      const stored = store.getThread(id)!;
+      assert.equal(stored.name, 'Kept');
+      assert.equal(stored.metadata.preview, 'changed');
+      assert.deepEqual(stored.metadata.git, { sha: 'abc', branch: 'main', originUrl: 'https://x' });
+      store.upsertThread(meta, { name: 'Renamed' });
+      assert.equal(store.getThread(id)!.name, 'Renamed');
+      assert.ok(store.setName(id, null));
+      assert.equal(store.getThread(id)!.name, null);
+      assert.equal(store.setName('00000000-0000-0000-0000-000000000000', 'x'), false);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('records archive moves and deletes rows with their tools and memory', async () => {
+    const home = tempHome();
+    const { path, id } = writeRollout(home, { tools: TOOLS });
+    const meta = await metadataOf(home, path);
+    const store = openStateStore(home);
+    try {
+      store.upsertThread(meta);
+      assert.ok(store.setArchived(id, { archived: true, archivedAt: 1_700_000_000, rolloutPath: `${home}/archived_sessions/x.jsonl`, fingerprint: { size: 5, mtimeMs: 1_700_000_000_500.25 } }));
+      let row = store.getThread(id)!.metadata;
+      assert.equal(row.archived, true);
+      assert.equal(row.archivedAt, 1_700_000_000);
+      assert.equal(row.updatedAtMs, 1_700_000_000_500);
+      assert.equal(row.updatedAt, 1_700_000_000);
+      assert.deepEqual(row.fingerprint, { size: 5, mtimeMs: 1_700_000_000_500.25 });
+      assert.equal(getThreadRowByWatermark(store.db, 'archived_sessions/x.jsonl')?.id, id);
+      assert.ok(store.setArchived(id, { archived: false, archivedAt: 123, rolloutPath: path }));
+      row = store.getThread(id)!.metadata;
+      assert.equal(row.archived, false);
+      assert.equal(row.archivedAt, null);
+      store.db.run("INSERT INTO thread_memory (thread_id, trace_summary, memory_summary, updated_at) VALUES (?, 't', 'm', 1)", id);
+      assert.equal(store.readDynamicToolRows(id).length, 3);
+      assert.ok(store.deleteThread(id));
+      assert.equal(store.getThread(id), null);
+      assert.equal(store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM thread_dynamic_tools')?.n, 0);
+      assert.equal(store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM thread_memory')?.n, 0);
+      assert.equal(store.deleteThread(id), false);
+    } finally {
+      store.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('stores tools in order, first list wins, and groups them back', async () => {
+    const home = tempHome();
+    const { path, id } = writeRollout(home, { tools: TOOLS });
+    const meta = await metadataOf(home, path);
+    const store = openStateStore(home);
+    try {
+      store.upsertThread(meta);
+      assert.deepEqual(store.getThread(id)!.metadata.dynamicTools, TOOLS);
+      const rows = store.readDynamicToolRows(id);
+      assert.deepEqual(rows.map((r) => [r.position, r.name, r.namespace, r.deferLoading]), [[0, 'lookup', null, false], [1, 'find', 'crm', true], [2, 'note', 'crm', false]]);
+      const other: DynamicToolSpec[] = [{ type: 'function', name: 'other', description: 'd', inputSchema: {} }];
+      assert.equal(store.insertDynamicTools(id, other), 0, 'existing positions are never overwritten');
+      assert.deepEqual(store.readDynamicTools(id), TOOLS);
+      assert.deepEqual(groupDynamicTools(flattenDynamicTools(TOOLS)), TOOLS);
+      assert.throws(() => store.insertDynamicTools('11111111-1111-1111-1111-111111111111', other), /FOREIGN KEY/);
+    } finally {
+      store.close();
+    }
+  });
+});
