@@ -90,6 +90,8 @@ export interface ReconcileOptions {
   discrepancies?: DiscrepancyCounter;
   onProgress?: (progress: IndexProgress) => void;
   signal?: AbortSignal;
+  /** Re-read files that failed before (default true; false right after a backfill just tried them). */
+  retryFailures?: boolean;
 }
 
 export interface ReconcileResult {
@@ -141,7 +143,7 @@ export async function runReconcile(db: Database, codexHome: string, options: Rec
   });
   for (const d of plan.duplicates) counter.record(STAGE, 'duplicate_id', { threadId: d.threadId, path: d.file.path });
 
-  const work = plan.toIndex;
+  const work = options.retryFailures === false ? plan.toIndex.filter((w) => w.reason !== 'retry_failed') : plan.toIndex;
   const progress: IndexProgress = { filesDone: 0, filesTotal: work.length, bytesDone: 0, bytesTotal: work.reduce((n, w) => n + w.file.size, 0) };
   if (work.length > 0) options.onProgress?.({ ...progress });
   const batchSize = options.batchSize ?? BACKFILL_BATCH_SIZE;

@@ -148,6 +148,7 @@ export class StateStore {
       if ((backfill.outcome === 'complete' || backfill.outcome === 'already-complete') && !options.signal?.aborted) {
         reconcile = await runReconcile(this.db, this.codexHome, {
           source: this.source, discrepancies: this.discrepancies, concurrency: options.concurrency, signal: options.signal,
+          retryFailures: backfill.outcome !== 'complete',
           onProgress: options.onProgress && ((p) => options.onProgress?.('reconcile', p)),
         });
       }
