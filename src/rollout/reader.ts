@@ -100,14 +100,14 @@ export class RolloutStream implements AsyncIterable<ParsedLine> {
       stats.fileSize = st.size;
       stats.mtimeMs = st.mtimeMs;
       const limit = Math.min(this.opts.endByteOffset ?? Infinity, st.size);
-      const buf = Buffer.allocUnsafe(chunkBytes);
+      const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, limit)));
       let carry: Buffer[] = [];
       let carryLen = 0;
       let skipping = false; // inside an oversize line
       let lineStart = 0;
       let pos = 0;
       while (pos < limit) {
-        const want = Math.min(chunkBytes, limit - pos);
+        const want = Math.min(buf.length, limit - pos);
         const { bytesRead } = await fh.read(buf, 0, want, pos);
         if (bytesRead === 0) break; // the file shrank under us
         const chunkStart = pos;
