@@ -4,25 +4,20 @@
 // rows whose file is gone are dropped. The index converges to the disk.
 
 import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { logger } from '../logs/logger.ts';
 import type { IndexProgress } from './backfill.ts';
 import { BACKFILL_BATCH_SIZE } from './backfill.ts';
-import type { Database } from './db.ts';
+import { withBusyRetry, type Database } from './db.ts';
 import { discrepancies as processDiscrepancies, type DiscrepancyCounter } from './discrepancies.ts';
 import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, writeBatch } from './indexer.ts';
 import { defaultRolloutSource, type RolloutFile, type RolloutSource } from './rollout-source.ts';
 
 const log = logger('state.reconcile');
 
-interface RowFingerprint {
-  id: string;
-  watermark: string;
-  rollout_path: string;
-  file_size: number;
-  file_mtime_ms: number;
-  name: string | null;
-}
+/** [id, watermark, file_size, file_mtime_ms]: arrays, as this runs over every row at every start. */
+type RowFingerprint = [string, string, number, number];
 
 export type IndexReason = 'new' | 'changed' | 'moved' | 'retry_failed';
 
@@ -42,24 +37,38 @@ export interface ReconcilePlan {
 }
 
 /** Compares the disk with the rows, reading nothing but directory entries and stats. */
-export function planReconcile(db: Database, files: RolloutFile[]): ReconcilePlan {
-  const rows = db.all<RowFingerprint>('SELECT id, watermark, rollout_path, file_size, file_mtime_ms, name FROM threads');
+export function planReconcile(db: Database, files: RolloutFile[], codexHome?: string): ReconcilePlan {
+  const stmt = db.raw.prepare('SELECT id, watermark, file_size, file_mtime_ms FROM threads');
+  stmt.setReturnArrays(true);
+  const rows = withBusyRetry(() => stmt.all()) as unknown as RowFingerprint[];
   const byWatermark = new Map<string, RowFingerprint>();
   const byId = new Map<string, RowFingerprint>();
   for (const row of rows) {
-    byWatermark.set(row.watermark, row);
-    byId.set(row.id, row);
+    byWatermark.set(row[1], row);
+    byId.set(row[0], row);
+  }
+  // Rows whose absolute path is not where their watermark says (a moved or copied home).
+  const misplaced = new Set<string>();
+  if (codexHome !== undefined) {
+    const home = resolve(codexHome);
+    for (const r of db.all<{ id: string; watermark: string; rollout_path: string }>(
+      "SELECT id, watermark, rollout_path FROM threads WHERE rollout_path <> ? || '/' || watermark", home,
+    )) {
+      if (!isAbsolute(r.watermark) && r.rollout_path !== join(home, r.watermark)) misplaced.add(r.id);
+    }
   }
   const failures = new Set(db.all<{ path: string }>('SELECT path FROM index_failures').map((r) => r.path));
-  const onDisk = new Set(files.map((f) => f.watermark));
+  const onDisk = new Set<string>();
+  for (const f of files) onDisk.add(f.watermark);
   const plan: ReconcilePlan = { toIndex: [], toRelocate: [], toDrop: [], duplicates: [], staleFailures: [], unchanged: 0, files: files.length };
   const claimed = new Set<string>();
   for (const file of files) {
     const row = byWatermark.get(file.watermark);
     if (row) {
-      claimed.add(row.id);
-      if (row.file_size !== file.size || row.file_mtime_ms !== file.mtimeMs) plan.toIndex.push({ file, reason: 'changed', threadId: row.id });
-      else if (row.rollout_path !== file.path) plan.toRelocate.push({ file, threadId: row.id });
+      const id = row[0];
+      claimed.add(id);
+      if (row[2] !== file.size || row[3] !== file.mtimeMs) plan.toIndex.push({ file, reason: 'changed', threadId: id });
+      else if (misplaced.has(id)) plan.toRelocate.push({ file, threadId: id });
       else plan.unchanged++;
       continue;
     }
@@ -68,16 +77,17 @@ export function planReconcile(db: Database, files: RolloutFile[]): ReconcilePlan
       continue;
     }
     const other = byId.get(file.id);
-    if (other && onDisk.has(other.watermark)) {
+    if (other && onDisk.has(other[1])) {
       plan.duplicates.push({ file, threadId: file.id });
       continue;
     }
-    if (other) claimed.add(other.id);
-    plan.toIndex.push({ file, reason: other ? 'moved' : 'new', threadId: other ? other.id : null });
+    if (other) claimed.add(other[0]);
+    plan.toIndex.push({ file, reason: other ? 'moved' : 'new', threadId: other ? other[0] : null });
   }
-  for (const row of rows) {
-    if (onDisk.has(row.watermark) || claimed.has(row.id)) continue;
-    plan.toDrop.push({ threadId: row.id, path: row.rollout_path });
+  const dropped = rows.filter((row) => !onDisk.has(row[1]) && !claimed.has(row[0])).map((row) => row[0]);
+  if (dropped.length > 0) {
+    const paths = new Map(dropped.map((id) => [id, db.get<{ p: string }>('SELECT rollout_path AS p FROM threads WHERE id = ?', id)?.p ?? '']));
+    for (const id of dropped) plan.toDrop.push({ threadId: id, path: paths.get(id) ?? '' });
   }
   for (const path of failures) if (!onDisk.has(path)) plan.staleFailures.push(path);
   return plan;
@@ -117,7 +127,7 @@ export async function runReconcile(db: Database, codexHome: string, options: Rec
   const counter = options.discrepancies ?? processDiscrepancies;
   const files = await source.listRollouts(codexHome);
   const names = await source.readNames(codexHome);
-  const plan = planReconcile(db, files);
+  const plan = planReconcile(db, files, codexHome);
   const result: ReconcileResult = {
     files: plan.files, unchanged: plan.unchanged, indexed: 0, failed: 0, relocated: 0, dropped: 0,
     duplicates: plan.duplicates.length, namesUpdated: 0, durationMs: 0,

@@ -3,9 +3,9 @@
 
 import { logger } from '../logs/logger.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
-import { listRolloutFiles } from '../rollout/paths.ts';
 import { readThreadNames } from '../rollout/session-index.ts';
 import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import { walkRollouts } from './walk.ts';
 
 const log = logger('state.rollout-source');
 
@@ -39,11 +39,6 @@ export function compareWatermarks(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-async function listRollouts(codexHome: string): Promise<RolloutFile[]> {
-  const entries = await listRolloutFiles(codexHome, 'all');
-  return entries.map((e) => ({ path: e.path, watermark: e.relPath, id: e.id, archived: e.archived, size: e.size, mtimeMs: e.mtimeMs }));
-}
-
 async function extract(path: string, codexHome: string, archived: boolean): Promise<Extracted> {
   const result = await extractThreadMetadata(path, { codexHome, archived });
   const meta = result.metadata;
@@ -65,7 +60,7 @@ async function readNames(codexHome: string): Promise<Map<string, string>> {
 }
 
 export const defaultRolloutSource: RolloutSource = {
-  listRollouts,
+  listRollouts: walkRollouts,
   extract,
   readNames,
 };

@@ -132,7 +132,7 @@ describe('state: reconcile after the backfill is complete', () => {
     try {
       utimesSync(a.path, 1_800_000_000, 1_800_000_000);
       const b = writeRollout(home, { time: '2026-03-01T00-00-00' });
-      const plan = planReconcile(store.db, await store.source.listRollouts(home));
+      const plan = planReconcile(store.db, await store.source.listRollouts(home), home);
       assert.deepEqual(plan.toIndex.map((w) => [w.reason, w.file.id]).sort(), [['changed', a.id], ['new', b.id]].sort());
       assert.equal(store.getThread(b.id), null);
     } finally {
