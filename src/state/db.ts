@@ -29,11 +29,17 @@ export class Database {
       timeout: options.timeoutMs ?? BUSY_TIMEOUT_MS,
       enableForeignKeyConstraints: true,
     });
-    if (!options.readOnly) {
-      withBusyRetry(() => this.raw.exec('PRAGMA journal_mode = WAL'));
-      this.raw.exec('PRAGMA synchronous = NORMAL');
+    try {
+      if (!options.readOnly) {
+        withBusyRetry(() => this.raw.exec('PRAGMA journal_mode = WAL'));
+        this.raw.exec('PRAGMA synchronous = NORMAL');
+      }
+      this.raw.exec('PRAGMA foreign_keys = ON');
+    } catch (err) {
+      // e.g. "file is not a database": release the handle so the caller can move the file aside.
+      this.raw.close();
+      throw err;
     }
-    this.raw.exec('PRAGMA foreign_keys = ON');
   }
 
   /** A prepared statement, cached per SQL text for the life of the connection. */

@@ -14,6 +14,8 @@ export interface ExtractedFile {
 }
 
 export const DEFAULT_EXTRACT_CONCURRENCY = 8;
+/** Files above this size are read one at a time: parsing several at once only multiplies memory. */
+export const BIG_FILE_BYTES = 8 * 1024 * 1024;
 
 /** Home-relative `/` path of a file, or its absolute path when it lies outside the home. */
 export function watermarkOf(codexHome: string, path: string): string {
@@ -27,17 +29,24 @@ export async function extractFiles(
 ): Promise<ExtractedFile[]> {
   const out = new Array<ExtractedFile>(files.length);
   let next = 0;
+  let bigTurn: Promise<unknown> = Promise.resolve();
+  const extractOne = async (file: RolloutFile): Promise<Extracted> => {
+    try {
+      return await source.extract(file.path, codexHome, file.archived);
+    } catch (err) {
+      return { metadata: null, error: err instanceof Error ? err.message : String(err) };
+    }
+  };
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const i = next++;
       const file = files[i];
-      let extracted: Extracted;
-      try {
-        extracted = await source.extract(file.path, codexHome, file.archived);
-      } catch (err) {
-        extracted = { metadata: null, error: err instanceof Error ? err.message : String(err) };
-      }
-      out[i] = { file, extracted };
+      let extracted: Promise<Extracted>;
+      if (file.size > BIG_FILE_BYTES) {
+        extracted = bigTurn.then(() => extractOne(file));
+        bigTurn = extracted;
+      } else extracted = extractOne(file);
+      out[i] = { file, extracted: await extracted };
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));

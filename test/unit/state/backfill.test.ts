@@ -106,6 +106,39 @@ describe('state: backfill', () => {
     }
   });
 
+  it('renews its lease while a slow batch runs, so nobody takes it over meanwhile', async () => {
+    const home = tempHome();
+    writeRollout(home);
+    const store = openStateStore(home);
+    try {
+      const slow = countingSource();
+      const inner = slow.extract;
+      slow.extract = async (path, h, archived) => {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        return inner(path, h, archived);
+      };
+      const running = runBackfill(store.db, home, { source: slow, leaseMs: 150 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(tryClaimLease(store.db, makeLeaseOwner(), { leaseMs: 150 }), false, 'the lease was renewed past its first expiry');
+      assert.equal((await running).outcome, 'complete');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('stores dynamic tools from the rollout during backfill', async () => {
+    const home = tempHome();
+    const tools = [{ name: 'lookup', description: 'Look it up', inputSchema: { type: 'object' } }];
+    const { id } = writeRollout(home, { tools });
+    const store = openStateStore(home);
+    try {
+      await store.startBackgroundIndexing();
+      assert.deepEqual(store.readDynamicTools(id), [{ type: 'function', name: 'lookup', description: 'Look it up', inputSchema: { type: 'object' } }]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('parses lease owners and judges staleness', () => {
     const owner = makeLeaseOwner(1234, 'box');
     assert.match(owner, /^pid:1234:[0-9a-f-]{36}@box$/);
