@@ -15,21 +15,27 @@ export function ensureDir(dir: string): void {
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
-/** The provider `thread/list` shows by default: `model_provider` at the top of config.toml, else `openai`. */
-export function readDefaultModelProvider(codexHome: string): string {
+/** A top-level string key of the home's config.toml; null when the file or key is absent. */
+export function readTopLevelConfigString(codexHome: string, key: string): string | null {
   let text: string;
   try {
     text = readFileSync(join(codexHome, 'config.toml'), 'utf8');
   } catch {
-    return 'openai';
+    return null;
   }
+  const pattern = new RegExp(`^${key}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|'([^']*)')`);
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (line.startsWith('[')) break; // only top-level keys count
-    const match = /^model_provider\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)')/.exec(line);
-    if (match) return match[1] !== undefined ? JSON.parse(`"${match[1]}"`) : match[2];
+    const match = pattern.exec(line);
+    if (match) return match[1] !== undefined ? (JSON.parse(`"${match[1]}"`) as string) : match[2];
   }
-  return 'openai';
+  return null;
+}
+
+/** The provider `thread/list` shows by default: `model_provider` at the top of config.toml, else `openai`. */
+export function readDefaultModelProvider(codexHome: string): string {
+  return readTopLevelConfigString(codexHome, 'model_provider') ?? 'openai';
 }
 
 /**

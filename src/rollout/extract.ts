@@ -123,6 +123,7 @@ export class MetadataAccumulator {
   approvalMode: string | null = null;
   sandboxPolicy: string | null = null;
   turnCwd: string | null = null;
+  latestTurnStart: number | null = null;
 
   push(line: RolloutLine): void {
     const p = payloadOf(line);
@@ -148,6 +149,9 @@ export class MetadataAccumulator {
       const s = p.thread_settings;
       if (typeof s.model === 'string') this.model = s.model;
       if (s.approval_policy !== undefined) this.approvalMode = policyText(s.approval_policy);
+    } else if (t === 'task_started' || t === 'turn_started') {
+      const started = num(p.started_at);
+      if (started !== undefined && started !== null) this.latestTurnStart = Math.floor(started);
     } else if (t === 'token_count' && isObject(p.info) && isObject(p.info.total_token_usage)) {
       this.tokensUsed = Math.max(0, num(p.info.total_token_usage.total_tokens) ?? 0);
     } else {
@@ -181,6 +185,7 @@ export class MetadataAccumulator {
       createdAtMs,
       updatedAt: Math.floor(mtimeMs / 1000),
       updatedAtMs: mtimeMs,
+      recencyAt: this.latestTurnStart ?? Math.floor(mtimeMs / 1000),
       source: typeof source === 'string' || isObject(source) ? source : 'vscode',
       modelProvider: str(meta?.model_provider) || null,
       model: this.model,
@@ -266,7 +271,10 @@ export async function extractHeadMetadata(path: string, opts: ExtractOptions): P
   try {
     const head = await readHead(abs);
     for (const line of head.lines) acc.push(line);
-    return finishResult(acc, abs, opts, head.stats);
+    const result = finishResult(acc, abs, opts, head.stats);
+    // The head only sees the first turn; the latest one is unknown until a full read.
+    if (result.metadata) result.metadata.recencyAt = null;
+    return result;
   } catch (err) {
     return { metadata: null, stats: emptyReadStats(), error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
   }

@@ -11,6 +11,8 @@ export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 export const DEFAULT_HEAD_MAX_BYTES = 1024 * 1024;
 export const HEAD_LINES = 10;
 export const HEAD_EXTENDED_LINES = 210;
+/** Lines read past the first user event looking for its turn_context. */
+export const TURN_CONTEXT_GRACE_LINES = 4;
 
 export interface ReadStats {
   /** Lines yielded: JSON objects with a string `type`. */
@@ -218,14 +220,22 @@ export async function readHead(path: string, opts: HeadOptions = {}): Promise<He
   let counted = 0;
   let sawSessionMeta = false;
   let sawUserEvent = false;
+  let sawTurnContext = false;
+  let countedAtUserEvent = 0;
   for await (const item of stream) {
     counted += 1;
     if (item.line) {
       lines.push(item.line);
       if (item.line.type === 'session_meta') sawSessionMeta = true;
-      if (isUserEvent(item.line)) sawUserEvent = true;
+      if (item.line.type === 'turn_context') sawTurnContext = true;
+      if (!sawUserEvent && isUserEvent(item.line)) {
+        sawUserEvent = true;
+        countedAtUserEvent = counted;
+      }
     }
-    if (sawSessionMeta && sawUserEvent) break;
+    // Early-2026 files write the turn's context (its model) just after the prompt: a few more
+    // lines give listings the model without a full read.
+    if (sawSessionMeta && sawUserEvent && (sawTurnContext || counted >= countedAtUserEvent + TURN_CONTEXT_GRACE_LINES)) break;
     const window = sawSessionMeta && !sawUserEvent ? HEAD_EXTENDED_LINES : HEAD_LINES;
     if (counted >= window) break;
   }

@@ -36,8 +36,10 @@ export async function serveStdio(options: AppServerOptions): Promise<void> {
   const dispatcher = new Dispatcher(handlers);
   const detach = notifier.add({
     session,
+    // Straight to the writer: vscode-jsonrpc refuses to send once stdin has closed, but answers
+    // and notifications of in-flight requests must still go out.
     send: (method, params) => {
-      connection.sendNotification(method, params).catch((err: unknown) => log.warn('failed to send notification', { method, error: String(err) }));
+      writer.write({ jsonrpc: '2.0', method, params } as rpc.NotificationMessage).catch((err: unknown) => log.warn('failed to send notification', { method, error: String(err) }));
     },
   });
 

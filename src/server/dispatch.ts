@@ -27,10 +27,7 @@ function experimentalViolation(method: MethodName, params: Record<string, unknow
   return null;
 }
 
-export interface DispatchOutcome {
-  result?: unknown;
-  error?: RpcError;
-}
+type BaseContext = Omit<RequestContext, 'session' | 'afterResponse'>;
 
 export class Dispatcher {
   private readonly handlers: Partial<Handlers>;
@@ -41,7 +38,7 @@ export class Dispatcher {
     this.handlers = handlers;
   }
 
-  async dispatch(method: string, rawParams: unknown, session: Session, ctx: Omit<RequestContext, 'session'>): Promise<unknown> {
+  async dispatch(method: string, rawParams: unknown, session: Session, ctx: BaseContext): Promise<unknown> {
     this.inFlight++;
     try {
       return await this.run(method, rawParams, session, ctx);
@@ -53,7 +50,7 @@ export class Dispatcher {
     }
   }
 
-  private async run(method: string, rawParams: unknown, session: Session, ctx: Omit<RequestContext, 'session'>): Promise<unknown> {
+  private async run(method: string, rawParams: unknown, session: Session, ctx: BaseContext): Promise<unknown> {
     if (!session.initialized && method !== 'initialize') throw invalidRequest('Not initialized');
     if (!isMethodName(method)) throw invalidRequest(unknownMethodMessage(method));
     if (method === 'initialize' && session.initialized) throw invalidRequest('Already initialized');
@@ -66,7 +63,11 @@ export class Dispatcher {
     }
     const handler = this.handlers[method] as ((params: unknown, ctx: RequestContext) => unknown) | undefined;
     if (!handler) throw methodNotFound(`${method} is not implemented by this server`);
-    const result = await handler(checked.value, { ...ctx, session });
+    const afterResponse: Array<() => void> = [];
+    const result = await handler(checked.value, { ...ctx, session, afterResponse: (fn) => afterResponse.push(fn) });
+    // The response is written once this promise settles; notifications that must follow it
+    // (e.g. `thread/started` after the `thread/start` answer) run on the next turn.
+    if (afterResponse.length > 0) setImmediate(() => { for (const fn of afterResponse) fn(); });
     return result === undefined ? {} : result;
   }
 

@@ -1,23 +1,95 @@
-// The composition root: everything a handler may call, built once per server process.
+// The composition root: everything a handler may call, built once per server process. The index
+// opens (or is rebuilt) here and starts indexing in the background; the server answers at once.
 
-import { ensureDir, readDefaultModelProvider } from '../config.ts';
+import { ensureDir, readDefaultModelProvider, readTopLevelConfigString } from '../config.ts';
+import { errorMessage } from '../errors.ts';
+import { logger, type Level } from '../logs/logger.ts';
+import { startLogSink, type LogSinkHandle } from '../logs/sink.ts';
+import { openStateStore } from '../state/open.ts';
+import type { StateStore } from '../state/store.ts';
+import type { ThreadContext } from '../threads/context.ts';
+import { LoadedThreads } from '../threads/loaded.ts';
 import { Notifier } from './notifier.ts';
+
+const log = logger('server.services');
+
+/** What a new thread reports as its model when neither the client nor config.toml names one. */
+const FALLBACK_MODEL = 'gpt-5';
 
 export interface Services {
   codexHome: string;
   /** `model_provider` from config.toml (else `openai`): the default `thread/list` provider filter. */
   defaultModelProvider: string;
   notifier: Notifier;
+  threads: ThreadContext;
+  /** Settles when the start-up backfill/reconcile has finished (or failed). */
+  indexing: Promise<void>;
   close(): Promise<void>;
 }
 
-export async function createServices(codexHome: string): Promise<Services> {
+export interface ServiceOptions {
+  logLevel?: Level;
+  /** Write logs to the logs database (default true). */
+  logStore?: boolean;
+  /** Open the SQLite index (default true); without it every answer comes from the rollout files. */
+  useIndex?: boolean;
+  /** Start backfill/reconcile in the background (default true). */
+  indexOnStart?: boolean;
+}
+
+function openStore(codexHome: string): StateStore | null {
+  try {
+    const store = openStateStore(codexHome);
+    if (store.info.recoveredFrom) log.warn('the index was unreadable and has been moved aside; rebuilding from the rollouts', { movedTo: store.info.recoveredFrom });
+    if (store.info.newerSchema) log.warn('the index was migrated by a newer threadstate; using the tables this version knows', { schemaVersion: store.info.schemaVersion });
+    return store;
+  } catch (err) {
+    log.error('could not open the index; answering from the rollout files only', { error: errorMessage(err) });
+    return null;
+  }
+}
+
+export async function createServices(codexHome: string, options: ServiceOptions = {}): Promise<Services> {
   ensureDir(codexHome);
-  const notifier = new Notifier();
+  let sink: LogSinkHandle | null = null;
+  if (options.logStore !== false) {
+    try {
+      sink = startLogSink({ codexHome, level: options.logLevel });
+    } catch (err) {
+      log.warn('logs database unavailable; logging to stderr only', { error: errorMessage(err) });
+    }
+  }
+  const store = options.useIndex === false ? null : openStore(codexHome);
+  const defaultModelProvider = readDefaultModelProvider(codexHome);
+  const threads: ThreadContext = {
+    codexHome,
+    defaultModelProvider,
+    defaultModel: readTopLevelConfigString(codexHome, 'model') ?? FALLBACK_MODEL,
+    store,
+    loaded: new LoadedThreads(),
+  };
+  const abort = new AbortController();
+  let indexing: Promise<void> = Promise.resolve();
+  if (store && options.indexOnStart !== false) {
+    const started = Date.now();
+    indexing = store.startBackgroundIndexing({ signal: abort.signal }).then(
+      (result) => log.info('index is up to date with the rollouts', {
+        backfill: result.backfill.outcome, reconcile: result.reconcile ? { ...result.reconcile } : null, elapsedMs: Date.now() - started,
+      }),
+      (err: unknown) => log.error('indexing failed; lists fall back to the rollout files', { error: errorMessage(err) }),
+    );
+  }
   return {
     codexHome,
-    defaultModelProvider: readDefaultModelProvider(codexHome),
-    notifier,
-    close: async () => {},
+    defaultModelProvider,
+    notifier: new Notifier(),
+    threads,
+    indexing,
+    close: async () => {
+      abort.abort();
+      await indexing;
+      store?.close();
+      sink?.close();
+    },
   };
 }

@@ -40,7 +40,7 @@ export interface ThreadViewOptions {
   defaultModelProvider: string;
   name: string | null;
   status: ThreadStatus;
-  /** List rows leave `forkedFromId` null, as Codex 0.169 does; `thread/read` sets it. */
+  /** List rows leave `forkedFromId` and `threadSource` null, as Codex 0.169 does; `thread/read` sets them. */
   forList?: boolean;
   ephemeral?: boolean;
   /** A thread loaded in this server has environments and accepts direct input. */
@@ -78,7 +78,7 @@ export function toWireThread(meta: ThreadMetadata, options: ThreadViewOptions): 
     originator: meta.originator,
     source: wireSource(meta.source),
     canAcceptDirectInput: loaded ? true : null,
-    threadSource: meta.threadSource,
+    threadSource: options.forList ? null : meta.threadSource,
     agentNickname: meta.agentNickname,
     agentRole: meta.agentRole,
     gitInfo: git ? { sha: git.sha, branch: git.branch, originUrl: git.originUrl } : null,

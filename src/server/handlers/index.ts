@@ -2,8 +2,14 @@
 // compile error once the table is complete.
 
 import { initialize } from './initialize.ts';
+import { threadLifecycleHandlers } from './thread-lifecycle.ts';
+import { threadReadHandlers } from './thread-read.ts';
+import { threadWriteHandlers } from './thread-write.ts';
 import type { Handlers } from './types.ts';
 
 export const handlers: Partial<Handlers> = {
   initialize,
+  ...threadReadHandlers,
+  ...threadLifecycleHandlers,
+  ...threadWriteHandlers,
 };

@@ -10,6 +10,8 @@ export interface RequestContext {
   session: Session;
   notifier: Notifier;
   services: Services;
+  /** Runs `fn` after this request's response has been written (for notifications that follow it). */
+  afterResponse(fn: () => void): void;
 }
 
 export type Handler<M extends MethodName> = (params: ParamsOf<M>, ctx: RequestContext) => Promise<ResultOf<M>> | ResultOf<M>;

@@ -1,0 +1,224 @@
+// Loading threads into this server: `thread/start` (a new thread, written to disk with its first
+// items), `thread/resume`, `thread/inject_items`, `thread/loaded/list`, `thread/unsubscribe`.
+
+import { resolve } from 'node:path';
+import { invalidRequest } from '../errors.ts';
+import type { AskForApproval, SandboxPolicy, ThreadResumeParams, ThreadResumeResponse, ThreadStartParams, ThreadStartResponse } from '../protocol/thread-lifecycle.ts';
+import type { Thread } from '../protocol/thread.ts';
+import { extractThreadMetadata } from '../rollout/extract.ts';
+import { activeRolloutPath, resolveInsideHome } from '../rollout/paths.ts';
+import type { DynamicToolSpec, ThreadMetadata } from '../rollout/thread-metadata.ts';
+import { appendRolloutLines, createRollout, newThreadId, responseItemLine, rolloutTimestamp, type RolloutInit } from '../rollout/writer.ts';
+import { VERSION } from '../version.ts';
+import type { ThreadContext } from './context.ts';
+import { normalizeDynamicTools } from './dynamic-tools.ts';
+import { clampLimit } from './list-params.ts';
+import type { LoadedThread } from './loaded.ts';
+import { indexRollout } from './locate.ts';
+import { withThreadLock } from './locks.ts';
+import { requireStoredThread, turnsOf, wireThreadFor } from './read-thread.ts';
+import { parseThreadId } from './thread-id.ts';
+
+type SandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access';
+
+function sandboxPolicy(mode: SandboxMode, cwd: string): SandboxPolicy {
+  switch (mode) {
+    case 'danger-full-access': return { type: 'dangerFullAccess' };
+    case 'workspace-write': return { type: 'workspaceWrite', writableRoots: [cwd], networkAccess: false, excludeTmpdirEnvVar: false, excludeSlashTmp: false };
+    default: return { type: 'readOnly', networkAccess: false };
+  }
+}
+
+interface SessionConfig {
+  model: string;
+  modelProvider: string;
+  cwd: string;
+  approvalPolicy: AskForApproval;
+  sandbox: SandboxMode;
+}
+
+function sessionConfiguration(thread: Thread, config: SessionConfig): ThreadStartResponse {
+  return {
+    thread,
+    model: config.model,
+    modelProvider: config.modelProvider,
+    serviceTier: null,
+    disabledPluginIds: [],
+    cwd: config.cwd,
+    runtimeWorkspaceRoots: [config.cwd],
+    instructionSources: [],
+    approvalPolicy: config.approvalPolicy,
+    approvalsReviewer: 'user',
+    sandbox: sandboxPolicy(config.sandbox, config.cwd),
+    activePermissionProfile: { id: `:${config.sandbox}`, extends: null },
+    reasoningEffort: null,
+    multiAgentMode: 'explicitRequestOnly',
+  };
+}
+
+/** The metadata of a thread that exists only in memory so far. */
+function pendingMetadata(id: string, createdAt: Date, init: RolloutInit, path: string, model: string): ThreadMetadata {
+  const seconds = Math.floor(createdAt.getTime() / 1000);
+  return {
+    id, rolloutPath: path, createdAt: seconds, createdAtMs: createdAt.getTime(), updatedAt: seconds, updatedAtMs: createdAt.getTime(),
+    recencyAt: seconds, source: init.source ?? 'vscode', modelProvider: init.modelProvider ?? null, model, reasoningEffort: null,
+    cwd: init.cwd, cliVersion: VERSION, originator: init.originator ?? null, firstUserMessage: '', preview: '', title: '',
+    git: null, tokensUsed: 0, archived: false, archivedAt: null, forkedFromId: null, sessionId: id, agentNickname: null,
+    agentRole: null, agentPath: null, threadSource: init.threadSource ?? null, historyMode: 'legacy', approvalMode: null,
+    sandboxPolicy: null, dynamicTools: init.dynamicTools ?? null, hasSessionMeta: false, hasUserMessage: false,
+    fingerprint: { size: 0, mtimeMs: 0 },
+  };
+}
+
+export interface StartOutcome {
+  response: ThreadStartResponse;
+  threadId: string;
+}
+
+export function startThread(ctx: ThreadContext, params: ThreadStartParams, originator: string | null): StartOutcome {
+  let dynamicTools: DynamicToolSpec[] | null = null;
+  if (params.dynamicTools !== undefined && params.dynamicTools !== null) dynamicTools = normalizeDynamicTools(params.dynamicTools as unknown[]);
+  const id = newThreadId();
+  const createdAt = new Date();
+  const cwd = resolve(params.cwd ?? process.cwd());
+  const modelProvider = params.modelProvider ?? ctx.defaultModelProvider;
+  const model = params.model ?? ctx.defaultModel;
+  const ephemeral = params.ephemeral === true;
+  const init: RolloutInit = {
+    id, createdAt, cwd, originator: originator ?? undefined, source: 'vscode', modelProvider,
+    baseInstructions: params.baseInstructions ?? null, dynamicTools, threadSource: params.threadSource ?? null,
+  };
+  const path = activeRolloutPath(ctx.codexHome, id, createdAt);
+  const loaded: LoadedThread = {
+    id, metadata: pendingMetadata(id, createdAt, init, path, model), name: null, materialized: false, ephemeral, init: ephemeral ? null : init,
+  };
+  ctx.loaded.set(loaded);
+  const thread = wireThreadFor(ctx, { metadata: loaded.metadata, name: null });
+  if (ephemeral) thread.path = null;
+  thread.ephemeral = ephemeral;
+  const response = sessionConfiguration(thread, {
+    model, modelProvider, cwd, approvalPolicy: params.approvalPolicy ?? 'on-request', sandbox: params.sandbox ?? 'read-only',
+  });
+  return { response, threadId: id };
+}
+
+export interface ResumeOutcome {
+  response: ThreadResumeResponse;
+  threadId: string;
+  deprecated: boolean;
+}
+
+async function resumeTarget(ctx: ThreadContext, params: ThreadResumeParams): Promise<string> {
+  if (params.path !== undefined && params.path !== null) {
+    const path = await resolveInsideHome(ctx.codexHome, params.path);
+    if (!path) throw invalidRequest(`rollout path ${params.path} is outside the Codex home`);
+    const extracted = await extractThreadMetadata(path, { codexHome: ctx.codexHome });
+    if (!extracted.metadata || !extracted.metadata.hasSessionMeta) throw invalidRequest(`no rollout found at ${params.path}`);
+    return extracted.metadata.id;
+  }
+  return parseThreadId(params.threadId);
+}
+
+export async function resumeThread(ctx: ThreadContext, params: ThreadResumeParams): Promise<ResumeOutcome> {
+  const id = await resumeTarget(ctx, params);
+  const already = ctx.loaded.get(id);
+  let located;
+  if (already && !already.materialized) {
+    located = { metadata: already.metadata, name: already.name };
+  } else {
+    located = await requireStoredThread(ctx, id, `no rollout found for thread id ${id}`);
+    ctx.loaded.set({ id, metadata: located.metadata, name: located.name, materialized: true, ephemeral: false, init: null });
+  }
+  const turns = params.excludeTurns === true || !located.metadata.hasSessionMeta ? [] : await turnsOf(ctx, located.metadata);
+  const thread = wireThreadFor(ctx, located, turns);
+  const meta = located.metadata;
+  const base = sessionConfiguration(thread, {
+    model: params.model ?? meta.model ?? ctx.defaultModel,
+    modelProvider: params.modelProvider ?? meta.modelProvider ?? ctx.defaultModelProvider,
+    cwd: params.cwd ? resolve(params.cwd) : meta.cwd,
+    approvalPolicy: params.approvalPolicy ?? 'on-request',
+    sandbox: params.sandbox ?? 'read-only',
+  });
+  const first = turns[0];
+  return {
+    threadId: id,
+    deprecated: turns.length > 0 && meta.historyMode === 'paginated',
+    response: {
+      ...base,
+      collaborationMode: null,
+      initialTurnsPage: null,
+      turnsBackwardsCursor: first ? JSON.stringify({ turnId: first.id, includeAnchor: true }) : null,
+      itemsBackwardsCursor: first && first.items[0] ? JSON.stringify({ itemId: first.items[0].id, includeAnchor: true }) : null,
+    },
+  };
+}
+
+// Context that Codex injects as user-role messages; it never counts as what the user said.
+const CONTEXT_PREFIXES = ['<environment_context>', '# agents.md instructions', '<user_instructions>', '<turn_aborted>', '<permissions instructions>', '<skills_instructions>', '<tools>'];
+
+function messageText(item: Record<string, unknown>, partType: string): string | null {
+  if (!Array.isArray(item.content)) return null;
+  const parts = item.content.filter((p): p is { type: string; text: string } => !!p && typeof p === 'object' && (p as { type?: unknown }).type === partType && typeof (p as { text?: unknown }).text === 'string');
+  return parts.length > 0 ? parts.map((p) => p.text).join('') : null;
+}
+
+/**
+ * The rollout lines for injected items: each item as a `response_item`, plus the event Codex's
+ * history and titles read for user prompts and assistant answers (rollout-format.md §10).
+ */
+export function injectedLines(items: Record<string, unknown>[], at: Date = new Date()): unknown[] {
+  const lines: unknown[] = [];
+  for (const item of items) {
+    lines.push(responseItemLine(item, at));
+    if (item.type !== 'message') continue;
+    if (item.role === 'user') {
+      const text = messageText(item, 'input_text');
+      if (text !== null && !CONTEXT_PREFIXES.some((p) => text.trimStart().toLowerCase().startsWith(p))) {
+        lines.push({ timestamp: rolloutTimestamp(at), type: 'event_msg', payload: { type: 'user_message', message: text, images: [], local_images: [], text_elements: [] } });
+      }
+    } else if (item.role === 'assistant') {
+      const text = messageText(item, 'output_text');
+      if (text !== null && text !== '') {
+        const payload: Record<string, unknown> = { type: 'agent_message', message: text };
+        if (typeof item.phase === 'string') payload.phase = item.phase;
+        lines.push({ timestamp: rolloutTimestamp(at), type: 'event_msg', payload });
+      }
+    }
+  }
+  return lines;
+}
+
+export async function injectItems(ctx: ThreadContext, threadIdText: string, items: unknown[]): Promise<void> {
+  const id = parseThreadId(threadIdText);
+  const records = items.map((item, i) => {
+    if (!item || typeof item !== 'object' || Array.isArray(item) || typeof (item as { type?: unknown }).type !== 'string') {
+      throw invalidRequest(`Invalid request: items[${i}] must be a Responses API item (an object with a string \`type\`)`);
+    }
+    return item as Record<string, unknown>;
+  });
+  await withThreadLock(id, async () => {
+    const loaded = ctx.loaded.get(id);
+    if (!loaded) throw invalidRequest(`thread not found: ${id}`);
+    if (loaded.ephemeral || records.length === 0) return;
+    if (!loaded.materialized) {
+      const created = await createRollout(ctx.codexHome, loaded.init ?? { id, cwd: loaded.metadata.cwd });
+      loaded.metadata = { ...loaded.metadata, rolloutPath: created.path };
+      loaded.materialized = true;
+    }
+    await appendRolloutLines(loaded.metadata.rolloutPath, injectedLines(records));
+    const meta = await indexRollout(ctx, loaded.metadata.rolloutPath);
+    if (meta) loaded.metadata = meta;
+  });
+}
+
+export function listLoaded(ctx: ThreadContext, cursor: string | null | undefined, limit: number | null | undefined): { data: string[]; nextCursor: string | null } {
+  let ids = ctx.loaded.ids();
+  if (cursor !== undefined && cursor !== null) {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(cursor)) throw invalidRequest(`invalid cursor: ${cursor}`);
+    ids = ids.filter((id) => id > cursor.toLowerCase());
+  }
+  if (limit === undefined || limit === null) return { data: ids, nextCursor: null };
+  const size = clampLimit(limit, limit, Number.MAX_SAFE_INTEGER);
+  const data = ids.slice(0, size);
+  return { data, nextCursor: ids.length > size ? data[data.length - 1] : null };
+}

@@ -1,0 +1,128 @@
+// Reading one thread: metadata (index first, rollout fallback), turns rebuilt from the rollout by
+// the streaming reader, pages of turns and items, and the legacy conversation summary.
+
+import { RpcError, internalError, invalidRequest } from '../errors.ts';
+import type { ConversationSummary } from '../protocol/summary.ts';
+import type { ReadState, Thread } from '../protocol/thread.ts';
+import type { Turn } from '../protocol/turn.ts';
+import { buildHistory } from '../rollout/history.ts';
+import { resolveInsideHome } from '../rollout/paths.ts';
+import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { ThreadContext } from './context.ts';
+import { findRolloutFile, indexRollout, locateThread, type LocatedThread } from './locate.ts';
+import { threadStatusOf } from './status.ts';
+import { parseThreadId } from './thread-id.ts';
+import { toWireThread } from './thread-view.ts';
+
+/** A stored thread, or -32600 `thread not loaded: <id>` (Codex's answer for an unknown id on reads). */
+export async function requireStoredThread(ctx: ThreadContext, id: string, message = `thread not loaded: ${id}`): Promise<LocatedThread> {
+  const located = await locateThread(ctx, id);
+  if (!located) throw invalidRequest(message);
+  return located;
+}
+
+function requireSessionMeta(meta: ThreadMetadata): void {
+  if (!meta.hasSessionMeta) {
+    throw internalError(
+      `failed to read thread: thread-store internal error: failed to read session metadata ${meta.rolloutPath}: rollout at ${meta.rolloutPath} is empty`,
+    );
+  }
+}
+
+export async function turnsOf(ctx: ThreadContext, meta: ThreadMetadata): Promise<Turn[]> {
+  requireSessionMeta(meta);
+  try {
+    const history = await buildHistory(meta.rolloutPath, {
+      resolveThreadPath: async (parentId) => {
+        const parent = await locateThread(ctx, parentId);
+        return parent?.metadata.rolloutPath ?? (await findRolloutFile(ctx.codexHome, parentId));
+      },
+    });
+    return history.turns;
+  } catch (err) {
+    if (err instanceof RpcError) throw err;
+    throw internalError(`failed to read thread: ${(err as Error).message}`);
+  }
+}
+
+export function wireThreadFor(ctx: ThreadContext, located: LocatedThread, turns: Turn[] = []): Thread {
+  const loaded = ctx.loaded.get(located.metadata.id);
+  const thread = toWireThread(located.metadata, {
+    defaultModelProvider: ctx.defaultModelProvider,
+    name: located.name,
+    status: threadStatusOf(ctx, located.metadata.id),
+    loaded: loaded !== undefined,
+    ephemeral: loaded?.ephemeral,
+  });
+  thread.turns = turns;
+  return thread;
+}
+
+export function initialReadState(threadId: string): ReadState {
+  return { firstUnread: null, revision: `initial:${threadId}` };
+}
+
+export interface ReadResult {
+  thread: Thread;
+  readState: ReadState;
+  /** Full turns of a paginated thread were returned: Codex announces that this is deprecated. */
+  deprecated: boolean;
+}
+
+export async function readThread(ctx: ThreadContext, threadIdText: string, includeTurns: boolean): Promise<ReadResult> {
+  const id = parseThreadId(threadIdText);
+  const loaded = ctx.loaded.get(id);
+  if (loaded && !loaded.materialized) {
+    if (includeTurns) {
+      if (loaded.ephemeral) throw invalidRequest('ephemeral threads do not support includeTurns');
+      throw new RpcError(-32601, 'list_turns is not supported yet');
+    }
+    return { thread: wireThreadFor(ctx, { metadata: loaded.metadata, name: loaded.name }), readState: initialReadState(id), deprecated: false };
+  }
+  const located = await requireStoredThread(ctx, id);
+  requireSessionMeta(located.metadata);
+  const turns = includeTurns ? await turnsOf(ctx, located.metadata) : [];
+  return {
+    thread: wireThreadFor(ctx, located, turns),
+    readState: initialReadState(id),
+    deprecated: includeTurns && located.metadata.historyMode === 'paginated',
+  };
+}
+
+export const DEPRECATION_SUMMARY =
+  'Full-history hydration is deprecated for paginated threads; omit `includeTurns` or set it to `false`, then page with `thread/turns/list` and `thread/items/list`.';
+
+/** The legacy v1 summary, by id or by a rollout path inside the home. */
+export async function conversationSummary(ctx: ThreadContext, params: { conversationId?: string; rolloutPath?: string }): Promise<ConversationSummary> {
+  let located: LocatedThread | null;
+  if (params.conversationId !== undefined) {
+    const id = parseThreadId(params.conversationId);
+    located = await locateThread(ctx, id);
+    if (!located) throw invalidRequest(`no rollout found for conversation id ${id}`);
+  } else {
+    const path = await resolveInsideHome(ctx.codexHome, params.rolloutPath ?? '');
+    if (!path) throw invalidRequest(`rollout path ${params.rolloutPath} is outside the Codex home`);
+    const stored = ctx.store?.getThreadByPath(path);
+    located = stored ? { metadata: stored.metadata, name: stored.name } : null;
+    if (!located) {
+      const meta = await indexRollout(ctx, path);
+      if (!meta) throw invalidRequest(`no rollout found at ${params.rolloutPath}`);
+      located = { metadata: meta, name: null };
+    }
+  }
+  const meta = located.metadata;
+  requireSessionMeta(meta);
+  const git = meta.git;
+  return {
+    conversationId: meta.id,
+    path: meta.rolloutPath,
+    preview: meta.preview,
+    timestamp: new Date(meta.createdAtMs).toISOString(),
+    updatedAt: new Date(meta.updatedAtMs).toISOString(),
+    modelProvider: meta.modelProvider ?? ctx.defaultModelProvider,
+    cwd: meta.cwd,
+    cliVersion: meta.cliVersion,
+    source: meta.source as ConversationSummary['source'],
+    gitInfo: git ? { sha: git.sha, branch: git.branch, origin_url: git.originUrl } : null,
+  };
+}
