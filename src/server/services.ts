@@ -74,7 +74,8 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     const started = Date.now();
     indexing = store.startBackgroundIndexing({ signal: abort.signal }).then(
       (result) => log.info('index is up to date with the rollouts', {
-        backfill: result.backfill.outcome, reconcile: result.reconcile ? { ...result.reconcile } : null, elapsedMs: Date.now() - started,
+        backfill: result.backfill.outcome, reconcile: result.reconcile ? { ...result.reconcile } : null,
+        memories: result.memories ? { ...result.memories } : null, elapsedMs: Date.now() - started,
       }),
       (err: unknown) => log.error('indexing failed; lists fall back to the rollout files', { error: errorMessage(err) }),
     );

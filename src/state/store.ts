@@ -1,6 +1,8 @@
-// The facade the thread API uses: one open index for one Codex home, its thread and tool
-// operations, and the background indexing (backfill while incomplete, then reconcile).
+// The facade the thread API uses: one open index for one Codex home, its thread, tool and memory
+// operations, and the background indexing (backfill while incomplete, then reconcile, then the
+// memory journal replay when the index was rebuilt).
 
+import { logger } from '../logs/logger.ts';
 import type { ThreadListQuery } from '../rollout/list-query.ts';
 import { isArchivedPath } from '../rollout/paths.ts';
 import type { DynamicToolRow, DynamicToolSpec, ThreadMetadata } from '../rollout/thread-metadata.ts';
@@ -10,9 +12,13 @@ import type { Database } from './db.ts';
 import { discrepancies, repairThreadFromRollout, type DiscrepancyCounter } from './discrepancies.ts';
 import { flattenDynamicTools, groupDynamicTools, insertDynamicTools, readDynamicTools } from './dynamic-tools.ts';
 import { watermarkOf } from './indexer.ts';
+import { deleteMemory, getMemory, listRecentMemories, nextMemoryTime, upsertMemory, type StoredMemory } from './memory.ts';
+import { appendMemoryJournal, restoreMemoriesFromJournal, type MemoryRestoreResult } from './memory-journal.ts';
 import { runReconcile, type ReconcileResult } from './reconcile.ts';
 import { defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
 import * as threads from './threads.ts';
+
+const log = logger('state.store');
 
 export interface StoredThread {
   metadata: ThreadMetadata;
@@ -23,6 +29,8 @@ export interface StoredThread {
 export interface IndexingResult {
   backfill: BackfillResult;
   reconcile: ReconcileResult | null;
+  /** Set when this run backfilled (a new or rebuilt index): the memories replayed from the journal. */
+  memories: MemoryRestoreResult | null;
 }
 
 export interface IndexingOptions extends Pick<BackfillOptions, 'signal' | 'maxBatches' | 'concurrency' | 'leaseMs'> {
@@ -111,6 +119,32 @@ export class StateStore {
     return groupDynamicTools(readDynamicTools(this.db, threadId));
   }
 
+  getMemory(threadId: string): StoredMemory | null {
+    return getMemory(this.db, threadId);
+  }
+
+  /**
+   * Journals then stores a thread's memory; null (and nothing journaled) when the thread has no
+   * row. The journal line comes first so a crash between the two leaves the durable copy ahead.
+   */
+  async writeMemory(memory: { threadId: string; traceSummary: string; memorySummary: string }): Promise<StoredMemory | null> {
+    if (!threads.getThreadRow(this.db, memory.threadId)) return null;
+    const updatedAt = nextMemoryTime(this.db, memory.threadId);
+    await appendMemoryJournal(this.codexHome, { op: 'write', ...memory, updatedAt });
+    return upsertMemory(this.db, { ...memory, updatedAt });
+  }
+
+  /** Before a thread is deleted: a tombstone in the journal (when it has a memory) so a rebuild does not bring it back. */
+  async forgetMemory(threadId: string): Promise<boolean> {
+    if (!getMemory(this.db, threadId)) return false;
+    await appendMemoryJournal(this.codexHome, { op: 'delete', threadId, at: Date.now() });
+    return deleteMemory(this.db, threadId);
+  }
+
+  listRecentMemories(cwd: string, limit: number): StoredMemory[] {
+    return listRecentMemories(this.db, cwd, limit);
+  }
+
   /** Re-reads a rollout and repairs its row (JSONL is the truth); see discrepancies.ts. */
   repairFromRollout(path: string, stage = 'read_repair'): Promise<ThreadMetadata | null> {
     return repairThreadFromRollout(this, path, stage);
@@ -152,12 +186,29 @@ export class StateStore {
           onProgress: options.onProgress && ((p) => options.onProgress?.('reconcile', p)),
         });
       }
-      return { backfill, reconcile };
+      return { backfill, reconcile, memories: await this.restoreMemories(backfill.outcome) };
     };
     this.indexing = run().finally(() => {
       this.indexing = null;
     });
     return this.indexing;
+  }
+
+  /**
+   * A backfill that finished in this run means the index is new or rebuilt: refill the memories,
+   * which only the journal holds (after reconcile, so every thread row exists). An empty memory
+   * table is refilled too, which covers a crash between the backfill and this step. A failure is
+   * logged, never fatal: the journal stays and the next rebuild replays it.
+   */
+  private async restoreMemories(outcome: BackfillResult['outcome']): Promise<MemoryRestoreResult | null> {
+    const empty = this.db.get<{ one: number }>('SELECT 1 AS one FROM thread_memory LIMIT 1') === undefined;
+    if (outcome !== 'complete' && !(outcome === 'already-complete' && empty)) return null;
+    try {
+      return await restoreMemoriesFromJournal(this.db, this.codexHome);
+    } catch (err) {
+      log.error('could not restore thread memories from the journal', { error: String(err) });
+      return null;
+    }
   }
 
   close(): void {

@@ -1,9 +1,9 @@
-// Dynamic tool specs from clients: validation with Codex's messages (wire-protocol.md §4.3),
-// normalisation of the legacy flat form to the canonical tagged form, and the flat row form the
-// index stores (one row per function, in declared order).
+// Dynamic tool specs from clients: validation with Codex's messages (wire-protocol.md §4.3) and
+// normalisation of the legacy flat form to the canonical tagged form. The flat row form the index
+// stores is src/state/dynamic-tools.ts's.
 
 import { invalidRequest } from '../errors.ts';
-import type { DynamicToolRow, DynamicToolSpec } from '../rollout/thread-metadata.ts';
+import type { DynamicToolSpec } from '../rollout/thread-metadata.ts';
 
 type FunctionSpec = Extract<DynamicToolSpec, { type: 'function' }>;
 
@@ -136,48 +136,4 @@ function checkUniqueAndPlacement(specs: DynamicToolSpec[]): void {
       }
     }
   }
-}
-
-/** One row per function tool, in declared order (the index's `thread_dynamic_tools` layout). */
-export function toolRows(specs: DynamicToolSpec[]): DynamicToolRow[] {
-  const rows: DynamicToolRow[] = [];
-  for (const spec of specs) {
-    const fns = spec.type === 'function' ? [{ fn: spec, ns: null }] : spec.tools.map((fn) => ({ fn, ns: spec.name }));
-    for (const { fn, ns } of fns) {
-      rows.push({
-        position: rows.length,
-        name: fn.name,
-        description: fn.description,
-        inputSchema: fn.inputSchema,
-        namespace: ns,
-        deferLoading: fn.deferLoading === true,
-      });
-    }
-  }
-  return rows;
-}
-
-/**
- * Regroups flat rows into the canonical form. Namespace descriptions are not part of the row
- * layout, so they come from `namespaceDescriptions` when known (else '').
- */
-export function specsFromRows(rows: DynamicToolRow[], namespaceDescriptions: Map<string, string> = new Map()): DynamicToolSpec[] {
-  const out: DynamicToolSpec[] = [];
-  const groups = new Map<string, Extract<DynamicToolSpec, { type: 'namespace' }>>();
-  for (const row of [...rows].sort((a, b) => a.position - b.position)) {
-    const fn: FunctionSpec = { type: 'function', name: row.name, description: row.description, inputSchema: row.inputSchema };
-    if (row.deferLoading) fn.deferLoading = true;
-    if (row.namespace === null) {
-      out.push(fn);
-      continue;
-    }
-    let group = groups.get(row.namespace);
-    if (!group) {
-      group = { type: 'namespace', name: row.namespace, description: namespaceDescriptions.get(row.namespace) ?? '', tools: [] };
-      groups.set(row.namespace, group);
-      out.push(group);
-    }
-    group.tools.push(fn);
-  }
-  return out;
 }

@@ -16,6 +16,7 @@ import { clampLimit } from './list-params.ts';
 import type { LoadedThread } from './loaded.ts';
 import { indexRollout } from './locate.ts';
 import { withThreadLock } from './locks.ts';
+import { dynamicToolsOf } from './thread-tools.ts';
 import { requireStoredThread, turnsOf, wireThreadFor } from './read-thread.ts';
 import { parseThreadId } from './thread-id.ts';
 
@@ -127,6 +128,9 @@ export async function resumeThread(ctx: ThreadContext, params: ThreadResumeParam
     located = { metadata: already.metadata, name: already.name };
   } else {
     located = await requireStoredThread(ctx, id, `no rollout found for thread id ${id}`);
+    // The loaded thread keeps its declared tools (re-read from the rollout if the index lost them).
+    const tools = await dynamicToolsOf(ctx, located.metadata);
+    located = { ...located, metadata: { ...located.metadata, dynamicTools: tools.length > 0 ? tools : null } };
     ctx.loaded.set({ id, metadata: located.metadata, name: located.name, materialized: true, ephemeral: false, init: null });
   }
   const turns = params.excludeTurns === true || !located.metadata.hasSessionMeta ? [] : await turnsOf(ctx, located.metadata);

@@ -4,6 +4,7 @@
 
 import { stat } from 'node:fs/promises';
 import { invalidRequest } from '../errors.ts';
+import { logger } from '../logs/logger.ts';
 import type { GitInfoPatch } from '../protocol/thread-mutations.ts';
 import type { Thread } from '../protocol/thread.ts';
 import { appendThreadName } from '../rollout/session-index.ts';
@@ -13,6 +14,8 @@ import { indexRollout, locateThread } from './locate.ts';
 import { withThreadLock } from './locks.ts';
 import { wireThreadFor } from './read-thread.ts';
 import { parseThreadId } from './thread-id.ts';
+
+const log = logger('threads.mutations');
 
 async function requireRollout(ctx: ThreadContext, id: string) {
   const located = await locateThread(ctx, id);
@@ -51,6 +54,12 @@ export async function deleteThread(ctx: ThreadContext, threadIdText: string): Pr
     const located = await requireRollout(ctx, id);
     ctx.loaded.delete(id);
     await deleteRollout(ctx.codexHome, located.metadata.rolloutPath);
+    try {
+      await ctx.store?.forgetMemory(id);
+    } catch (err) {
+      // The thread is gone either way; a rebuild never restores memory for a missing thread.
+      log.warn('could not journal the deletion of a thread memory', { threadId: id, error: String(err) });
+    }
     ctx.store?.deleteThread(id);
     return id;
   });

@@ -2,9 +2,11 @@
 // compile error once the table is complete.
 
 import { initialize } from './initialize.ts';
+import { memoryHandlers } from './memory.ts';
 import { threadLifecycleHandlers } from './thread-lifecycle.ts';
 import { threadReadHandlers } from './thread-read.ts';
 import { threadWriteHandlers } from './thread-write.ts';
+import { toolHandlers } from './tools.ts';
 import type { Handlers } from './types.ts';
 
 export const handlers: Partial<Handlers> = {
@@ -12,4 +14,6 @@ export const handlers: Partial<Handlers> = {
   ...threadReadHandlers,
   ...threadLifecycleHandlers,
   ...threadWriteHandlers,
+  ...toolHandlers,
+  ...memoryHandlers,
 };
