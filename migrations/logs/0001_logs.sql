@@ -1,4 +1,5 @@
--- threadstate's own log records. `ts` is Unix seconds, `ts_nanos` the sub-second part.
+-- threadstate's own log records. `ts` is Unix seconds, `ts_nanos` the sub-second part. Ids grow
+-- in commit order, so "newest" (for the tail client and the partition caps) means highest id.
 -- `estimated_bytes` is what a row counts against its partition's byte cap.
 CREATE TABLE logs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -16,27 +17,17 @@ CREATE TABLE logs (
   estimated_bytes INTEGER NOT NULL DEFAULT 0
 );
 
--- Time-ordered scans (age pruning, time-range filters).
-CREATE INDEX logs_ts ON logs (ts DESC, ts_nanos DESC, id DESC);
--- One partition per thread, and one per process for thread-less rows, each newest first: the cap
--- pruning walks exactly one of these ranges.
-CREATE INDEX logs_thread_ts ON logs (thread_id, ts DESC, ts_nanos DESC, id DESC) WHERE thread_id IS NOT NULL;
-CREATE INDEX logs_process_threadless_ts ON logs (process_uuid, ts DESC, ts_nanos DESC, id DESC) WHERE thread_id IS NULL;
+-- Age pruning and --from/--to.
+CREATE INDEX logs_ts ON logs (ts);
+-- The two kinds of partition (a thread; the thread-less rows of one process). An index entry ends
+-- with the rowid, so each is also walked newest first by id: the cap pruning and --thread-id.
+CREATE INDEX logs_thread ON logs (thread_id) WHERE thread_id IS NOT NULL;
+CREATE INDEX logs_process_threadless ON logs (process_uuid) WHERE thread_id IS NULL;
 
--- Running byte total per partition, kept by triggers so that a batch only walks a partition when
--- it is actually over its cap. Key: 't:' || thread_id, else 'p:' || process_uuid.
+-- Running byte total per partition, updated by the writer in the same transaction as the rows, so
+-- a batch only walks a partition that is actually over its cap. Key: 't:' || thread_id, else
+-- 'p:' || process_uuid.
 CREATE TABLE log_partition_bytes (
   partition_key TEXT PRIMARY KEY,
   bytes INTEGER NOT NULL
 ) WITHOUT ROWID;
-
-CREATE TRIGGER logs_partition_bytes_insert AFTER INSERT ON logs BEGIN
-  INSERT INTO log_partition_bytes (partition_key, bytes)
-  VALUES (COALESCE('t:' || NEW.thread_id, 'p:' || NEW.process_uuid), NEW.estimated_bytes)
-  ON CONFLICT (partition_key) DO UPDATE SET bytes = bytes + excluded.bytes;
-END;
-
-CREATE TRIGGER logs_partition_bytes_delete AFTER DELETE ON logs BEGIN
-  UPDATE log_partition_bytes SET bytes = bytes - OLD.estimated_bytes
-  WHERE partition_key = COALESCE('t:' || OLD.thread_id, 'p:' || OLD.process_uuid);
-END;

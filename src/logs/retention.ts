@@ -33,25 +33,39 @@ export function partitionKey(threadId: string | null, processUuid: string): stri
   return threadId !== null ? `t:${threadId}` : `p:${processUuid}`;
 }
 
-const CUMULATIVE = 'SUM(estimated_bytes) OVER (ORDER BY ts DESC, ts_nanos DESC, id DESC)';
+/** Adds (or, negative, subtracts) bytes to partition totals. Call inside the write transaction. */
+export function addPartitionBytes(db: Database, deltas: Map<string, number>): void {
+  const stmt = db.statement(`INSERT INTO log_partition_bytes (partition_key, bytes) VALUES (?, ?)
+    ON CONFLICT (partition_key) DO UPDATE SET bytes = bytes + excluded.bytes`);
+  for (const [key, delta] of deltas) if (delta !== 0) stmt.run(key, delta);
+}
+
+// Rows of one partition newest first (highest id first), with the running byte total.
+const CUMULATIVE = 'SUM(estimated_bytes) OVER (ORDER BY id DESC)';
 const PRUNE_THREAD_SQL = `DELETE FROM logs WHERE id IN (
-  SELECT id FROM (SELECT id, ${CUMULATIVE} AS cum FROM logs WHERE thread_id = ?) WHERE cum > ?)`;
+  SELECT id FROM (SELECT id, ${CUMULATIVE} AS cum FROM logs WHERE thread_id = ?) WHERE cum > ?)
+  RETURNING estimated_bytes`;
 const PRUNE_PROCESS_SQL = `DELETE FROM logs WHERE id IN (
-  SELECT id FROM (SELECT id, ${CUMULATIVE} AS cum FROM logs WHERE thread_id IS NULL AND process_uuid = ?) WHERE cum > ?)`;
+  SELECT id FROM (SELECT id, ${CUMULATIVE} AS cum FROM logs WHERE thread_id IS NULL AND process_uuid = ?) WHERE cum > ?)
+  RETURNING estimated_bytes`;
 
 /**
- * For each partition key over `capBytes`, deletes its rows beyond the cap counted newest first
- * (ts, ts_nanos, id). Call inside the insert transaction. Returns the number of rows deleted.
+ * For each partition key over `capBytes`, deletes its rows beyond the cap counted newest first.
+ * Call inside the insert transaction. Returns the number of rows deleted.
  */
 export function prunePartitions(db: Database, keys: Iterable<string>, capBytes: number): number {
   let deleted = 0;
   const keep = Math.floor(capBytes * PRUNE_TO_FRACTION);
+  const freed = new Map<string, number>();
   for (const key of keys) {
     const row = db.statement('SELECT bytes FROM log_partition_bytes WHERE partition_key = ?').get(key) as { bytes: number } | undefined;
     if (!row || row.bytes <= capBytes) continue;
     const sql = key.startsWith('t:') ? PRUNE_THREAD_SQL : PRUNE_PROCESS_SQL;
-    deleted += Number(db.statement(sql).run(key.slice(2), keep).changes);
+    const gone = db.statement(sql).all(key.slice(2), keep) as { estimated_bytes: number }[];
+    deleted += gone.length;
+    freed.set(key, -gone.reduce((sum, r) => sum + Number(r.estimated_bytes), 0));
   }
+  addPartitionBytes(db, freed);
   return deleted;
 }
 
@@ -62,12 +76,19 @@ export function prunePartitions(db: Database, keys: Iterable<string>, capBytes: 
 export function pruneOlderThan(db: Database, cutoffSeconds: number, chunkRows = 5000): number {
   db.raw.exec('BEGIN IMMEDIATE');
   try {
-    const deleted = Number(
-      db.statement('DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE ts < ? ORDER BY ts ASC LIMIT ?)').run(cutoffSeconds, chunkRows).changes,
-    );
-    if (deleted < chunkRows) db.statement('DELETE FROM log_partition_bytes WHERE bytes <= 0').run();
+    const gone = db
+      .statement(`DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE ts < ? ORDER BY ts ASC LIMIT ?)
+        RETURNING thread_id, process_uuid, estimated_bytes`)
+      .all(cutoffSeconds, chunkRows) as { thread_id: string | null; process_uuid: string; estimated_bytes: number }[];
+    const freed = new Map<string, number>();
+    for (const r of gone) {
+      const key = partitionKey(r.thread_id, r.process_uuid);
+      freed.set(key, (freed.get(key) ?? 0) - Number(r.estimated_bytes));
+    }
+    addPartitionBytes(db, freed);
+    if (gone.length < chunkRows) db.statement('DELETE FROM log_partition_bytes WHERE bytes <= 0').run();
     db.raw.exec('COMMIT');
-    return deleted;
+    return gone.length;
   } catch (err) {
     rollbackQuietly(db);
     throw err;

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { LOGS_DB_BASENAME, ensureDir, parseVersionedDbFileName, versionedDbFileName } from '../config.ts';
 import { Database, isBusyError } from '../state/db.ts';
 import { loadMigrations, migrate, type Migration } from '../state/migrate.ts';
-import { partitionKey, prunePartitions, rollbackQuietly } from './retention.ts';
+import { addPartitionBytes, partitionKey, prunePartitions, rollbackQuietly } from './retention.ts';
 
 /** Bump when a released migration must change in place: the old file is then deleted at start. */
 export const LOGS_DB_GENERATION = 1;
@@ -141,12 +141,14 @@ export class LogStore {
     db.raw.exec('BEGIN IMMEDIATE');
     try {
       const stmt = db.statement(INSERT_SQL);
-      const touched = new Set<string>();
+      const added = new Map<string, number>();
       for (const r of rows) {
         stmt.run(r.ts, r.tsNanos, r.level, r.target, r.file, r.line, r.message, r.fieldsJson, r.threadId, r.processId, r.processUuid, r.estimatedBytes);
-        touched.add(partitionKey(r.threadId, r.processUuid));
+        const key = partitionKey(r.threadId, r.processUuid);
+        added.set(key, (added.get(key) ?? 0) + r.estimatedBytes);
       }
-      const pruned = prunePartitions(db, touched, partitionCapBytes);
+      addPartitionBytes(db, added);
+      const pruned = prunePartitions(db, added.keys(), partitionCapBytes);
       db.raw.exec('COMMIT');
       return { inserted: rows.length, pruned };
     } catch (err) {
