@@ -9,7 +9,7 @@ import {
 } from './backfill-state.ts';
 import type { Database } from './db.ts';
 import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, writeBatch } from './indexer.ts';
-import { compareWatermarks, defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
+import { compareWatermarks, defaultRolloutSource, sortByWatermark, type RolloutSource } from './rollout-source.ts';
 
 const log = logger('state.backfill');
 
@@ -77,7 +77,7 @@ export async function runBackfill(db: Database, codexHome: string, options: Back
   let failed = 0;
   try {
     const lastWatermark = readBackfillState(db).lastWatermark;
-    const all = (await source.listRollouts(codexHome)).sort((a, b) => compareWatermarks(a.watermark, b.watermark));
+    const all = sortByWatermark(await source.listRollouts(codexHome));
     const files = lastWatermark === null ? all : all.filter((f) => compareWatermarks(f.watermark, lastWatermark) > 0);
     const names = await source.readNames(codexHome);
     const progress: IndexProgress = {

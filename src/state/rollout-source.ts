@@ -39,6 +39,14 @@ export function compareWatermarks(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
+/** Files in bytewise watermark order (each key encoded once). */
+export function sortByWatermark(files: RolloutFile[]): RolloutFile[] {
+  return files
+    .map((file) => ({ file, key: Buffer.from(file.watermark) }))
+    .sort((a, b) => Buffer.compare(a.key, b.key))
+    .map((e) => e.file);
+}
+
 async function extract(path: string, codexHome: string, archived: boolean): Promise<Extracted> {
   const result = await extractThreadMetadata(path, { codexHome, archived });
   const meta = result.metadata;

@@ -200,3 +200,15 @@ describe('state: backfill', () => {
     }
   });
 });
+
+describe('state: watermark order', () => {
+  it('sorts bytewise, not by UTF-16 code units', async () => {
+    const { sortByWatermark, compareWatermarks } = await import('../../../src/state/rollout-source.ts');
+    const mk = (watermark: string) => ({ path: `/h/${watermark}`, watermark, id: '', archived: false, size: 0, mtimeMs: 0 });
+    // U+FF5E is EF BD 9E in UTF-8 and U+1F600 is F0 9F 98 80: bytewise U+FF5E first, in UTF-16 the emoji first.
+    const names = ['sessions/\u{1F600}', 'sessions/\uFF5E', 'archived_sessions/z', 'sessions/a'];
+    assert.deepEqual(sortByWatermark(names.map(mk)).map((f) => f.watermark), ['archived_sessions/z', 'sessions/a', 'sessions/\uFF5E', 'sessions/\u{1F600}']);
+    assert.ok('sessions/\u{1F600}' < 'sessions/\uFF5E', 'UTF-16 order differs');
+    assert.ok(compareWatermarks('sessions/\uFF5E', 'sessions/\u{1F600}') < 0);
+  });
+});
