@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { buildDoctorReport } from '../../src/state/doctor.ts';
 import { generateHome } from '../bench/gen-home.ts';
-import { type AppServerProcess, type Json, ask, listAll, listKey, rng, rolloutFiles, sleep, startServer, unparsableLines, waitForBackfill } from './lib.ts';
+import { type AppServerProcess, type Json, ask, callLong, listAll, listKey, rng, rolloutFiles, sleep, startServer, unparsableLines, waitForBackfill } from './lib.ts';
 
 export interface CrashWritesOptions {
   workDir: string;
@@ -91,7 +91,7 @@ export async function crashDuringWrites(opts: CrashWritesOptions): Promise<Crash
   const walked = await startServer(home, ['--no-index']);
   try {
     await waitForBackfill(home);
-    await indexed.request('thread/list', { limit: 1 }); // let the start-up reconcile finish first
+    await callLong(indexed, 'thread/list', { limit: 1 }); // let the start-up reconcile finish first
     for (const archived of [false, true]) {
       const a = (await listAll(indexed, archived)).map(listKey).sort();
       const b = (await listAll(walked, archived)).map(listKey).sort();
@@ -103,8 +103,8 @@ export async function crashDuringWrites(opts: CrashWritesOptions): Promise<Crash
     }
     const archivedIds = new Set((await listAll(walked, true)).map((t: Json) => t.id));
     for (const [id, texts] of acked.injected) {
-      const read = await walked.request('thread/read', { threadId: id, includeTurns: true });
-      if (!read.result) { figures.lost.push(`${id}: acknowledged thread unreadable: ${JSON.stringify(read.error)}`); continue; }
+      const read = await ask(walked, 'thread/read', { threadId: id, includeTurns: true });
+      if (!read?.result) { figures.lost.push(`${id}: acknowledged thread unreadable: ${JSON.stringify(read?.error)}`); continue; }
       const body = JSON.stringify(read.result.thread.turns);
       for (const text of texts) if (!body.includes(text)) figures.lost.push(`${id}: injected message "${text}" missing`);
       const name = acked.named.get(id);

@@ -178,7 +178,7 @@ export async function listAll(server: AppServerProcess, archived: boolean): Prom
   const out: Json[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < 1000; page++) {
-    const result: Json = await server.call('thread/list', { archived, limit: 100, modelProviders: [], sourceKinds: ALL_SOURCE_KINDS, cursor });
+    const result: Json = await callLong(server, 'thread/list', { archived, limit: 100, modelProviders: [], sourceKinds: ALL_SOURCE_KINDS, cursor });
     out.push(...result.data);
     cursor = result.nextCursor;
     if (!cursor) break;
@@ -213,7 +213,10 @@ export function fileExists(path: string): boolean {
 /** Starts a server and completes the handshake. */
 export async function startServer(home: string, args: string[] = [], experimental = false): Promise<AppServerProcess> {
   const server = new AppServerProcess(home, args);
-  await server.initialize(experimental ? { experimentalApi: true } : undefined);
+  const params: Json = { clientInfo: { name: 'threadstate_reliability', title: null, version: '1.0.0' } };
+  if (experimental) params.capabilities = { experimentalApi: true };
+  await callLong(server, 'initialize', params);
+  server.send({ method: 'initialized' });
   return server;
 }
 
@@ -237,17 +240,30 @@ export async function waitForBackfill(home: string, timeoutMs = 30_000): Promise
   throw new Error(`backfill did not complete within ${timeoutMs} ms in ${home}`);
 }
 
-/** A request that settles with null as soon as the server dies instead of waiting for a timeout. */
+/**
+ * A request that settles with null as soon as the server dies (or after `timeoutMs`) instead of
+ * failing; polls the parsed messages so no timer outlives the answer.
+ */
 export async function ask(server: AppServerProcess, method: string, params: Json, timeoutMs = 30_000): Promise<Json | null> {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return null;
   const id = `ask-${++askCounter}`;
-  let timer: NodeJS.Timeout | undefined;
-  const answer = server.request(method, params, id).catch(() => null);
-  const timeout = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), timeoutMs); });
-  try {
-    return await Promise.race([answer, server.exited.then(() => null), timeout]);
-  } finally {
-    clearTimeout(timer);
+  let seen = server.messages.length;
+  server.send(params === undefined ? { id, method } : { id, method, params });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (; seen < server.messages.length; seen++) {
+      const m = server.messages[seen];
+      if (m && m.id === id && m.method === undefined && (m.result !== undefined || m.error !== undefined)) return m;
+    }
+    if (server.child.exitCode !== null || server.child.signalCode !== null || Date.now() > deadline) return null;
+    await sleep(seen > 0 ? 1 : 5);
   }
 }
 let askCounter = 0;
+
+/** Like AppServerProcess.call, with a timeout that suits a loaded machine. */
+export async function callLong(server: AppServerProcess, method: string, params: Json, timeoutMs = 60_000): Promise<Json> {
+  const answer = await ask(server, method, params, timeoutMs);
+  if (!answer) throw new Error(`${method}: no answer within ${timeoutMs} ms (server ${server.child.exitCode === null ? 'alive' : 'exited'}); stderr:\n${server.stderr.slice(-2000)}`);
+  if (answer.error) throw new Error(`${method} failed: ${JSON.stringify(answer.error)}`);
+  return answer.result;
+}
