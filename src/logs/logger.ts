@@ -98,6 +98,24 @@ function callsite(): { file: string | null; line: number | null } {
   return { file: null, line: null };
 }
 
+const siteCache = new Map<string, { file: string | null; line: number | null }>();
+
+/**
+ * callsite(), remembered per (target, message text): most messages are constant strings with the
+ * variable parts in fields, so the stack is captured once per call site instead of on every call.
+ * Two sites logging the same text under the same target share the first one's file and line.
+ */
+function cachedCallsite(target: string, message: string): { file: string | null; line: number | null } {
+  if (message.length > 200) return callsite();
+  const key = `${target}\u0000${message}`;
+  let site = siteCache.get(key);
+  if (!site) {
+    site = callsite();
+    if (siteCache.size < 5000) siteCache.set(key, site);
+  }
+  return site;
+}
+
 const shortNames = new Map<string, string | null>();
 
 /** `file:///…/src/state/db.ts` → `src/state/db.ts`; null for the logger itself. Cached per file. */
@@ -144,7 +162,7 @@ function emit(target: string, level: Level, message: string, fields?: Record<str
       if (typeof t === 'string') threadId = t;
       rest = Object.keys(others).length > 0 ? others : null;
     }
-    const site = wanted ? callsite() : { file: null, line: null };
+    const site = wanted ? cachedCallsite(target, message) : { file: null, line: null };
     const record: LogRecord = { ...now(), level, target, message, threadId, file: site.file, line: site.line, fields: rest };
     if (toStderr) process.stderr.write(formatForStderr(record));
     for (const sink of sinks) {
