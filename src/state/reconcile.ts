@@ -42,11 +42,10 @@ export function planReconcile(db: Database, files: RolloutFile[], codexHome?: st
   stmt.setReturnArrays(true);
   const rows = withBusyRetry(() => stmt.all()) as unknown as RowFingerprint[];
   const byWatermark = new Map<string, RowFingerprint>();
-  const byId = new Map<string, RowFingerprint>();
-  for (const row of rows) {
-    byWatermark.set(row[1], row);
-    byId.set(row[0], row);
-  }
+  for (const row of rows) byWatermark.set(row[1], row);
+  // Only files without a row need the by-id lookup: built on first use.
+  let byIdCache: Map<string, RowFingerprint> | null = null;
+  const byId = (): Map<string, RowFingerprint> => (byIdCache ??= new Map(rows.map((row) => [row[0], row])));
   // Rows whose absolute path is not where their watermark says (a moved or copied home).
   const misplaced = new Set<string>();
   if (codexHome !== undefined) {
@@ -76,7 +75,7 @@ export function planReconcile(db: Database, files: RolloutFile[], codexHome?: st
       plan.toIndex.push({ file, reason: 'retry_failed', threadId: null });
       continue;
     }
-    const other = byId.get(file.id);
+    const other = byId().get(file.id);
     if (other && onDisk.has(other[1])) {
       plan.duplicates.push({ file, threadId: file.id });
       continue;

@@ -10,6 +10,14 @@ import { ARCHIVED_DIR, SESSIONS_DIR, parseRolloutFileName } from '../rollout/pat
 import type { RolloutFile } from './rollout-source.ts';
 
 const MAX_DEPTH = 8;
+// The canonical name in one match; other names fall back to the general parser.
+const CANONICAL_NAME_RE = /^rollout-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/;
+
+function idFromName(name: string): string | null {
+  const m = CANONICAL_NAME_RE.exec(name);
+  if (m) return m[1];
+  return parseRolloutFileName(name)?.id ?? null;
+}
 
 function entries(dir: string): Dirent[] {
   try {
@@ -21,12 +29,12 @@ function entries(dir: string): Dirent[] {
 
 function statFile(dir: string, relDir: string, e: Dirent, archived: boolean): RolloutFile | null {
   if (!(e.isFile() || e.isSymbolicLink()) || !e.name.startsWith('rollout-') || !e.name.endsWith('.jsonl')) return null;
-  const parsed = parseRolloutFileName(e.name);
-  if (!parsed) return null;
+  const id = idFromName(e.name);
+  if (id === null) return null;
   const path = join(dir, e.name);
   const st = statSync(path, { throwIfNoEntry: false });
   if (!st || !st.isFile()) return null;
-  return { path, watermark: `${relDir}/${e.name}`, id: parsed.id, archived, size: st.size, mtimeMs: st.mtimeMs };
+  return { path, watermark: `${relDir}/${e.name}`, id, archived, size: st.size, mtimeMs: st.mtimeMs };
 }
 
 export async function walkRollouts(codexHome: string): Promise<RolloutFile[]> {
