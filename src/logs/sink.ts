@@ -174,7 +174,7 @@ export function startLogSink(options: LogSinkOptions): LogSinkHandle {
     if (queued() >= batchRows && immediate === null && state === 'open') {
       immediate = setImmediate(() => {
         immediate = null;
-        writeQueued();
+        writeQueued(1);
       });
       immediate.unref();
     }
@@ -190,10 +190,13 @@ export function startLogSink(options: LogSinkOptions): LogSinkHandle {
     return { row, count };
   };
 
-  /** Writes queued rows batch by batch; false when the database was busy (rows stay queued). */
-  const writeQueued = (): boolean => {
+  /**
+   * Writes queued rows, at most `maxBatches` transactions (a backlog after an outage is written over
+   * several ticks rather than in one long stall); false when the database was busy.
+   */
+  const writeQueued = (maxBatches = Infinity): boolean => {
     if (!store) return false;
-    while (queued() > 0 || dropped !== droppedReported) {
+    for (let n = 0; n < maxBatches && (queued() > 0 || dropped !== droppedReported); n++) {
       const batch = queue.slice(head, head + batchRows);
       const notice = droppedNotice();
       if (notice) batch.push(notice.row);
@@ -244,7 +247,7 @@ export function startLogSink(options: LogSinkOptions): LogSinkHandle {
       tryOpen();
       if (!store) return;
     }
-    if (writeQueued() || complete) maintain(complete);
+    if (writeQueued(complete ? Infinity : 8) || complete) maintain(complete);
   };
 
   const detachSink = addLogSink({ minLevel: options.storeLevel ?? 'DEBUG', write: enqueue });
