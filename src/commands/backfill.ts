@@ -100,7 +100,7 @@ export const backfillCommand: Command = {
     process.once('SIGINT', onSignal);
     try {
       if (store.info.recoveredFrom) process.stderr.write(`the index was damaged and moved to ${store.info.recoveredFrom}; rebuilding\n`);
-      const result = await store.startBackgroundIndexing({ onProgress: progress.onProgress, signal: controller.signal });
+      const result = await store.startBackgroundIndexing({ onProgress: progress.onProgress, signal: controller.signal, leaseRetryMs: 0 });
       progress.done();
       process.stdout.write(formatIndexingSummary(store, result));
       if (result.backfill.outcome === 'lease-held') {

@@ -2,6 +2,7 @@
 // operations, and the background indexing (backfill while incomplete, then reconcile, then the
 // memory journal replay when the index was rebuilt).
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { logger } from '../logs/logger.ts';
 import type { ThreadListQuery } from '../rollout/list-query.ts';
 import { isArchivedPath } from '../rollout/paths.ts';
@@ -33,7 +34,11 @@ export interface IndexingResult {
   memories: MemoryRestoreResult | null;
 }
 
+export const DEFAULT_LEASE_RETRY_MS = 5000;
+
 export interface IndexingOptions extends Pick<BackfillOptions, 'signal' | 'maxBatches' | 'concurrency' | 'leaseMs'> {
+  /** While another process holds the backfill lease, try again this often (0: give up at once). */
+  leaseRetryMs?: number;
   onProgress?: (phase: 'backfill' | 'reconcile', progress: IndexProgress) => void;
 }
 
@@ -175,9 +180,21 @@ export class StateStore {
   startBackgroundIndexing(options: IndexingOptions = {}): Promise<IndexingResult> {
     if (this.indexing) return this.indexing;
     const run = async (): Promise<IndexingResult> => {
-      const backfill = await runBackfill(this.db, this.codexHome, {
+      const backfillOnce = (): Promise<BackfillResult> => runBackfill(this.db, this.codexHome, {
         ...options, source: this.source, onProgress: options.onProgress && ((p) => options.onProgress?.('backfill', p)),
       });
+      let backfill = await backfillOnce();
+      // Another process holds the lease: check again now and then, so this process finishes the
+      // job if that one dies, and reconciles once it has completed.
+      const retryMs = options.leaseRetryMs ?? DEFAULT_LEASE_RETRY_MS;
+      while (backfill.outcome === 'lease-held' && retryMs > 0 && !options.signal?.aborted) {
+        try {
+          await sleep(retryMs, undefined, { signal: options.signal, ref: false });
+        } catch {
+          break; // aborted
+        }
+        backfill = await backfillOnce();
+      }
       let reconcile: ReconcileResult | null = null;
       if ((backfill.outcome === 'complete' || backfill.outcome === 'already-complete') && !options.signal?.aborted) {
         reconcile = await runReconcile(this.db, this.codexHome, {

@@ -139,6 +139,30 @@ describe('state: backfill', () => {
     }
   });
 
+  it('a store waiting on a live lease finishes the job once the holder stops renewing it', async () => {
+    const home = tempHome();
+    const { id } = writeRollout(home);
+    const store = openStateStore(home);
+    try {
+      const holder = makeLeaseOwner(process.pid, `${hostname()}-elsewhere`);
+      assert.ok(tryClaimLease(store.db, holder, { leaseMs: 300 }));
+      const started = Date.now();
+      const result = await store.startBackgroundIndexing({ leaseRetryMs: 50 });
+      assert.equal(result.backfill.outcome, 'complete');
+      assert.ok(Date.now() - started >= 250, 'waited for the expiry');
+      assert.ok(result.reconcile);
+      assert.ok(store.getThread(id));
+
+      const aborted = new AbortController();
+      store.db.run("UPDATE backfill_state SET status = 'running', lease_owner = ?, lease_expires_at = ? WHERE id = 1", holder, Date.now() + 60_000);
+      const waiting = store.startBackgroundIndexing({ leaseRetryMs: 50, signal: aborted.signal });
+      setTimeout(() => aborted.abort(), 100);
+      assert.equal((await waiting).backfill.outcome, 'lease-held', 'an abort ends the wait');
+    } finally {
+      store.close();
+    }
+  });
+
   it('parses lease owners and judges staleness', () => {
     const owner = makeLeaseOwner(1234, 'box');
     assert.match(owner, /^pid:1234:[0-9a-f-]{36}@box$/);
