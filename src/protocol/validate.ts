@@ -1,5 +1,5 @@
-// Compiled params validators for every method (compiled once, at module load) and the -32600
-// messages Codex gives for bad requests.
+// Params/result/notification validators, each compiled on first use (compiling all of them at
+// module load cost about a second of start-up), and the -32600 messages Codex gives for bad requests.
 
 import { Compile } from 'typebox/compile';
 import type { TSchema } from 'typebox';
@@ -10,13 +10,15 @@ type Validator = ReturnType<typeof Compile<TSchema>>;
 
 const paramsValidators = new Map<MethodName, Validator>();
 const resultValidators = new Map<MethodName, Validator>();
-for (const m of METHOD_NAMES) {
-  paramsValidators.set(m, Compile(ClientMethods[m].params as TSchema));
-  resultValidators.set(m, Compile(ClientMethods[m].result as TSchema));
-}
 const notificationValidators = new Map<NotificationName, Validator>();
-for (const n of Object.keys(ServerNotifications) as NotificationName[]) {
-  notificationValidators.set(n, Compile(ServerNotifications[n] as TSchema));
+
+function compiled<K>(cache: Map<K, Validator>, key: K, schema: TSchema): Validator {
+  let validator = cache.get(key);
+  if (!validator) {
+    validator = Compile(schema);
+    cache.set(key, validator);
+  }
+  return validator;
 }
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -32,17 +34,20 @@ function check<T>(validator: Validator, schema: TSchema, value: unknown): Valida
 /** Checks a request's params. The failure message is the full -32600 message. */
 export function validateParams<M extends MethodName>(method: M, params: unknown): Validation<ParamsOf<M>> {
   if (params === undefined) return { ok: false, message: 'Invalid request: missing field `params`' };
-  return check(paramsValidators.get(method)!, ClientMethods[method].params, params);
+  const schema = ClientMethods[method].params as TSchema;
+  return check(compiled(paramsValidators, method, schema), schema, params);
 }
 
 /** Checks a handler's result against the method's result schema (contract tests, debug builds). */
 export function validateResult(method: MethodName, result: unknown): Validation<unknown> {
-  return check(resultValidators.get(method)!, ClientMethods[method].result, result);
+  const schema = ClientMethods[method].result as TSchema;
+  return check(compiled(resultValidators, method, schema), schema, result);
 }
 
 /** Checks a server notification's params against its schema. */
 export function validateNotification(name: NotificationName, params: unknown): Validation<unknown> {
-  return check(notificationValidators.get(name)!, ServerNotifications[name], params);
+  const schema = ServerNotifications[name] as TSchema;
+  return check(compiled(notificationValidators, name, schema), schema, params);
 }
 
 /** Codex's message for an unknown method: it lists every method the server accepts. */

@@ -2,6 +2,7 @@
 // while a backfill is still running, the index page and the file-walk page are merged so no
 // thread is missing or listed twice. Every returned row is checked against its file.
 
+import { statSync } from 'node:fs';
 import type { ThreadListParams, ThreadListResponse } from '../protocol/thread-list.ts';
 import type { ReadState } from '../protocol/thread.ts';
 import { compareForList, encodeBackwardsCursor, encodeNextCursor, type ThreadListQuery } from '../rollout/list-query.ts';
@@ -16,6 +17,20 @@ import { toWireThread } from './thread-view.ts';
 
 const MAX_REPAIR_ROUNDS = 3;
 
+/**
+ * The row still matches its file (same size and mtime), checked with one synchronous stat: a page
+ * of 26 rows costs tens of microseconds this way instead of 26 thread-pool round trips. Anything
+ * else (changed, moved, gone, unreadable) goes through verifyStored, which repairs the index.
+ */
+function matchesFile(meta: ThreadMetadata): boolean {
+  try {
+    const st = statSync(meta.rolloutPath, { throwIfNoEntry: false });
+    return st !== undefined && st.isFile() && st.size === meta.fingerprint.size && st.mtimeMs === meta.fingerprint.mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
 /** Index rows of one page, each verified against its file; re-queried when stale rows were dropped. */
 async function pageFromIndex(ctx: ThreadContext, query: ThreadListQuery): Promise<LocatedThread[]> {
   const store = ctx.store!;
@@ -24,7 +39,7 @@ async function pageFromIndex(ctx: ThreadContext, query: ThreadListQuery): Promis
     const verified: LocatedThread[] = [];
     let dropped = false;
     for (const row of rows) {
-      const checked = await verifyStored(ctx, row.metadata, row.name);
+      const checked = matchesFile(row.metadata) ? { metadata: row.metadata, name: row.name } : await verifyStored(ctx, row.metadata, row.name);
       if (checked) verified.push(checked);
       else dropped = true;
     }
