@@ -1,0 +1,74 @@
+// The real app-server with its logs database: records land in it and `threadstate logs` reads
+// them; a locked or corrupt logs database never stops the server from starting and answering.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppServerProcess, CLI, NODE_BIN, REPO_ROOT } from '../helpers/app-server.ts';
+import { makeTempDir, removeDir } from '../helpers/home.ts';
+
+const LOGS_DB = 'threadstate-logs_1.sqlite';
+
+function runLogsOnce(home: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(NODE_BIN, [CLI, 'logs', '--codex-home', home, '--poll-ms', '50', ...args], { cwd: REPO_ROOT });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => { out += c; });
+    child.on('error', reject);
+    setTimeout(() => child.kill('SIGINT'), 1500);
+    child.on('exit', () => resolve(out));
+  });
+}
+
+describe('app-server and its logs database', function () {
+  this.timeout(30000);
+  let dir: string;
+  let home: string;
+
+  beforeEach(() => {
+    dir = makeTempDir();
+    home = join(dir, 'home');
+    mkdirSync(home);
+  });
+
+  afterEach(() => removeDir(dir));
+
+  it('writes its records to the logs database, which `threadstate logs --json` reads', async () => {
+    const server = new AppServerProcess(home, ['--log-level', 'warn']);
+    await server.initialize();
+    server.sendRaw('{this is not json');
+    await server.call('thread/list', {});
+    assert.equal(await server.close(), 0);
+    const out = await runLogsOnce(home, ['--json', '--level', 'warn', '--module', 'server.ndjson']);
+    const rows = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    assert.ok(rows.some((r) => /not JSON/.test(r.message)), out);
+  });
+
+  it('starts and answers with a corrupt logs database, leaving the file untouched', async () => {
+    const garbage = Buffer.alloc(8192, 0x5a);
+    writeFileSync(join(home, LOGS_DB), garbage);
+    const server = new AppServerProcess(home);
+    const result = await server.initialize();
+    assert.equal(result.codexHome, home);
+    assert.deepEqual((await server.call('thread/list', {})).data, []);
+    assert.equal(await server.close(), 0);
+    assert.deepEqual(readFileSync(join(home, LOGS_DB)), garbage);
+  });
+
+  it('starts and answers while another process holds the logs database locked', async () => {
+    const locker = spawn(NODE_BIN, [join(REPO_ROOT, 'test/unit/logs/children/lock-db.ts'), join(home, LOGS_DB), 'rollback'], { cwd: REPO_ROOT });
+    await new Promise<void>((resolve) => locker.stdout.once('data', () => resolve()));
+    try {
+      const server = new AppServerProcess(home);
+      const started = Date.now();
+      await server.initialize();
+      assert.ok(Date.now() - started < 10000);
+      assert.deepEqual((await server.call('thread/list', {})).data, []);
+      assert.equal(await server.close(), 0);
+    } finally {
+      locker.stdin.end();
+    }
+  });
+});
