@@ -209,6 +209,10 @@ export async function injectItems(ctx: ThreadContext, threadIdText: string, item
       loaded.metadata = { ...loaded.metadata, rolloutPath: created.path };
       loaded.materialized = true;
     }
+    // A rollout reached through a link in sessions/ may resolve outside the home: never append there.
+    if (!(await resolveInsideHome(ctx.codexHome, loaded.metadata.rolloutPath))) {
+      throw invalidRequest(`rollout path ${loaded.metadata.rolloutPath} is outside the Codex home`);
+    }
     await appendRolloutLines(loaded.metadata.rolloutPath, injectedLines(records));
     const meta = await indexRollout(ctx, loaded.metadata.rolloutPath);
     if (meta) loaded.metadata = meta;
