@@ -7,6 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import rpc from 'vscode-jsonrpc/node.js';
 import type { DataCallback, Disposable, Message } from 'vscode-jsonrpc/node.js';
 import { logger } from '../logs/logger.ts';
+import { jsonChunks } from './json-chunks.ts';
 
 const log = logger('server.ndjson');
 
@@ -141,6 +142,9 @@ function isJsonRpcShaped(msg: Record<string, unknown>): boolean {
   return validId && ('result' in msg || 'error' in msg);
 }
 
+/** Characters per write when an outgoing message is large. */
+const CHUNK_CHARS = 256 * 1024;
+
 export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
   private readonly output: Writable;
   private queue: Promise<void> = Promise.resolve();
@@ -163,7 +167,19 @@ export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
     if (typeof rest.method === 'string' && rest.id === undefined && rest.emittedAtMs === undefined) {
       rest.emittedAtMs = Date.now();
     }
-    const line = `${JSON.stringify(rest)}\n`;
+    // Written in chunks as the JSON is produced, each after the stream drained: a 50 MB answer
+    // never exists as one string and one Buffer. Small messages are still one write.
+    return (async () => {
+      let pending = '';
+      for (const chunk of jsonChunks(rest, CHUNK_CHARS)) {
+        if (pending !== '') await this.writeChunk(pending, message);
+        pending = chunk;
+      }
+      await this.writeChunk(`${pending}\n`, message);
+    })();
+  }
+
+  private writeChunk(text: string, message: Message): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const done = (err?: Error | null): void => {
         if (err) {
@@ -172,7 +188,7 @@ export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
           reject(err);
         } else resolve();
       };
-      if (this.output.write(line, (err) => { if (err) done(err); })) {
+      if (this.output.write(text, (err) => { if (err) done(err); })) {
         done();
       } else {
         this.output.once('drain', () => done());
