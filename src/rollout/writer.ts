@@ -3,7 +3,7 @@
 // archive / unarchive / delete as file moves.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink, utimes } from 'node:fs/promises';
+import { link, mkdir, open, rename, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { invalidRequest } from '../errors.ts';
 import { VERSION, ORIGINATOR } from '../version.ts';
@@ -102,11 +102,19 @@ export async function createRollout(codexHome: string, init: RolloutInit): Promi
   const path = activeRolloutPath(codexHome, id, createdAt);
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const meta = sessionMetaLine(id, init, createdAt);
-  const fh = await open(path, 'wx', 0o600);
+  // Written under a name no walker reads, then linked into place: a process killed half-way
+  // leaves a stray temp file, never an empty rollout that stays "failing" forever.
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+  const fh = await open(temp, 'wx', 0o600);
   try {
     await writeLine(fh, meta);
   } finally {
     await fh.close();
+  }
+  try {
+    await link(temp, path); // fails with EEXIST like the exclusive open it replaces
+  } finally {
+    await unlink(temp);
   }
   return { id, path, createdAt, sessionMeta: meta };
 }
