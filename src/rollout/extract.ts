@@ -11,6 +11,7 @@ import {
 import { isArchivedPath, parseRolloutFileName } from './paths.ts';
 import { readHead, streamRollout, RolloutReadError, type ReadStats } from './reader.ts';
 import { errorMessage } from '../errors.ts';
+import { SearchTextAccumulator, type SearchDoc } from './search-text.ts';
 
 export const REQUEST_PREFIX = '## My request for Codex:';
 
@@ -228,6 +229,8 @@ export interface ExtractOptions {
   codexHome: string;
   /** Overrides the archived flag that is otherwise derived from the path. */
   archived?: boolean;
+  /** Also collect the thread's search documents from the same read (full reads only). */
+  search?: boolean;
 }
 
 export interface ExtractResult {
@@ -235,6 +238,8 @@ export interface ExtractResult {
   stats: ReadStats;
   /** Set when the file is unusable: missing, empty, or without session_meta. */
   error?: string;
+  /** With `search`: the thread's search documents (src/rollout/search-text.ts). */
+  searchDocs?: SearchDoc[];
 }
 
 function emptyReadStats(): ReadStats {
@@ -255,13 +260,20 @@ function finishResult(acc: MetadataAccumulator, path: string, opts: ExtractOptio
 export async function extractThreadMetadata(path: string, opts: ExtractOptions): Promise<ExtractResult> {
   const abs = resolve(opts.codexHome, path);
   const acc = new MetadataAccumulator();
+  const search = opts.search ? new SearchTextAccumulator() : null;
   const stream = streamRollout(abs);
   try {
-    for await (const { line } of stream) if (line) acc.push(line);
+    for await (const { line } of stream) {
+      if (!line) continue;
+      acc.push(line);
+      search?.push(line);
+    }
   } catch (err) {
     return { metadata: null, stats: stream.stats, error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
   }
-  return finishResult(acc, abs, opts, stream.stats);
+  const result = finishResult(acc, abs, opts, stream.stats);
+  if (search) result.searchDocs = search.finish();
+  return result;
 }
 
 /** Head-only variant for listing: tokens, model and policies reflect the head window only. */

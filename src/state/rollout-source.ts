@@ -4,6 +4,7 @@
 import { logger } from '../logs/logger.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
 import { readThreadNames } from '../rollout/session-index.ts';
+import type { SearchDoc } from '../rollout/search-text.ts';
 import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
 import { walkRollouts } from './walk.ts';
 
@@ -25,6 +26,8 @@ export interface Extracted {
   metadata: ThreadMetadata | null;
   /** Set when the file cannot be indexed (unreadable, empty, nothing parseable). */
   error: string | null;
+  /** The thread's search documents, collected in the same read; absent: leave the stored ones. */
+  searchDocs?: SearchDoc[];
 }
 
 export interface RolloutSource {
@@ -48,13 +51,13 @@ export function sortByWatermark(files: RolloutFile[]): RolloutFile[] {
 }
 
 async function extract(path: string, codexHome: string, archived: boolean): Promise<Extracted> {
-  const result = await extractThreadMetadata(path, { codexHome, archived });
+  const result = await extractThreadMetadata(path, { codexHome, archived, search: true });
   const meta = result.metadata;
   // A file with parseable lines but no session_meta still gets a (hidden) row, as in Codex; a
   // file with nothing parseable (empty, binary, unreadable) is a failure to retry later.
   if (meta === null) return { metadata: null, error: result.error ?? `no thread metadata in ${path}` };
   if (!meta.hasSessionMeta && result.stats.parsedLines === 0) return { metadata: null, error: result.error ?? `empty session file: ${path}` };
-  return { metadata: meta, error: null };
+  return { metadata: meta, error: null, searchDocs: result.searchDocs };
 }
 
 /** Names from session_index.jsonl; an unreadable index is logged and treated as empty. */

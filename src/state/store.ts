@@ -16,6 +16,8 @@ import { watermarkOf } from './indexer.ts';
 import { deleteMemory, getMemory, listRecentMemories, nextMemoryTime, upsertMemory, type StoredMemory } from './memory.ts';
 import { appendMemoryJournal, restoreMemoriesFromJournal, type MemoryRestoreResult } from './memory-journal.ts';
 import { runReconcile, type ReconcileResult } from './reconcile.ts';
+import { replaceSearchDocs, searchIndex, searchSnippet, type SearchIndexHit, type SearchIndexQuery } from './search-index.ts';
+import type { SearchDoc } from '../rollout/search-text.ts';
 import { defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
 import * as threads from './threads.ts';
 
@@ -86,12 +88,26 @@ export class StateStore {
     return threads.listThreads(this.db, query, limit).map((row) => this.stored(row, false) as StoredThread);
   }
 
-  /** Writes a thread's row (and its tools, first list wins). `name` undefined/null keeps the stored name. */
-  upsertThread(meta: ThreadMetadata, options: { name?: string | null } = {}): void {
+  /**
+   * Writes a thread's row (and its tools, first list wins). `name` undefined/null keeps the stored
+   * name; `searchDocs` replaces the thread's search documents (undefined keeps them).
+   */
+  upsertThread(meta: ThreadMetadata, options: { name?: string | null; searchDocs?: readonly SearchDoc[] } = {}): void {
     this.db.transaction(() => {
       threads.upsertThread(this.db, meta, { watermark: watermarkOf(this.codexHome, meta.rolloutPath), name: options.name ?? null });
       if (meta.dynamicTools && meta.dynamicTools.length > 0) insertDynamicTools(this.db, meta.id, flattenDynamicTools(meta.dynamicTools));
+      if (options.searchDocs) replaceSearchDocs(this.db, meta.id, options.searchDocs);
     });
+  }
+
+  /** One page of full-text hits, best first (src/state/search-index.ts). */
+  search(query: SearchIndexQuery): Array<SearchIndexHit & StoredThread> {
+    return searchIndex(this.db, query).map((hit) => ({ ...hit, ...(this.stored(hit.row, false) as StoredThread) }));
+  }
+
+  /** The highlighted snippet of one hit's document. */
+  searchSnippet(match: string, docId: number): string {
+    return searchSnippet(this.db, match, docId);
   }
 
   deleteThread(id: string): boolean {

@@ -57,12 +57,12 @@ export async function findRolloutFile(codexHome: string, id: string): Promise<st
 
 /** Extracts a rollout and writes its row. Index failures are logged, never fatal: the file is the truth. */
 export async function indexRollout(ctx: ThreadContext, path: string, overrides: Partial<ThreadMetadata> = {}): Promise<ThreadMetadata | null> {
-  const extracted = await extractThreadMetadata(path, { codexHome: ctx.codexHome });
+  const extracted = await extractThreadMetadata(path, { codexHome: ctx.codexHome, search: ctx.store !== null });
   if (!extracted.metadata) return null;
   const meta = { ...extracted.metadata, ...overrides };
   if (ctx.store) {
     try {
-      ctx.store.upsertThread(meta);
+      ctx.store.upsertThread(meta, { searchDocs: extracted.searchDocs });
     } catch (err) {
       log.warn('could not update the index; the rollout stays authoritative', { threadId: meta.id, error: String(err) });
     }

@@ -1,0 +1,82 @@
+// The user's `thread/search` query → a safe FTS5 MATCH expression. Nothing the user types reaches
+// FTS5 as syntax: every term is emitted as a double-quoted string, so operators (AND, OR, NOT,
+// NEAR), column filters (`x:`), `^`, `-`, `+` and parentheses are plain text.
+//
+// Query language:
+//   word            a term; several terms must all match (implicit AND)
+//   foo*            prefix: any token starting with `foo`
+//   "a b"           phrase: the tokens in this order, adjacent; `"a b"*` makes the last one a prefix
+// An unterminated `"` runs to the end of the query. Terms without a letter or digit (`-`, `*`,
+// `^`, `:`) are ignored; a query left with no term is an error, as is one over the length or term
+// limits.
+
+import { invalidRequest } from '../errors.ts';
+
+export const MAX_QUERY_CHARS = 1000;
+export const MAX_QUERY_TERMS = 32;
+
+export interface SearchTerm {
+  text: string;
+  prefix: boolean;
+  phrase: boolean;
+}
+
+/** The characters unicode61 keeps inside tokens: a term without one of them matches nothing. */
+const TOKEN_CHAR = /[\p{L}\p{N}\p{Co}]/u;
+const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+
+/** Splits a query into terms (see the header). Throws -32600 for an unusable query. */
+export function parseSearchTerms(input: string): SearchTerm[] {
+  if (input.length > MAX_QUERY_CHARS) {
+    throw invalidRequest(`search query is too long: ${input.length} characters, at most ${MAX_QUERY_CHARS}`);
+  }
+  const text = input.replace(CONTROL, ' ');
+  const terms: SearchTerm[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (/\s/u.test(c)) {
+      i++;
+      continue;
+    }
+    let body: string;
+    let phrase = false;
+    if (c === '"') {
+      const close = text.indexOf('"', i + 1);
+      const end = close === -1 ? text.length : close;
+      body = text.slice(i + 1, end);
+      phrase = true;
+      i = close === -1 ? text.length : close + 1;
+    } else {
+      let end = i;
+      while (end < text.length && text[end] !== '"' && !/\s/u.test(text[end])) end++;
+      body = text.slice(i, end);
+      i = end;
+    }
+    let prefix = false;
+    if (phrase) {
+      while (text[i] === '*') {
+        prefix = true;
+        i++;
+      }
+    } else {
+      const trimmed = body.replace(/\*+$/, '');
+      prefix = trimmed.length < body.length;
+      body = trimmed;
+    }
+    if (!TOKEN_CHAR.test(body)) continue;
+    terms.push({ text: body, prefix, phrase });
+    if (terms.length > MAX_QUERY_TERMS) throw invalidRequest(`search query has too many terms: at most ${MAX_QUERY_TERMS}`);
+  }
+  if (terms.length === 0) throw invalidRequest('search query has no words to search for');
+  return terms;
+}
+
+/** The FTS5 expression of a list of terms: each a quoted string, ANDed. */
+export function toFtsExpression(terms: readonly SearchTerm[]): string {
+  return terms.map((t) => `"${t.text.replace(/"/g, '""')}"${t.prefix ? '*' : ''}`).join(' ');
+}
+
+export function parseSearchQuery(input: string): string {
+  return toFtsExpression(parseSearchTerms(input));
+}
