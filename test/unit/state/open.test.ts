@@ -166,6 +166,37 @@ describe('state: opening, migrations and files', () => {
     });
   }
 
+  it('moves aside a database whose header is fine but whose threads b-tree is damaged', async () => {
+    const home = tempHome();
+    const a = writeRollout(home, { message: 'survives' });
+    appendSessionName(home, a.id, 'Still named');
+    const store = openStateStore(home);
+    await store.startBackgroundIndexing();
+    const base = store.getThread(a.id)!.metadata;
+    store.db.transaction(() => {
+      for (let i = 0; i < 400; i++) {
+        store.upsertThread({ ...base, id: `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`, rolloutPath: `${home}/x/${i}.jsonl`, preview: 'p'.repeat(200) });
+      }
+    });
+    const root = store.db.get<{ rootpage: number }>("SELECT rootpage FROM sqlite_schema WHERE name = 'threads'")!.rootpage;
+    const pageSize = store.db.get<{ page_size: number }>('PRAGMA page_size')!.page_size;
+    store.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    store.close();
+    const path = stateDbPath(home);
+    const bytes = readFileSync(path);
+    randomBytes(pageSize - 16).copy(bytes, (root - 1) * pageSize + 8);
+    writeFileSync(path, bytes);
+    const rebuilt = openStateStore(home);
+    try {
+      assert.ok(rebuilt.info.recoveredFrom, 'the damaged file was moved aside');
+      await rebuilt.startBackgroundIndexing();
+      assert.equal(rebuilt.getThread(a.id)?.name, 'Still named');
+      assert.equal(rebuilt.getThread(a.id)?.metadata.preview, 'survives');
+    } finally {
+      rebuilt.close();
+    }
+  });
+
   it('gives a clear error when the home cannot hold the database', () => {
     const home = tempHome();
     const file = join(home, 'not-a-dir');
