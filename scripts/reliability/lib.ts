@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { parseLevel, setStderrLevel } from '../../src/logs/logger.ts';
 import { AppServerProcess, CLI, NODE_BIN, REPO_ROOT, type Json } from '../../test/helpers/app-server.ts';
 
 export { AppServerProcess, type Json };
@@ -266,4 +267,14 @@ export async function callLong(server: AppServerProcess, method: string, params:
   if (!answer) throw new Error(`${method}: no answer within ${timeoutMs} ms (server ${server.child.exitCode === null ? 'alive' : 'exited'}); stderr:\n${server.stderr.slice(-2000)}`);
   if (answer.error) throw new Error(`${method} failed: ${JSON.stringify(answer.error)}`);
   return answer.result;
+}
+
+/** Runs `fn` with this process's own stderr logging at ERROR (in-process indexing and doctor). */
+export async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+  setStderrLevel('ERROR');
+  try {
+    return await fn();
+  } finally {
+    setStderrLevel(parseLevel(process.env.THREADSTATE_LOG ?? '') ?? 'INFO');
+  }
 }

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { confinement } from '../../scripts/reliability/confinement.ts';
+import { fuzzProtocol } from '../../scripts/reliability/fuzz.ts';
+import { makeTempDir, removeDir } from '../helpers/home.ts';
+
+describe('reliability: protocol fuzzing and confinement', function () {
+  this.timeout(180_000);
+  let dir: string;
+  beforeEach(() => { dir = makeTempDir('threadstate-reliability-'); });
+  afterEach(() => removeDir(dir));
+
+  it('survives 2,000 generated and mutated messages, answering every well-formed request properly', async () => {
+    const f = await fuzzProtocol({ workDir: dir, messages: 2000, seed: 31, hugeBytes: 512 * 1024 });
+    assert.equal(f.alive, true, 'the server still answers afterwards');
+    assert.ok(f.wellFormed > 1000, `well-formed requests: ${f.wellFormed}`);
+    assert.deepEqual(f.unanswered, []);
+    assert.equal(f.answered, f.wellFormed);
+    assert.deepEqual(f.badLines, [], 'stdout carries JSON object lines only');
+    assert.deepEqual(f.badErrors, []);
+    assert.deepEqual(f.internalErrors, [], 'no fuzzed input reaches an unhandled exception');
+    assert.ok((f.outcomes.result ?? 0) > 100, 'handlers really ran');
+    assert.ok(f.rssPeakKb < 768 * 1024, `peak RSS ${f.rssPeakKb} kB`);
+  });
+
+  it('refuses client paths and ids that leave the home and touches nothing outside', async () => {
+    const f = await confinement(dir);
+    assert.ok(f.attempts > 100);
+    assert.deepEqual(f.leaks, []);
+    assert.deepEqual(f.problems, []);
+    assert.equal(f.sentinelChanged, false, 'the file outside keeps its bytes, inode and mtime');
+  });
+
+  // Known gap (see the reliability report): a rollout *link* placed in sessions/ that points
+  // outside the home is indexed and served by id (read, resume, turns, list); writes through it
+  // are refused.
+  it.skip('does not serve a rollout whose link in sessions/ points outside the home', async () => {
+    const f = await confinement(dir);
+    assert.deepEqual(f.linkReads, []);
+  });
+});
