@@ -5,9 +5,14 @@ import type { ThreadSourceKind } from './ThreadSourceKind.ts';
 /** Params of `thread/search`. */
 export type ThreadSearchParams = {
   query: string;
+  /** Page size, 1..100 (default 25). */
   limit?: number | null;
+  /** The `nextCursor` of the previous page (opaque). */
   cursor?: string | null;
+  /** Only threads with exactly this working directory. */
   cwd?: string | null;
+  /** Search archived threads instead of active ones (default false). */
   archived?: boolean | null;
+  /** As in `thread/list`: empty or absent means cli and vscode. */
   sourceKinds?: Array<ThreadSourceKind> | null;
 };

@@ -2,7 +2,7 @@
 
 import type { ThreadSearchHit } from './ThreadSearchHit.ts';
 
-/** Result of `thread/search`, best hits first. */
+/** Result of `thread/search`, best hits first; one hit per thread. */
 export type ThreadSearchResponse = {
   data: Array<ThreadSearchHit>;
   nextCursor: string | null;

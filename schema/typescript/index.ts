@@ -96,6 +96,7 @@ export type { ThreadReadParams } from './ThreadReadParams.ts';
 export type { ThreadReadResponse } from './ThreadReadResponse.ts';
 export type { ThreadResumeParams } from './ThreadResumeParams.ts';
 export type { ThreadResumeResponse } from './ThreadResumeResponse.ts';
+export type { ThreadSearchHighlight } from './ThreadSearchHighlight.ts';
 export type { ThreadSearchHit } from './ThreadSearchHit.ts';
 export type { ThreadSearchParams } from './ThreadSearchParams.ts';
 export type { ThreadSearchResponse } from './ThreadSearchResponse.ts';

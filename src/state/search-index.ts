@@ -1,10 +1,14 @@
-// The full-text index (migration 0007): writing a thread's documents and the ranked, filtered,
-// one-hit-per-thread search behind `thread/search`.
+// The full-text index (migrations 0007, 0008): writing a thread's documents and the ranked,
+// filtered, one-hit-per-thread search behind `thread/search`.
 //
-// Ranking: FTS5 bm25 of each matching document; a thread ranks by its best document, ties broken by
-// thread id. Paging is keyset on (rank, thread id), so a page never repeats or skips a thread while
-// the index is unchanged; bm25 depends on corpus statistics, so writes between pages can move
-// threads across the boundary.
+// Two FTS5 tables: `thread_search` over the item documents (thread_search_docs) and
+// `thread_search_rank`, one contentless document per thread (its item texts joined). A search ranks
+// threads by the bm25 of their whole text (ties by thread id), then, for each hit of the page only,
+// the item index names the thread's best-matching item and cuts the snippet. A thread's item
+// documents are inserted together, so their ids form one contiguous range: the item lookup seeks
+// that rowid range instead of filtering every match. Paging is keyset on (rank, thread id): a page
+// never repeats or skips a thread while the index is unchanged; bm25 depends on corpus statistics,
+// so writes between pages can move threads across the boundary.
 
 import type { SQLInputValue } from 'node:sqlite';
 import { expandSourceKinds, type SourceKind } from '../rollout/list-query.ts';
@@ -12,12 +16,20 @@ import type { SearchDoc } from '../rollout/search-text.ts';
 import type { Database } from './db.ts';
 import type { ThreadRow } from './threads.ts';
 
-/** Replaces a thread's documents. Must run inside the caller's transaction. */
+/**
+ * Replaces a thread's documents (item documents and its ranking row). Must run inside the caller's
+ * transaction. Rowids are bound through CAST: node:sqlite binds JS numbers as REAL, which FTS5
+ * does not take as a rowid.
+ */
 export function replaceSearchDocs(db: Database, threadId: string, docs: readonly SearchDoc[]): void {
   db.run('DELETE FROM thread_search_docs WHERE thread_id = ?', threadId);
+  db.run('DELETE FROM thread_search_threads WHERE thread_id = ?', threadId);
+  if (docs.length === 0) return;
   for (const doc of docs) {
     db.run('INSERT INTO thread_search_docs (thread_id, item_id, kind, text) VALUES (?, ?, ?, ?)', threadId, doc.itemId, doc.kind, doc.text);
   }
+  const key = db.run('INSERT INTO thread_search_threads (thread_id) VALUES (?)', threadId).lastInsertRowid;
+  db.run('INSERT INTO thread_search_rank (rowid, text) VALUES (CAST(? AS INTEGER), ?)', key, docs.map((d) => d.text).join('\n'));
 }
 
 export function countSearchDocs(db: Database, threadId?: string): number {
@@ -46,11 +58,8 @@ export interface SearchIndexQuery {
 
 export interface SearchIndexHit {
   row: ThreadRow;
-  /** bm25 of the best document: lower is better. */
+  /** bm25 of the thread's text: lower is better. */
   rank: number;
-  itemId: string;
-  kind: string;
-  docId: number;
 }
 
 function placeholders(n: number): string {
@@ -59,7 +68,7 @@ function placeholders(n: number): string {
 
 /** One page of threads, best first; `limit` rows (ask for page size + 1 to learn whether more exist). */
 export function searchIndex(db: Database, query: SearchIndexQuery): SearchIndexHit[] {
-  const where = ['t.listable = 1', 't.archived = ?'];
+  const where = ['thread_search_rank MATCH ?', 't.listable = 1', 't.archived = ?'];
   const params: SQLInputValue[] = [query.match, query.archived ? 1 : 0];
   if (query.cwds !== null) {
     if (query.cwds.length === 0) return [];
@@ -70,33 +79,21 @@ export function searchIndex(db: Database, query: SearchIndexQuery): SearchIndexH
   if (kinds.length === 0) return [];
   where.push(`t.source_kind IN (${placeholders(kinds.length)})`);
   params.push(...kinds);
-  let after = '';
   if (query.anchor) {
-    after = 'WHERE rank > ? OR (rank = ? AND thread_id > ?)';
+    where.push('(f.rank > ? OR (f.rank = ? AND t.id > ?))');
     params.push(query.anchor.rank, query.anchor.rank, query.anchor.threadId);
   }
   params.push(query.limit);
-  // The bare doc_id next to MIN(rank) comes from the row holding the minimum (SQLite guarantees it).
-  const sql = `
-    WITH hits AS MATERIALIZED (
-      SELECT rowid AS doc_id, bm25(thread_search) AS rank FROM thread_search WHERE thread_search MATCH ?
-    ), best AS (
-      SELECT d.thread_id AS thread_id, MIN(h.rank) AS rank, h.doc_id AS doc_id, d.item_id AS item_id, d.kind AS kind
-      FROM hits h
-      JOIN thread_search_docs d ON d.id = h.doc_id
-      JOIN threads t ON t.id = d.thread_id
-      WHERE ${where.join(' AND ')}
-      GROUP BY d.thread_id
-    )
-    SELECT thread_id, rank, doc_id, item_id, kind FROM best ${after}
-    ORDER BY rank, thread_id LIMIT ?`;
-  const hits = db.all<{ thread_id: string; rank: number; doc_id: number; item_id: string; kind: string }>(sql, ...params);
-  const out: SearchIndexHit[] = [];
-  for (const h of hits) {
-    const row = db.get<ThreadRow>('SELECT * FROM threads WHERE id = ?', h.thread_id);
-    if (row) out.push({ row, rank: h.rank, itemId: h.item_id, kind: h.kind, docId: h.doc_id });
-  }
-  return out;
+  const rows = db.all<ThreadRow & { search_rank: number }>(
+    `SELECT t.*, f.rank AS search_rank
+     FROM thread_search_rank f
+     JOIN thread_search_threads k ON k.key = f.rowid
+     JOIN threads t ON t.id = k.thread_id
+     WHERE ${where.join(' AND ')}
+     ORDER BY f.rank, t.id LIMIT ?`,
+    ...params,
+  );
+  return rows.map(({ search_rank: rank, ...row }) => ({ row, rank }));
 }
 
 export const SNIPPET_TOKENS = 24;
@@ -104,15 +101,28 @@ export const SNIPPET_TOKENS = 24;
 export const MARK_OPEN = '\uE000';
 export const MARK_CLOSE = '\uE001';
 
+export interface ItemMatch {
+  itemId: string;
+  kind: string;
+  /** The document's snippet with MARK_OPEN/MARK_CLOSE around each match. */
+  snippet: string;
+}
+
 /**
- * The FTS5 snippet of one document. node:sqlite binds JS numbers as REAL, and FTS5 ignores a REAL
- * rowid constraint (it would return every match): hence the CAST. MARK_OPEN/MARK_CLOSE surround the matches.
+ * The thread's best-matching item document and its snippet; null when no single item matches
+ * (a phrase that only spans two items of the thread's joined text).
  */
-export function searchSnippet(db: Database, match: string, docId: number): string {
-  const row = db.get<{ s: string }>(
-    `SELECT snippet(thread_search, 0, '${MARK_OPEN}', '${MARK_CLOSE}', '…', ${SNIPPET_TOKENS}) AS s
-     FROM thread_search WHERE thread_search MATCH ? AND rowid = CAST(? AS INTEGER)`,
-    match, docId,
+export function bestItemMatch(db: Database, match: string, threadId: string): ItemMatch | null {
+  const range = db.get<{ lo: number | null; hi: number | null }>('SELECT MIN(id) AS lo, MAX(id) AS hi FROM thread_search_docs WHERE thread_id = ?', threadId);
+  if (!range || range.lo === null || range.hi === null) return null;
+  const hit = db.get<{ id: number; snippet: string }>(
+    `SELECT rowid AS id, snippet(thread_search, 0, '${MARK_OPEN}', '${MARK_CLOSE}', '…', ${SNIPPET_TOKENS}) AS snippet
+     FROM thread_search WHERE thread_search MATCH ? AND rowid BETWEEN CAST(? AS INTEGER) AND CAST(? AS INTEGER)
+     ORDER BY rank LIMIT 1`,
+    match, range.lo, range.hi,
   );
-  return row?.s ?? '';
+  if (!hit) return null;
+  const doc = db.get<{ thread_id: string; item_id: string; kind: string }>('SELECT thread_id, item_id, kind FROM thread_search_docs WHERE id = ?', hit.id);
+  if (!doc || doc.thread_id !== threadId) return null;
+  return { itemId: doc.item_id, kind: doc.kind, snippet: hit.snippet };
 }

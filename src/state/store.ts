@@ -16,7 +16,7 @@ import { watermarkOf } from './indexer.ts';
 import { deleteMemory, getMemory, listRecentMemories, nextMemoryTime, upsertMemory, type StoredMemory } from './memory.ts';
 import { appendMemoryJournal, restoreMemoriesFromJournal, type MemoryRestoreResult } from './memory-journal.ts';
 import { runReconcile, type ReconcileResult } from './reconcile.ts';
-import { replaceSearchDocs, searchIndex, searchSnippet, type SearchIndexHit, type SearchIndexQuery } from './search-index.ts';
+import { bestItemMatch, replaceSearchDocs, searchIndex, type ItemMatch, type SearchIndexQuery } from './search-index.ts';
 import type { SearchDoc } from '../rollout/search-text.ts';
 import { defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
 import * as threads from './threads.ts';
@@ -101,13 +101,13 @@ export class StateStore {
   }
 
   /** One page of full-text hits, best first (src/state/search-index.ts). */
-  search(query: SearchIndexQuery): Array<SearchIndexHit & StoredThread> {
-    return searchIndex(this.db, query).map((hit) => ({ ...hit, ...(this.stored(hit.row, false) as StoredThread) }));
+  search(query: SearchIndexQuery): Array<StoredThread & { rank: number }> {
+    return searchIndex(this.db, query).map((hit) => ({ ...(this.stored(hit.row, false) as StoredThread), rank: hit.rank }));
   }
 
-  /** The highlighted snippet of one hit's document. */
-  searchSnippet(match: string, docId: number): string {
-    return searchSnippet(this.db, match, docId);
+  /** A hit's best-matching item and its snippet (null when no single item matches). */
+  searchItem(match: string, threadId: string): ItemMatch | null {
+    return bestItemMatch(this.db, match, threadId);
   }
 
   deleteThread(id: string): boolean {

@@ -3,6 +3,7 @@
 
 import { initialize } from './initialize.ts';
 import { memoryHandlers } from './memory.ts';
+import { searchHandlers } from './search.ts';
 import { threadLifecycleHandlers } from './thread-lifecycle.ts';
 import { threadReadHandlers } from './thread-read.ts';
 import { threadWriteHandlers } from './thread-write.ts';
@@ -16,4 +17,5 @@ export const handlers: Partial<Handlers> = {
   ...threadWriteHandlers,
   ...toolHandlers,
   ...memoryHandlers,
+  ...searchHandlers,
 };

@@ -1,0 +1,85 @@
+// `thread/search`: full-text search over every indexed thread (src/state/search-index.ts), one hit
+// per thread, best first. Filters follow thread/list: cwd normalised the same way, archived
+// (default false), sourceKinds (empty or absent: cli and vscode); only listable threads appear.
+// Without an index (it could not be opened) there is nothing to search: an error says so.
+//
+// Cursor: base64url of JSON `[rank, threadId]`, the keyset position of the page's last hit.
+
+import { invalidRequest } from '../errors.ts';
+import type { ThreadSearchHighlight, ThreadSearchHit, ThreadSearchParams, ThreadSearchResponse } from '../protocol/search.ts';
+import { DEFAULT_SOURCE_KINDS } from '../rollout/list-query.ts';
+import { MARK_CLOSE, MARK_OPEN, type SearchAnchor } from '../state/search-index.ts';
+import { parseSearchQuery } from '../state/search-query.ts';
+import type { ThreadContext } from './context.ts';
+import { clampLimit, normalizeCwd } from './list-params.ts';
+import { threadStatusOf } from './status.ts';
+import { toWireThread } from './thread-view.ts';
+
+export function encodeSearchCursor(anchor: SearchAnchor): string {
+  return Buffer.from(JSON.stringify([anchor.rank, anchor.threadId])).toString('base64url');
+}
+
+export function decodeSearchCursor(cursor: string): SearchAnchor | null {
+  if (cursor.length > 512 || !/^[A-Za-z0-9_-]*$/.test(cursor)) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 2) return null;
+    const [rank, threadId] = value;
+    if (typeof rank !== 'number' || !Number.isFinite(rank) || typeof threadId !== 'string' || threadId.length > 64) return null;
+    return { rank, threadId };
+  } catch {
+    return null;
+  }
+}
+
+/** A snippet with MARK_OPEN/MARK_CLOSE turned into plain text and highlight ranges. */
+export function splitHighlights(marked: string): { snippet: string; highlights: ThreadSearchHighlight[] } {
+  let snippet = '';
+  const highlights: ThreadSearchHighlight[] = [];
+  let open = -1;
+  for (const ch of marked) {
+    if (ch === MARK_OPEN) open = snippet.length;
+    else if (ch === MARK_CLOSE) {
+      if (open >= 0 && snippet.length > open) highlights.push({ start: open, end: snippet.length });
+      open = -1;
+    } else snippet += ch;
+  }
+  return { snippet, highlights };
+}
+
+export function searchThreads(ctx: ThreadContext, params: ThreadSearchParams): ThreadSearchResponse {
+  const match = parseSearchQuery(params.query);
+  let anchor: SearchAnchor | null = null;
+  if (params.cursor !== undefined && params.cursor !== null) {
+    anchor = decodeSearchCursor(params.cursor);
+    if (anchor === null) throw invalidRequest(`invalid cursor: ${params.cursor.slice(0, 100)}`);
+  }
+  const store = ctx.store;
+  if (!store) throw invalidRequest('thread search is unavailable: the state database could not be opened');
+  const limit = clampLimit(params.limit);
+  const rows = store.search({
+    match,
+    limit: limit + 1,
+    anchor,
+    archived: params.archived === true,
+    cwds: params.cwd === undefined || params.cwd === null ? null : [normalizeCwd(params.cwd)],
+    sourceKinds: params.sourceKinds && params.sourceKinds.length > 0 ? params.sourceKinds : DEFAULT_SOURCE_KINDS,
+  });
+  const page = rows.slice(0, limit);
+  const data: ThreadSearchHit[] = page.map((hit) => {
+    const item = store.searchItem(match, hit.metadata.id);
+    const { snippet, highlights } = item ? splitHighlights(item.snippet) : { snippet: hit.metadata.preview, highlights: [] };
+    return {
+      thread: toWireThread(hit.metadata, {
+        defaultModelProvider: ctx.defaultModelProvider, name: hit.name, status: threadStatusOf(ctx, hit.metadata.id), forList: true,
+      }),
+      score: -hit.rank,
+      itemId: item?.itemId ?? null,
+      itemType: item?.kind ?? null,
+      snippet,
+      highlights,
+    };
+  });
+  const last = page[page.length - 1];
+  return { data, nextCursor: rows.length > limit && last ? encodeSearchCursor({ rank: last.rank, threadId: last.metadata.id }) : null };
+}
