@@ -14,6 +14,29 @@ import { compareWatermarks, defaultRolloutSource, sortByWatermark, type RolloutS
 const log = logger('state.backfill');
 
 export const BACKFILL_BATCH_SIZE = 200;
+/**
+ * A batch also ends once it holds this many bytes of rollouts: everything extracted from a batch
+ * (metadata, search documents) is held until its transaction, so a few huge files must not share one.
+ */
+export const BACKFILL_BATCH_BYTES = 32 * 1024 * 1024;
+
+/** Consecutive slices of at most `maxFiles` files and, unless a single file is larger, `maxBytes` bytes. */
+export function batchesOf<T extends { size: number }>(files: T[], maxFiles: number, maxBytes: number): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    if (current.length > 0 && (current.length >= maxFiles || bytes + file.size > maxBytes)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(file);
+    bytes += file.size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
 
 export interface IndexProgress {
   filesDone: number;
@@ -25,6 +48,8 @@ export interface IndexProgress {
 export interface BackfillOptions {
   source?: RolloutSource;
   batchSize?: number;
+  /** Bytes of rollouts per batch (default BACKFILL_BATCH_BYTES). */
+  batchBytes?: number;
   concurrency?: number;
   /** Stop (keeping the checkpoint) before the next batch once aborted. */
   signal?: AbortSignal;
@@ -86,13 +111,12 @@ export async function runBackfill(db: Database, codexHome: string, options: Back
     log.info('state backfill started', { files: files.length, resumeAfter: lastWatermark, codexHome });
     options.onProgress?.({ ...progress });
     let batches = 0;
-    for (let i = 0; i < files.length; i += batchSize) {
+    for (const batch of batchesOf(files, batchSize, options.batchBytes ?? BACKFILL_BATCH_BYTES)) {
       if (options.signal?.aborted || (options.maxBatches !== undefined && batches >= options.maxBatches)) {
         releaseLease(db, owner);
         log.info('state backfill stopped', { scanned, upserted, failed });
         return result('stopped', scanned, upserted, failed);
       }
-      const batch = files.slice(i, i + batchSize);
       const extracted = await extractFiles(source, codexHome, batch, options.concurrency ?? DEFAULT_EXTRACT_CONCURRENCY);
       const counts = db.transaction(() => {
         const c = writeBatch(db, extracted, names);

@@ -8,7 +8,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { logger } from '../logs/logger.ts';
 import type { IndexProgress } from './backfill.ts';
-import { BACKFILL_BATCH_SIZE } from './backfill.ts';
+import { BACKFILL_BATCH_BYTES, BACKFILL_BATCH_SIZE, batchesOf } from './backfill.ts';
 import { withBusyRetry, type Database } from './db.ts';
 import { discrepancies as processDiscrepancies, type DiscrepancyCounter } from './discrepancies.ts';
 import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, writeBatch } from './indexer.ts';
@@ -156,9 +156,8 @@ export async function runReconcile(db: Database, codexHome: string, options: Rec
   const progress: IndexProgress = { filesDone: 0, filesTotal: work.length, bytesDone: 0, bytesTotal: work.reduce((n, w) => n + w.file.size, 0) };
   if (work.length > 0) options.onProgress?.({ ...progress });
   const batchSize = options.batchSize ?? BACKFILL_BATCH_SIZE;
-  for (let i = 0; i < work.length; i += batchSize) {
+  for (const slice of batchesOf(work.map((w) => ({ ...w, size: w.file.size })), batchSize, BACKFILL_BATCH_BYTES)) {
     if (options.signal?.aborted) break;
-    const slice = work.slice(i, i + batchSize);
     const extracted = await extractFiles(source, codexHome, slice.map((w) => w.file), options.concurrency ?? DEFAULT_EXTRACT_CONCURRENCY);
     const counts = db.transaction(() => writeBatch(db, extracted, names));
     result.indexed += counts.upserted;

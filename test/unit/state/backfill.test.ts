@@ -236,3 +236,13 @@ describe('state: watermark order', () => {
     assert.ok(compareWatermarks('sessions/\uFF5E', 'sessions/\u{1F600}') < 0);
   });
 });
+
+describe('state: backfill batches', () => {
+  it('end at 200 files or at the byte budget, a single huge file alone', async () => {
+    const { batchesOf } = await import('../../../src/state/backfill.ts');
+    const sizes = (batches: Array<Array<{ size: number }>>) => batches.map((b) => b.map((f) => f.size));
+    assert.deepEqual(sizes(batchesOf([1, 2, 3, 4, 5].map((size) => ({ size })), 2, 100)), [[1, 2], [3, 4], [5]]);
+    assert.deepEqual(sizes(batchesOf([10, 60, 50, 200, 1].map((size) => ({ size })), 200, 100)), [[10, 60], [50], [200], [1]]);
+    assert.deepEqual(batchesOf([], 200, 100), []);
+  });
+});
