@@ -1,7 +1,7 @@
 // Where things live: the Codex home, threadstate's own files in it, and the home's settings that
 // change answers (the default model provider).
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
@@ -59,3 +59,32 @@ export function parseVersionedDbFileName(base: string, fileName: string): { gene
 
 /** threadstate's append-only journal of memory writes (memories are not in Codex rollouts). */
 export const MEMORY_JOURNAL_FILE = 'threadstate-memory.jsonl';
+
+/**
+ * Deletes threadstate's own `<base>_<N>.sqlite` files (and sidecars) of generations older than
+ * `current` in `dir`. Newer generations stay: an older and a newer threadstate used alternately
+ * must not keep deleting each other's files (the Codex weakness in state-db.md §1.3). Only names
+ * that parse as ours qualify, so Codex's `state_*`/`logs_*` files are never touched. Best effort;
+ * returns the names removed.
+ */
+export function removeOlderDbGenerations(dir: string, base: string, current: number): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const parsed = parseVersionedDbFileName(base, name);
+    if (!parsed || parsed.generation >= current) continue;
+    try {
+      if (!lstatSync(join(dir, name)).isFile()) continue;
+      unlinkSync(join(dir, name));
+      removed.push(name);
+    } catch {
+      // Another process may have removed it first.
+    }
+  }
+  return removed;
+}

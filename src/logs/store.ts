@@ -2,11 +2,11 @@
 // log writes never contend with the thread index, and so no Codex cleanup rule (`logs_<N>.sqlite`)
 // matches it. Opening it creates and migrates it; the read-only client uses openLogsReadOnly().
 
-import { existsSync, lstatSync, readdirSync, unlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LOGS_DB_BASENAME, ensureDir, parseVersionedDbFileName, versionedDbFileName } from '../config.ts';
+import { LOGS_DB_BASENAME, ensureDir, removeOlderDbGenerations, versionedDbFileName } from '../config.ts';
 import { Database, isBusyError } from '../state/db.ts';
 import { loadMigrations, migrate, type Migration } from '../state/migrate.ts';
 import { addPartitionBytes, partitionKey, prunePartitions, rollbackQuietly } from './retention.ts';
@@ -28,31 +28,9 @@ export function logsDbPath(codexHome: string): string {
   return join(codexHome, logsDbFileName());
 }
 
-/**
- * Deletes threadstate's own logs databases of other generations (and their sidecars) in `dir`.
- * Only names parsed as `threadstate-logs_<N>.sqlite[-wal|-shm|-journal]` qualify, so Codex's
- * `logs_<N>.sqlite` files are never touched. Returns the names removed.
- */
+/** Deletes threadstate's own logs databases of older generations in `dir` (never Codex's files). */
 export function removeLegacyLogsDbs(dir: string, generation = LOGS_DB_GENERATION): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const removed: string[] = [];
-  for (const name of names) {
-    const parsed = parseVersionedDbFileName(LOGS_DB_BASENAME, name);
-    if (!parsed || parsed.generation === generation) continue;
-    try {
-      if (!lstatSync(join(dir, name)).isFile()) continue;
-      unlinkSync(join(dir, name));
-      removed.push(name);
-    } catch {
-      // Best effort: another process may have removed it first.
-    }
-  }
-  return removed;
+  return removeOlderDbGenerations(dir, LOGS_DB_BASENAME, generation);
 }
 
 export type LogsOpenFailure = 'locked' | 'corrupt' | 'unavailable';

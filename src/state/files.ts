@@ -2,9 +2,9 @@
 // generation. Only files that parse as threadstate's own name are ever removed or moved; Codex's
 // files (`state_*.sqlite`, `logs_*.sqlite`, …) never match (config.ts).
 
-import { existsSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { STATE_DB_BASENAME, parseVersionedDbFileName, versionedDbFileName } from '../config.ts';
+import { STATE_DB_BASENAME, removeOlderDbGenerations, versionedDbFileName } from '../config.ts';
 import { logger } from '../logs/logger.ts';
 
 const log = logger('state.files');
@@ -25,32 +25,10 @@ export function stateDbPath(codexHome: string, generation: number = STATE_SCHEMA
   return join(codexHome, stateDbFileName(generation));
 }
 
-/**
- * Removes threadstate's state files of OLDER generations (with their sidecars). Newer generations
- * are left alone so an older and a newer threadstate used alternately do not keep deleting each
- * other's index (the Codex weakness described in state-db.md §1.3). Returns the removed names.
- */
+/** Removes threadstate's index files of older generations (see removeOlderDbGenerations). */
 export function removeOldGenerations(codexHome: string, current: number = STATE_SCHEMA_GENERATION): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(codexHome);
-  } catch {
-    return [];
-  }
-  const removed: string[] = [];
-  for (const name of names) {
-    const parsed = parseVersionedDbFileName(STATE_DB_BASENAME, name);
-    if (!parsed || parsed.generation >= current) continue;
-    const full = join(codexHome, name);
-    try {
-      if (!statSync(full).isFile()) continue;
-      unlinkSync(full);
-      removed.push(name);
-      log.info('removed index file of an older generation', { file: full });
-    } catch (err) {
-      log.warn('could not remove index file of an older generation', { file: full, error: String(err) });
-    }
-  }
+  const removed = removeOlderDbGenerations(codexHome, STATE_DB_BASENAME, current);
+  for (const name of removed) log.info('removed index file of an older generation', { file: join(codexHome, name) });
   return removed;
 }
 

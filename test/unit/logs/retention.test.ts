@@ -135,7 +135,7 @@ describe('logs/retention', () => {
     assert.equal(n, 8000, 'every row was written (8 MB went through the WAL)');
   });
 
-  it("removes only threadstate's own logs files of other generations", () => {
+  it("removes only threadstate's own logs files of older generations", () => {
     const names = [
       'threadstate-logs_0.sqlite', 'threadstate-logs_0.sqlite-wal', 'threadstate-logs_7.sqlite-shm',
       'threadstate-logs_1.sqlite', 'threadstate-logs_1.sqlite-wal', 'threadstate-logs_0.sqlite.bak',
@@ -143,7 +143,7 @@ describe('logs/retention', () => {
     ];
     for (const name of names) writeFileSync(join(home, name), 'x');
     const removed = removeLegacyLogsDbs(home).sort();
-    assert.deepEqual(removed, ['threadstate-logs_0.sqlite', 'threadstate-logs_0.sqlite-wal', 'threadstate-logs_7.sqlite-shm']);
+    assert.deepEqual(removed, ['threadstate-logs_0.sqlite', 'threadstate-logs_0.sqlite-wal']);
     assert.deepEqual(readdirSync(home).sort(), names.filter((n) => !removed.includes(n)).sort());
     assert.deepEqual(removeLegacyLogsDbs(join(home, 'missing')), []);
   });
