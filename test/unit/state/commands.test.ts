@@ -57,7 +57,8 @@ describe('state: backfill and doctor commands', () => {
     const broken = writeRollout(home, { time: '2026-03-02T00-00-00' });
     writeFileSync(broken.path, '\n\n');
     await run(backfillCommand, ['--codex-home', home]).then(() => undefined);
-    writeRollout(home, { time: '2026-03-03T00-00-00', id: added.id.replace(/.$/, '0') });
+    // A different id for sure: flip the last hex digit.
+    writeRollout(home, { time: '2026-03-03T00-00-00', id: added.id.replace(/.$/, (c) => (c === '0' ? '1' : '0')) });
     const text = await run(doctorCommand, ['--codex-home', home]);
     assert.equal(text.code, 1);
     assert.match(text.stdout, /failed files \(1\):\n {4}sessions\/2026\/03\/02\/rollout-2026-03-02T00-00-00-[0-9a-f-]+\.jsonl: empty session file/);
