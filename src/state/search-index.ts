@@ -108,21 +108,31 @@ export interface ItemMatch {
   snippet: string;
 }
 
+/** Matching item documents of one thread looked at to pick the hit's item. */
+export const ITEM_CANDIDATES = 16;
+
 /**
  * The thread's best-matching item document and its snippet; null when no single item matches
- * (a phrase that only spans two items of the thread's joined text).
+ * (a phrase that only spans two items of the thread's joined text). "Best" is the candidate whose
+ * snippet holds the most matches, then the earliest. bm25 is not used here: each call would
+ * recount the phrase frequencies over the whole index (one full doclist scan per hit).
  */
 export function bestItemMatch(db: Database, match: string, threadId: string): ItemMatch | null {
   const range = db.get<{ lo: number | null; hi: number | null }>('SELECT MIN(id) AS lo, MAX(id) AS hi FROM thread_search_docs WHERE thread_id = ?', threadId);
   if (!range || range.lo === null || range.hi === null) return null;
-  const hit = db.get<{ id: number; snippet: string }>(
+  const candidates = db.all<{ id: number; snippet: string }>(
     `SELECT rowid AS id, snippet(thread_search, 0, '${MARK_OPEN}', '${MARK_CLOSE}', '…', ${SNIPPET_TOKENS}) AS snippet
-     FROM thread_search WHERE thread_search MATCH ? AND rowid BETWEEN CAST(? AS INTEGER) AND CAST(? AS INTEGER)
-     ORDER BY rank LIMIT 1`,
+     FROM thread_search WHERE thread_search MATCH ? AND rowid >= CAST(? AS INTEGER) AND rowid <= CAST(? AS INTEGER)
+     LIMIT ${ITEM_CANDIDATES}`,
     match, range.lo, range.hi,
   );
-  if (!hit) return null;
-  const doc = db.get<{ thread_id: string; item_id: string; kind: string }>('SELECT thread_id, item_id, kind FROM thread_search_docs WHERE id = ?', hit.id);
+  let best: { id: number; snippet: string; marks: number } | null = null;
+  for (const c of candidates) {
+    const marks = c.snippet.split(MARK_OPEN).length - 1;
+    if (!best || marks > best.marks || (marks === best.marks && c.id < best.id)) best = { ...c, marks };
+  }
+  if (!best) return null;
+  const doc = db.get<{ thread_id: string; item_id: string; kind: string }>('SELECT thread_id, item_id, kind FROM thread_search_docs WHERE id = ?', best.id);
   if (!doc || doc.thread_id !== threadId) return null;
-  return { itemId: doc.item_id, kind: doc.kind, snippet: hit.snippet };
+  return { itemId: doc.item_id, kind: doc.kind, snippet: best.snippet };
 }

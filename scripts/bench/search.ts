@@ -1,0 +1,161 @@
+// Search benchmark on a generated home (10,000 rollouts by default): the backfill with and without
+// the search documents (same code, a rollout source that skips them), the index size (FTS tables
+// and documents from dbstat, against the rollouts' total bytes), then thread/search latency p50/p95
+// over a mix of queries. Each backfill runs in a fresh child process, one after the other.
+//
+// Latency is measured through the thread service (src/threads/search.ts: query parsing, the SQL,
+// snippets, wire Threads): the same code the server's handler runs, without the stdio round trip,
+// whose cost is the same for every method and would only add the JSON framing and pipe latency.
+//
+//   node scripts/bench/search.ts [--home DIR] [--threads 10000] [--big 3] [--runs 20] [--keep]
+//   target: p95 < 20 ms
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { setStderrLevel } from '../../src/logs/logger.ts';
+import { extractThreadMetadata } from '../../src/rollout/extract.ts';
+import { openStateStore } from '../../src/state/open.ts';
+import { defaultRolloutSource, type RolloutSource } from '../../src/state/rollout-source.ts';
+import { LoadedThreads } from '../../src/threads/loaded.ts';
+import { searchThreads } from '../../src/threads/search.ts';
+import { generateHome } from './gen-home.ts';
+
+const MB = 1024 * 1024;
+const QUERIES = [
+  'refactor', 'parser cache', '"deploy bug"', 'rel*', 'schema query build', 'index', 'docs release', '"test cache"*',
+  'ls', '17', 'x*', 'nomatchword', 'bug fix', 'quer*', 'build test deploy',
+];
+
+/** The default source, minus the search documents: the "without search" backfill. */
+const noSearchSource: RolloutSource = {
+  ...defaultRolloutSource,
+  extract: async (path, codexHome, archived) => {
+    const r = await extractThreadMetadata(path, { codexHome, archived });
+    return r.metadata ? { metadata: r.metadata, error: null } : { metadata: null, error: r.error ?? 'no metadata' };
+  },
+};
+
+interface BackfillFigures {
+  ms: number;
+  cpuMs: number;
+  dbBytes: number;
+  searchBytes: number;
+  docs: number;
+  peakRssBytes: number;
+}
+
+function fileSize(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}
+
+async function measureBackfill(home: string, dbPath: string, withSearch: boolean): Promise<void> {
+  setStderrLevel('ERROR');
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const store = openStateStore(home, { path: dbPath, source: withSearch ? defaultRolloutSource : noSearchSource });
+  await store.startBackgroundIndexing();
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  store.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  const searchBytes = store.db.get<{ n: number | null }>("SELECT SUM(pgsize) AS n FROM dbstat WHERE name LIKE 'thread_search%'")?.n ?? 0;
+  const docs = store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM thread_search_docs')?.n ?? 0;
+  store.close();
+  const out: BackfillFigures = {
+    ms, cpuMs: (cpu.user + cpu.system) / 1000, dbBytes: fileSize(dbPath) + fileSize(`${dbPath}-wal`), searchBytes, docs,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+  process.stdout.write(JSON.stringify(out));
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function measureQueries(home: string, dbPath: string, runs: number): Promise<void> {
+  setStderrLevel('ERROR');
+  const store = openStateStore(home, { path: dbPath });
+  const ctx = { codexHome: home, defaultModelProvider: 'openai', defaultModel: 'bench', store, loaded: new LoadedThreads() };
+  const all: number[] = [];
+  const perQuery: Array<{ query: string; hits: number; p50: number; p95: number }> = [];
+  for (const query of QUERIES) searchThreads(ctx, { query }); // warm the page cache and statements
+  for (const query of QUERIES) {
+    const times: number[] = [];
+    let hits = 0;
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      const page = searchThreads(ctx, { query, limit: 25, sourceKinds: i % 2 === 0 ? null : ['cli', 'vscode', 'exec', 'appServer', 'subAgent'] });
+      times.push(performance.now() - t0);
+      hits = page.data.length;
+      if (i === 0 && page.nextCursor) {
+        const t1 = performance.now();
+        searchThreads(ctx, { query, limit: 25, cursor: page.nextCursor });
+        all.push(performance.now() - t1);
+      }
+    }
+    times.sort((a, b) => a - b);
+    all.push(...times);
+    perQuery.push({ query, hits, p50: percentile(times, 50), p95: percentile(times, 95) });
+  }
+  store.close();
+  all.sort((a, b) => a - b);
+  process.stdout.write(JSON.stringify({ p50: percentile(all, 50), p95: percentile(all, 95), max: all[all.length - 1], samples: all.length, perQuery }));
+}
+
+function child<T>(args: string[]): T {
+  const raw = execFileSync(process.execPath, [new URL(import.meta.url).pathname, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * MB });
+  return JSON.parse(raw) as T;
+}
+
+function rolloutBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.jsonl') && entry.name.startsWith('rollout-')) total += statSync(join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      home: { type: 'string' }, threads: { type: 'string', default: '10000' }, big: { type: 'string', default: '3' },
+      runs: { type: 'string', default: '20' }, keep: { type: 'boolean', default: false },
+      backfill: { type: 'string' }, queries: { type: 'string' }, db: { type: 'string' }, search: { type: 'string' },
+    },
+  });
+  if (values.backfill) return measureBackfill(values.backfill, values.db!, values.search === '1');
+  if (values.queries) return measureQueries(values.queries, values.db!, Number(values.runs));
+
+  let home = values.home;
+  const generated = !home;
+  if (!home) {
+    home = join(mkdtempSync(join(tmpdir(), 'threadstate-search-bench-')), 'home');
+    const gen = generateHome({ out: home, threads: Number(values.threads), big: Number(values.big) });
+    console.log(`generated ${gen.files} rollouts, ${(gen.bytes / MB).toFixed(0)} MB at ${home}`);
+  }
+  const work = mkdtempSync(join(tmpdir(), 'threadstate-search-db-'));
+  try {
+    const bytes = rolloutBytes(home);
+    const without = child<BackfillFigures>(['--backfill', home, '--db', join(work, 'plain.sqlite'), '--search', '0']);
+    const withSearch = child<BackfillFigures>(['--backfill', home, '--db', join(work, 'search.sqlite'), '--search', '1']);
+    const q = child<{ p50: number; p95: number; max: number; samples: number; perQuery: Array<{ query: string; hits: number; p50: number; p95: number }> }>(
+      ['--queries', home, '--db', join(work, 'search.sqlite'), '--runs', values.runs!],
+    );
+    const slow = (withSearch.ms / without.ms - 1) * 100;
+    const slowCpu = (withSearch.cpuMs / without.cpuMs - 1) * 100;
+    console.log(`backfill without search: ${(without.ms / 1000).toFixed(2)} s (CPU ${(without.cpuMs / 1000).toFixed(2)} s), database ${(without.dbBytes / MB).toFixed(1)} MB, peak RSS ${(without.peakRssBytes / MB).toFixed(0)} MB`);
+    console.log(`backfill with search:    ${(withSearch.ms / 1000).toFixed(2)} s (CPU ${(withSearch.cpuMs / 1000).toFixed(2)} s), database ${(withSearch.dbBytes / MB).toFixed(1)} MB, peak RSS ${(withSearch.peakRssBytes / MB).toFixed(0)} MB, ${withSearch.docs} documents`);
+    console.log(`backfill slowdown: ${slow.toFixed(0)}% wall, ${slowCpu.toFixed(0)}% CPU — target <= 30%: ${slowCpu <= 30 ? 'ok' : 'OVER TARGET'}`);
+    console.log(`search data (dbstat, thread_search*): ${(withSearch.searchBytes / MB).toFixed(1)} MB = ${((withSearch.searchBytes / bytes) * 100).toFixed(1)}% of the rollouts' ${(bytes / MB).toFixed(0)} MB; whole database ${((withSearch.dbBytes / bytes) * 100).toFixed(1)}% (without search ${((without.dbBytes / bytes) * 100).toFixed(1)}%)`);
+    for (const p of q.perQuery) console.log(`  ${p.query.padEnd(22)} ${String(p.hits).padStart(3)} hits  p50 ${p.p50.toFixed(1)} ms  p95 ${p.p95.toFixed(1)} ms`);
+    console.log(`thread/search over ${q.samples} calls: p50 ${q.p50.toFixed(1)} ms, p95 ${q.p95.toFixed(1)} ms, max ${q.max.toFixed(1)} ms — target p95 < 20 ms: ${q.p95 < 20 ? 'ok' : 'OVER TARGET'}`);
+    console.log(`machine load average: ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs (wall times stretch when it exceeds the CPU count)`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    if (generated && !values.keep) rmSync(join(home, '..'), { recursive: true, force: true });
+  }
+}
+
+await main();
