@@ -1,6 +1,7 @@
 // Rollout file names and locations under the Codex home (rollout-format.md §1), confinement of
 // client-supplied paths to the home, and fast walks over every rollout file.
 
+import { realpathSync } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
@@ -114,6 +115,28 @@ export async function resolveInsideHome(codexHome: string, candidate: string): P
   return isWithin(realHome, realAbs) ? abs : null;
 }
 
+/** The home with its symlinks resolved (itself when it does not exist yet). */
+export function realHomeSync(codexHome: string): string {
+  try {
+    return realpathSync(resolve(codexHome));
+  } catch {
+    return resolve(codexHome);
+  }
+}
+
+/**
+ * Whether a path found while walking the home really lies inside it once symlinks are followed.
+ * Walkers follow no directory links below the roots, so only links to files and the roots
+ * themselves can lead outside; a rollout outside the home is never read, moved or indexed.
+ */
+export function resolvesInsideHome(realHome: string, path: string): boolean {
+  try {
+    return isWithin(realHome, realpathSync(path));
+  } catch {
+    return false;
+  }
+}
+
 export async function isInsideHome(codexHome: string, candidate: string): Promise<boolean> {
   return (await resolveInsideHome(codexHome, candidate)) !== null;
 }
@@ -139,10 +162,11 @@ async function listDir(dir: string): Promise<import('node:fs').Dirent[]> {
   }
 }
 
-async function entryFor(codexHome: string, path: string, archived: boolean): Promise<RolloutFileEntry | null> {
+async function entryFor(codexHome: string, path: string, archived: boolean, viaLink = false): Promise<RolloutFileEntry | null> {
   const fileName = basename(path);
   const parsed = parseRolloutFileName(fileName);
   if (!parsed) return null;
+  if (viaLink && !resolvesInsideHome(realHomeSync(codexHome), path)) return null;
   try {
     const st = await stat(path);
     if (!st.isFile()) return null;
@@ -163,7 +187,7 @@ async function walkSessions(codexHome: string, dir: string, out: RolloutFileEntr
     const full = join(dir, e.name);
     if (e.isDirectory()) await walkSessions(codexHome, full, out, depth + 1);
     else if (e.isFile() || e.isSymbolicLink()) {
-      if (e.name.startsWith('rollout-') && e.name.endsWith('.jsonl')) files.push(entryFor(codexHome, full, false));
+      if (e.name.startsWith('rollout-') && e.name.endsWith('.jsonl')) files.push(entryFor(codexHome, full, false, e.isSymbolicLink()));
     }
   }
   for (const f of await Promise.all(files)) if (f) out.push(f);
@@ -172,12 +196,14 @@ async function walkSessions(codexHome: string, dir: string, out: RolloutFileEntr
 /** Every parseable rollout under `sessions/` (any depth) and `archived_sessions/` (flat), one stat each. */
 export async function listRolloutFiles(codexHome: string, which: 'active' | 'archived' | 'all' = 'all'): Promise<RolloutFileEntry[]> {
   const home = resolve(codexHome);
+  const realHome = realHomeSync(home);
   const out: RolloutFileEntry[] = [];
-  if (which !== 'archived') await walkSessions(home, join(home, SESSIONS_DIR), out, 0);
-  if (which !== 'active') {
-    const dir = join(home, ARCHIVED_DIR);
+  const sessions = join(home, SESSIONS_DIR);
+  if (which !== 'archived' && resolvesInsideHome(realHome, sessions)) await walkSessions(home, sessions, out, 0);
+  const dir = join(home, ARCHIVED_DIR);
+  if (which !== 'active' && resolvesInsideHome(realHome, dir)) {
     const names = (await listDir(dir)).filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.startsWith('rollout-') && e.name.endsWith('.jsonl'));
-    for (const f of await Promise.all(names.map((e) => entryFor(home, join(dir, e.name), true)))) if (f) out.push(f);
+    for (const f of await Promise.all(names.map((e) => entryFor(home, join(dir, e.name), true, e.isSymbolicLink())))) if (f) out.push(f);
   }
   return out;
 }

@@ -106,6 +106,10 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
         }
         const line = pending + piece;
         pending = '';
+        if (line.length > this.maxLineBytes) {
+          log.warn('dropped an oversized line', { limitBytes: this.maxLineBytes });
+          continue;
+        }
         handleLine(line);
       }
     };

@@ -6,7 +6,7 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { ARCHIVED_DIR, SESSIONS_DIR, parseRolloutFileName } from '../rollout/paths.ts';
+import { ARCHIVED_DIR, SESSIONS_DIR, parseRolloutFileName, realHomeSync, resolvesInsideHome } from '../rollout/paths.ts';
 import type { RolloutFile } from './rollout-source.ts';
 
 const MAX_DEPTH = 8;
@@ -27,11 +27,13 @@ function entries(dir: string): Dirent[] {
   }
 }
 
-function statFile(dir: string, relDir: string, e: Dirent, archived: boolean): RolloutFile | null {
+function statFile(realHome: string, dir: string, relDir: string, e: Dirent, archived: boolean): RolloutFile | null {
   if (!(e.isFile() || e.isSymbolicLink()) || !e.name.startsWith('rollout-') || !e.name.endsWith('.jsonl')) return null;
   const id = idFromName(e.name);
   if (id === null) return null;
   const path = join(dir, e.name);
+  // A link to a file outside the home is never indexed (nor read through the index).
+  if (e.isSymbolicLink() && !resolvesInsideHome(realHome, path)) return null;
   const st = statSync(path, { throwIfNoEntry: false });
   if (!st || !st.isFile()) return null;
   return { path, watermark: `${relDir}/${e.name}`, id, archived, size: st.size, mtimeMs: st.mtimeMs };
@@ -39,8 +41,10 @@ function statFile(dir: string, relDir: string, e: Dirent, archived: boolean): Ro
 
 export async function walkRollouts(codexHome: string): Promise<RolloutFile[]> {
   const home = resolve(codexHome);
+  const realHome = realHomeSync(home);
   const out: RolloutFile[] = [];
-  const stack: Array<{ dir: string; rel: string; depth: number }> = [{ dir: join(home, SESSIONS_DIR), rel: SESSIONS_DIR, depth: 0 }];
+  const stack: Array<{ dir: string; rel: string; depth: number }> = [];
+  if (resolvesInsideHome(realHome, join(home, SESSIONS_DIR))) stack.push({ dir: join(home, SESSIONS_DIR), rel: SESSIONS_DIR, depth: 0 });
   while (stack.length > 0) {
     const { dir, rel, depth } = stack.pop()!;
     for (const e of entries(dir)) {
@@ -48,14 +52,14 @@ export async function walkRollouts(codexHome: string): Promise<RolloutFile[]> {
         if (depth < MAX_DEPTH) stack.push({ dir: join(dir, e.name), rel: `${rel}/${e.name}`, depth: depth + 1 });
         continue;
       }
-      const file = statFile(dir, rel, e, false);
+      const file = statFile(realHome, dir, rel, e, false);
       if (file) out.push(file);
     }
     await yieldToEventLoop();
   }
   const archivedDir = join(home, ARCHIVED_DIR);
-  for (const e of entries(archivedDir)) {
-    const file = statFile(archivedDir, ARCHIVED_DIR, e, true);
+  for (const e of resolvesInsideHome(realHome, archivedDir) ? entries(archivedDir) : []) {
+    const file = statFile(realHome, archivedDir, ARCHIVED_DIR, e, true);
     if (file) out.push(file);
   }
   return out;

@@ -28,8 +28,8 @@ export async function archiveThread(ctx: ThreadContext, threadIdText: string): P
   return withThreadLock(id, async () => {
     const located = await requireRollout(ctx, id);
     if (located.metadata.archived) throw invalidRequest(`no rollout found for thread id ${id}`);
-    ctx.loaded.delete(id);
     const path = await archiveRollout(ctx.codexHome, located.metadata.rolloutPath);
+    ctx.loaded.delete(id);
     const moved = await stat(path);
     await indexRollout(ctx, path, { archived: true, archivedAt: Math.floor(Date.now() / 1000), updatedAt: Math.floor(moved.mtimeMs / 1000) });
     return id;

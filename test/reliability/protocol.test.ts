@@ -30,10 +30,7 @@ describe('reliability: protocol fuzzing and confinement', function () {
     assert.equal(f.sentinelChanged, false, 'the file outside keeps its bytes, inode and mtime');
   });
 
-  // Known gap (see the reliability report): a rollout *link* placed in sessions/ that points
-  // outside the home is indexed and served by id (read, resume, turns, list); writes through it
-  // are refused.
-  it.skip('does not serve a rollout whose link in sessions/ points outside the home', async () => {
+  it('does not serve a rollout whose link in sessions/ points outside the home', async () => {
     const f = await confinement(dir);
     assert.deepEqual(f.linkReads, []);
   });
