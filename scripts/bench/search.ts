@@ -61,7 +61,7 @@ async function measureBackfill(home: string, dbPath: string, withSearch: boolean
   const cpu = process.cpuUsage(cpu0);
   store.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   const searchBytes = store.db.get<{ n: number | null }>("SELECT SUM(pgsize) AS n FROM dbstat WHERE name LIKE 'thread_search%'")?.n ?? 0;
-  const docs = store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM thread_search_docs')?.n ?? 0;
+  const docs = store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM thread_search_items')?.n ?? 0;
   store.close();
   const out: BackfillFigures = {
     ms, cpuMs: (cpu.user + cpu.system) / 1000, dbBytes: fileSize(dbPath) + fileSize(`${dbPath}-wal`), searchBytes, docs,

@@ -11,7 +11,7 @@ import {
 import { isArchivedPath, parseRolloutFileName } from './paths.ts';
 import { readHead, streamRollout, RolloutReadError, type ReadStats } from './reader.ts';
 import { errorMessage } from '../errors.ts';
-import { SearchTextAccumulator, type SearchDoc } from './search-text.ts';
+import { SearchTextAccumulator, type ThreadSearchText } from './search-text.ts';
 
 export const REQUEST_PREFIX = '## My request for Codex:';
 
@@ -229,7 +229,7 @@ export interface ExtractOptions {
   codexHome: string;
   /** Overrides the archived flag that is otherwise derived from the path. */
   archived?: boolean;
-  /** Also collect the thread's search documents from the same read (full reads only). */
+  /** Also collect the thread's search document from the same read (full reads only). */
   search?: boolean;
 }
 
@@ -238,8 +238,8 @@ export interface ExtractResult {
   stats: ReadStats;
   /** Set when the file is unusable: missing, empty, or without session_meta. */
   error?: string;
-  /** With `search`: the thread's search documents (src/rollout/search-text.ts). */
-  searchDocs?: SearchDoc[];
+  /** With `search`: the thread's search document, null when it has no searchable text (src/rollout/search-text.ts). */
+  searchText?: ThreadSearchText | null;
 }
 
 function emptyReadStats(): ReadStats {
@@ -272,7 +272,7 @@ export async function extractThreadMetadata(path: string, opts: ExtractOptions):
     return { metadata: null, stats: stream.stats, error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
   }
   const result = finishResult(acc, abs, opts, stream.stats);
-  if (search) result.searchDocs = search.finish();
+  if (search) result.searchText = search.finish();
   return result;
 }
 

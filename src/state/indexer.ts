@@ -6,7 +6,7 @@ import { relative, sep, isAbsolute } from 'node:path';
 import type { Database } from './db.ts';
 import { insertDynamicTools, flattenDynamicTools } from './dynamic-tools.ts';
 import type { Extracted, RolloutFile, RolloutSource } from './rollout-source.ts';
-import { replaceSearchDocs } from './search-index.ts';
+import { replaceSearchText } from './search-index.ts';
 import { upsertThread } from './threads.ts';
 
 export interface ExtractedFile {
@@ -86,7 +86,7 @@ export function writeExtracted(db: Database, item: ExtractedFile, names: Map<str
   db.run('DELETE FROM threads WHERE watermark = ? AND id <> ?', file.watermark, meta.id);
   upsertThread(db, meta, { watermark: file.watermark, name: names.get(meta.id) ?? null, nowMs });
   if (meta.dynamicTools && meta.dynamicTools.length > 0) insertDynamicTools(db, meta.id, flattenDynamicTools(meta.dynamicTools));
-  if (extracted.searchDocs) replaceSearchDocs(db, meta.id, extracted.searchDocs);
+  if (extracted.searchText !== undefined) replaceSearchText(db, meta.id, extracted.searchText);
   clearFailure(db, file.watermark);
   return true;
 }

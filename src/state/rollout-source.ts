@@ -4,7 +4,7 @@
 import { logger } from '../logs/logger.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
 import { readThreadNames } from '../rollout/session-index.ts';
-import type { SearchDoc } from '../rollout/search-text.ts';
+import type { ThreadSearchText } from '../rollout/search-text.ts';
 import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
 import { walkRollouts } from './walk.ts';
 
@@ -26,8 +26,8 @@ export interface Extracted {
   metadata: ThreadMetadata | null;
   /** Set when the file cannot be indexed (unreadable, empty, nothing parseable). */
   error: string | null;
-  /** The thread's search documents, collected in the same read; absent: leave the stored ones. */
-  searchDocs?: SearchDoc[];
+  /** The thread's search document (null: none), collected in the same read; absent: leave the stored one. */
+  searchText?: ThreadSearchText | null;
 }
 
 export interface RolloutSource {
@@ -57,7 +57,7 @@ async function extract(path: string, codexHome: string, archived: boolean): Prom
   // file with nothing parseable (empty, binary, unreadable) is a failure to retry later.
   if (meta === null) return { metadata: null, error: result.error ?? `no thread metadata in ${path}` };
   if (!meta.hasSessionMeta && result.stats.parsedLines === 0) return { metadata: null, error: result.error ?? `empty session file: ${path}` };
-  return { metadata: meta, error: null, searchDocs: result.searchDocs };
+  return { metadata: meta, error: null, searchText: result.searchText };
 }
 
 /** Names from session_index.jsonl; an unreadable index is logged and treated as empty. */

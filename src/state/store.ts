@@ -16,8 +16,8 @@ import { watermarkOf } from './indexer.ts';
 import { deleteMemory, getMemory, listRecentMemories, nextMemoryTime, upsertMemory, type StoredMemory } from './memory.ts';
 import { appendMemoryJournal, restoreMemoriesFromJournal, type MemoryRestoreResult } from './memory-journal.ts';
 import { runReconcile, type ReconcileResult } from './reconcile.ts';
-import { bestItemMatch, replaceSearchDocs, searchIndex, type ItemMatch, type SearchIndexQuery } from './search-index.ts';
-import type { SearchDoc } from '../rollout/search-text.ts';
+import { bestItemMatch, replaceSearchText, searchIndex, type ItemMatch, type SearchIndexQuery } from './search-index.ts';
+import type { ThreadSearchText } from '../rollout/search-text.ts';
 import { defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
 import * as threads from './threads.ts';
 
@@ -90,24 +90,24 @@ export class StateStore {
 
   /**
    * Writes a thread's row (and its tools, first list wins). `name` undefined/null keeps the stored
-   * name; `searchDocs` replaces the thread's search documents (undefined keeps them).
+   * name; `searchText` replaces the thread's search document (undefined keeps it, null drops it).
    */
-  upsertThread(meta: ThreadMetadata, options: { name?: string | null; searchDocs?: readonly SearchDoc[] } = {}): void {
+  upsertThread(meta: ThreadMetadata, options: { name?: string | null; searchText?: ThreadSearchText | null } = {}): void {
     this.db.transaction(() => {
       threads.upsertThread(this.db, meta, { watermark: watermarkOf(this.codexHome, meta.rolloutPath), name: options.name ?? null });
       if (meta.dynamicTools && meta.dynamicTools.length > 0) insertDynamicTools(this.db, meta.id, flattenDynamicTools(meta.dynamicTools));
-      if (options.searchDocs) replaceSearchDocs(this.db, meta.id, options.searchDocs);
+      if (options.searchText !== undefined) replaceSearchText(this.db, meta.id, options.searchText);
     });
   }
 
   /** One page of full-text hits, best first (src/state/search-index.ts). */
-  search(query: SearchIndexQuery): Array<StoredThread & { rank: number }> {
-    return searchIndex(this.db, query).map((hit) => ({ ...(this.stored(hit.row, false) as StoredThread), rank: hit.rank }));
+  search(query: SearchIndexQuery): Array<StoredThread & { rank: number; key: number }> {
+    return searchIndex(this.db, query).map((hit) => ({ ...(this.stored(hit.row, false) as StoredThread), rank: hit.rank, key: hit.key }));
   }
 
-  /** A hit's best-matching item and its snippet (null when no single item matches). */
-  searchItem(match: string, threadId: string): ItemMatch | null {
-    return bestItemMatch(this.db, match, threadId);
+  /** A hit's matched item and its snippet, by the hit's document key (null when the document is gone). */
+  searchItem(match: string, key: number): ItemMatch | null {
+    return bestItemMatch(this.db, match, key);
   }
 
   deleteThread(id: string): boolean {

@@ -62,7 +62,7 @@ export async function indexRollout(ctx: ThreadContext, path: string, overrides: 
   const meta = { ...extracted.metadata, ...overrides };
   if (ctx.store) {
     try {
-      ctx.store.upsertThread(meta, { searchDocs: extracted.searchDocs });
+      ctx.store.upsertThread(meta, { searchText: extracted.searchText });
     } catch (err) {
       log.warn('could not update the index; the rollout stays authoritative', { threadId: meta.id, error: String(err) });
     }

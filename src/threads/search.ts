@@ -67,7 +67,7 @@ export function searchThreads(ctx: ThreadContext, params: ThreadSearchParams): T
   });
   const page = rows.slice(0, limit);
   const data: ThreadSearchHit[] = page.map((hit) => {
-    const item = store.searchItem(match, hit.metadata.id);
+    const item = store.searchItem(match, hit.key);
     const { snippet, highlights } = item ? splitHighlights(item.snippet) : { snippet: hit.metadata.preview, highlights: [] };
     return {
       thread: toWireThread(hit.metadata, {

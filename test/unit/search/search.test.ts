@@ -135,14 +135,14 @@ describe('thread/search: the full-text index', function () {
     assert.equal(hitIds('vanishword').length, 2);
     store.deleteThread(a.id);
     assert.deepEqual(hitIds('vanishword'), [b.id]);
-    assert.equal(store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM thread_search_docs WHERE thread_id = ?', a.id)?.n, 0);
+    assert.equal(store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM thread_search_items WHERE thread_id = ?', a.id)?.n, 0);
     store.close();
     unlinkSync(a.path);
     unlinkSync(b.path);
     await open();
     assert.deepEqual(hitIds('vanishword'), []);
-    assert.equal(store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM thread_search_docs')?.n, 0);
-    assert.equal(store.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM thread_search_rank WHERE thread_search_rank MATCH 'vanishword'")?.n, 0);
+    assert.equal(store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM thread_search_items')?.n, 0);
+    assert.equal(store.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM thread_search_text WHERE thread_search_text MATCH 'vanishword'")?.n, 0);
   });
 
   it('new text becomes searchable after an inject (indexRollout) and after a changed file is reconciled', async () => {
@@ -260,11 +260,11 @@ describe('thread/search: the full-text index', function () {
   it('re-indexing replaces a thread\'s documents instead of adding to them', async () => {
     const t = writeThread(home, [...febPrompt('stableword')]);
     await open();
-    const count = () => store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM thread_search_docs WHERE thread_id = ?', t.id)?.n;
+    const count = () => store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM thread_search_items WHERE thread_id = ?', t.id)?.n;
     const before = count();
     await indexRollout(ctx, t.path);
     await indexRollout(ctx, t.path);
     assert.equal(count(), before);
-    assert.equal(store.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM thread_search_rank WHERE thread_search_rank MATCH 'stableword'")?.n, 1);
+    assert.equal(store.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM thread_search_text WHERE thread_search_text MATCH 'stableword'")?.n, 1);
   });
 });
