@@ -83,10 +83,13 @@ export function writeExtracted(db: Database, item: ExtractedFile, names: Map<str
     return false;
   }
   // The file now belongs to this id: a row left from different content at this path goes.
-  db.run('DELETE FROM threads WHERE watermark = ? AND id <> ?', file.watermark, meta.id);
+  // (Checked first: a DELETE on threads runs its triggers' two-pass setup even when nothing matches.)
+  if (db.get('SELECT 1 AS one FROM threads WHERE watermark = ? AND id <> ? LIMIT 1', file.watermark, meta.id)) {
+    db.run('DELETE FROM threads WHERE watermark = ? AND id <> ?', file.watermark, meta.id);
+  }
   upsertThread(db, meta, { watermark: file.watermark, name: names.get(meta.id) ?? null, nowMs });
   if (meta.dynamicTools && meta.dynamicTools.length > 0) insertDynamicTools(db, meta.id, flattenDynamicTools(meta.dynamicTools));
-  if (extracted.searchText !== undefined) replaceSearchText(db, meta.id, extracted.searchText);
+  if (extracted.searchText !== undefined) replaceSearchText(db, meta, extracted.searchText);
   clearFailure(db, file.watermark);
   return true;
 }

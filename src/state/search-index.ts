@@ -1,4 +1,4 @@
-// The full-text index (migration 0009): writing a thread's document and the ranked, filtered
+// The full-text index (migrations 0009, 0010): writing a thread's document and the ranked, filtered
 // search behind `thread/search`.
 //
 // One FTS5 document per thread (thread_search_text, its items' texts joined) keyed by
@@ -9,21 +9,28 @@
 // depends on corpus statistics, so writes between pages can move threads across the boundary.
 
 import type { SQLInputValue } from 'node:sqlite';
-import { expandSourceKinds, type SourceKind } from '../rollout/list-query.ts';
+import { expandSourceKinds, isListable, primarySourceKind, type SourceKind } from '../rollout/list-query.ts';
+import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
 import type { SearchItemKind, SearchItemSpan, ThreadSearchText } from '../rollout/search-text.ts';
 import type { Database } from './db.ts';
 import type { ThreadRow } from './threads.ts';
 
 /**
- * Replaces a thread's document (null: removes it). Must run inside the caller's transaction.
- * Rowids are bound through CAST: node:sqlite binds JS numbers as REAL, which FTS5 does not take
- * as a rowid.
+ * Replaces a thread's document (null: removes it). Must run inside the caller's transaction, after
+ * the thread's row is written; the filter columns are the row's (kept in step by a trigger after
+ * that). Rowids are bound through CAST: node:sqlite binds JS numbers as REAL, which FTS5 does not
+ * take as a rowid.
  */
-export function replaceSearchText(db: Database, threadId: string, doc: ThreadSearchText | null): void {
-  db.run('DELETE FROM thread_search_items WHERE thread_id = ?', threadId);
+export function replaceSearchText(db: Database, meta: ThreadMetadata, doc: ThreadSearchText | null): void {
+  // Checked first: a DELETE that fires a trigger costs a two-pass setup even when nothing matches.
+  if (db.get('SELECT 1 AS one FROM thread_search_items WHERE thread_id = ?', meta.id)) db.run('DELETE FROM thread_search_items WHERE thread_id = ?', meta.id);
   if (doc === null || doc.items.length === 0) return;
   const map = JSON.stringify(doc.items.map((i) => [i.start, i.kind, i.itemId]));
-  const key = db.run('INSERT INTO thread_search_items (thread_id, items) VALUES (?, ?)', threadId, map).lastInsertRowid;
+  // Plain VALUES: an INSERT … SELECT … RETURNING costs ~6x more per row.
+  const key = db.run(
+    'INSERT INTO thread_search_items (thread_id, listable, archived, source_kind, cwd, items) VALUES (?, ?, ?, ?, ?, ?)',
+    meta.id, isListable(meta) ? 1 : 0, meta.archived ? 1 : 0, primarySourceKind(meta.source), meta.cwd, map,
+  ).lastInsertRowid;
   db.run('INSERT INTO thread_search_text (rowid, text) VALUES (CAST(? AS INTEGER), ?)', key, doc.text);
 }
 
@@ -35,10 +42,10 @@ export function countSearchDocs(db: Database, threadId?: string): number {
   return row?.n ?? 0;
 }
 
-/** Where a page starts: strictly after this (rank, thread id). */
+/** Where a page starts: strictly after this (rank, document key). */
 export interface SearchAnchor {
   rank: number;
-  threadId: string;
+  key: number;
 }
 
 export interface SearchIndexQuery {
@@ -56,7 +63,7 @@ export interface SearchIndexHit {
   row: ThreadRow;
   /** bm25 of the thread's text: lower is better. */
   rank: number;
-  /** The document's key (thread_search_items.key), for the item lookup. */
+  /** The document's key (thread_search_items.key): the tie-break, and the item lookup's handle. */
   key: number;
 }
 
@@ -64,34 +71,66 @@ function placeholders(n: number): string {
   return new Array(n).fill('?').join(', ');
 }
 
-/** One page of threads, best first; `limit` rows (ask for page size + 1 to learn whether more exist). */
+/** Documents ranked per wanted hit before the filters, on the fast path. */
+const OVERFETCH = 4;
+
+/**
+ * One page of threads, best first; `limit` rows (ask for page size + 1 to learn whether more
+ * exist). Fast path: rank the matches on the FTS index alone (bm25, no join), a few pages' worth,
+ * and keep those whose map row passes the filters. When too few pass (a narrow cwd, say), rank
+ * again with the filters tested on the narrow map rows (migration 0010). The wide threads rows
+ * are read for the page's hits only.
+ */
 export function searchIndex(db: Database, query: SearchIndexQuery): SearchIndexHit[] {
-  const where = ['thread_search_text MATCH ?', 't.listable = 1', 't.archived = ?'];
-  const params: SQLInputValue[] = [query.match, query.archived ? 1 : 0];
+  const filter = ['k.listable = 1', 'k.archived = ?'];
+  const filterParams: SQLInputValue[] = [query.archived ? 1 : 0];
   if (query.cwds !== null) {
     if (query.cwds.length === 0) return [];
-    where.push(`t.cwd IN (${placeholders(query.cwds.length)})`);
-    params.push(...query.cwds);
+    filter.push(`k.cwd IN (${placeholders(query.cwds.length)})`);
+    filterParams.push(...query.cwds);
   }
   const kinds = expandSourceKinds(query.sourceKinds);
   if (kinds.length === 0) return [];
-  where.push(`t.source_kind IN (${placeholders(kinds.length)})`);
-  params.push(...kinds);
-  if (query.anchor) {
-    where.push('(f.rank > ? OR (f.rank = ? AND t.id > ?))');
-    params.push(query.anchor.rank, query.anchor.rank, query.anchor.threadId);
-  }
-  params.push(query.limit);
-  const rows = db.all<ThreadRow & { search_rank: number; search_key: number }>(
-    `SELECT t.*, f.rank AS search_rank, k.key AS search_key
-     FROM thread_search_text f
-     JOIN thread_search_items k ON k.key = f.rowid
-     JOIN threads t ON t.id = k.thread_id
-     WHERE ${where.join(' AND ')}
-     ORDER BY f.rank, t.id LIMIT ?`,
-    ...params,
+  filter.push(`k.source_kind IN (${placeholders(kinds.length)})`);
+  filterParams.push(...kinds);
+  const anchor = query.anchor ? '(bm25(thread_search_text) > ? OR (bm25(thread_search_text) = ? AND f.rowid > ?))' : '1';
+  const anchorParams: SQLInputValue[] = query.anchor ? [query.anchor.rank, query.anchor.rank, query.anchor.key] : [];
+
+  const want = query.limit * OVERFETCH;
+  const candidates = db.all<{ key: number; r: number }>(
+    `SELECT f.rowid AS key, bm25(thread_search_text) AS r FROM thread_search_text f
+     WHERE thread_search_text MATCH ? AND ${anchor} ORDER BY r, key LIMIT ?`,
+    query.match, ...anchorParams, want,
   );
-  return rows.map(({ search_rank: rank, search_key: key, ...row }) => ({ row, rank, key }));
+  let hits = pageOf(db, candidates, filter, filterParams, query.limit);
+  if (hits.length === query.limit || candidates.length < want) return hits;
+  // CROSS JOIN fixes the order: every match, then its map row by key.
+  const filtered = db.all<{ key: number; r: number }>(
+    `SELECT f.rowid AS key, bm25(thread_search_text) AS r FROM thread_search_text f CROSS JOIN thread_search_items k
+     WHERE thread_search_text MATCH ? AND k.key = f.rowid AND ${filter.join(' AND ')} AND ${anchor} ORDER BY r, key LIMIT ?`,
+    query.match, ...filterParams, ...anchorParams, query.limit,
+  );
+  hits = pageOf(db, filtered, filter, filterParams, query.limit);
+  return hits;
+}
+
+/** The ranked documents that pass the filters, with their threads rows, in rank order. */
+function pageOf(db: Database, ranked: Array<{ key: number; r: number }>, filter: string[], params: SQLInputValue[], limit: number): SearchIndexHit[] {
+  if (ranked.length === 0) return [];
+  // CROSS JOIN fixes the order: from the few keys to their rows, never from a threads index.
+  const rows = db.all<ThreadRow & { search_key: number }>(
+    `SELECT t.*, k.key AS search_key FROM json_each(?) j CROSS JOIN thread_search_items k CROSS JOIN threads t
+     WHERE k.key = j.value AND t.id = k.thread_id AND ${filter.join(' AND ')}`,
+    JSON.stringify(ranked.map((c) => c.key)), ...params,
+  );
+  const byKey = new Map(rows.map(({ search_key: key, ...row }) => [key, row as ThreadRow]));
+  const hits: SearchIndexHit[] = [];
+  for (const c of ranked) {
+    const row = byKey.get(c.key);
+    if (row) hits.push({ row, rank: c.r, key: c.key });
+    if (hits.length === limit) break;
+  }
+  return hits;
 }
 
 export const SNIPPET_TOKENS = 24;
@@ -131,19 +170,30 @@ function itemAt(items: SearchItemSpan[], offset: number): number {
 }
 
 /**
- * The hit's matched item and its snippet, from the thread's document: snippet() picks the passage
- * with the most matches, the passage is found in the document text (snippet() copies the text
- * verbatim between its marks), and the item map names the item holding its first match. The
- * passage is cut at that item's bounds. null when the document is gone.
+ * The matched item and snippet of each of a page's documents, in one pass over the query's
+ * matches (the `+` keeps the key list out of FTS5's plan, so a prefix term is expanded once, not
+ * once per hit). snippet() picks the passage with the most matches; the passage is found in the
+ * document text (snippet() copies the text verbatim around its marks) and the item map names the
+ * item holding its first match; the passage is cut at that item's bounds.
  */
-export function bestItemMatch(db: Database, match: string, key: number): ItemMatch | null {
-  const row = db.get<{ snippet: string; text: string; items: string }>(
-    `SELECT snippet(thread_search_text, 0, '${MARK_OPEN}', '${MARK_CLOSE}', '${ELLIPSIS}', ${SNIPPET_TOKENS}) AS snippet, f.text AS text, k.items AS items
+export function itemMatches(db: Database, match: string, keys: readonly number[]): Map<number, ItemMatch> {
+  const out = new Map<number, ItemMatch>();
+  if (keys.length === 0) return out;
+  const rows = db.all<{ key: number; snippet: string; text: string; items: string }>(
+    `SELECT f.rowid AS key, snippet(thread_search_text, 0, '${MARK_OPEN}', '${MARK_CLOSE}', '${ELLIPSIS}', ${SNIPPET_TOKENS}) AS snippet,
+       f.text AS text, k.items AS items
      FROM thread_search_text f JOIN thread_search_items k ON k.key = f.rowid
-     WHERE thread_search_text MATCH ? AND f.rowid = CAST(? AS INTEGER)`,
-    match, key,
+     WHERE thread_search_text MATCH ? AND +f.rowid IN (SELECT value FROM json_each(?))`,
+    match, JSON.stringify(keys),
   );
-  if (!row) return null;
+  for (const row of rows) {
+    const found = matchedItem(row);
+    if (found) out.set(row.key, found);
+  }
+  return out;
+}
+
+function matchedItem(row: { snippet: string; text: string; items: string }): ItemMatch | null {
   const items = parseItemMap(row.items);
   if (items.length === 0) return null;
   // snippet() adds an ellipsis where the passage does not reach the document's ends.

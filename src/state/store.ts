@@ -16,7 +16,7 @@ import { watermarkOf } from './indexer.ts';
 import { deleteMemory, getMemory, listRecentMemories, nextMemoryTime, upsertMemory, type StoredMemory } from './memory.ts';
 import { appendMemoryJournal, restoreMemoriesFromJournal, type MemoryRestoreResult } from './memory-journal.ts';
 import { runReconcile, type ReconcileResult } from './reconcile.ts';
-import { bestItemMatch, replaceSearchText, searchIndex, type ItemMatch, type SearchIndexQuery } from './search-index.ts';
+import { itemMatches, replaceSearchText, searchIndex, type ItemMatch, type SearchIndexQuery } from './search-index.ts';
 import type { ThreadSearchText } from '../rollout/search-text.ts';
 import { defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
 import * as threads from './threads.ts';
@@ -96,7 +96,7 @@ export class StateStore {
     this.db.transaction(() => {
       threads.upsertThread(this.db, meta, { watermark: watermarkOf(this.codexHome, meta.rolloutPath), name: options.name ?? null });
       if (meta.dynamicTools && meta.dynamicTools.length > 0) insertDynamicTools(this.db, meta.id, flattenDynamicTools(meta.dynamicTools));
-      if (options.searchText !== undefined) replaceSearchText(this.db, meta.id, options.searchText);
+      if (options.searchText !== undefined) replaceSearchText(this.db, meta, options.searchText);
     });
   }
 
@@ -105,9 +105,9 @@ export class StateStore {
     return searchIndex(this.db, query).map((hit) => ({ ...(this.stored(hit.row, false) as StoredThread), rank: hit.rank, key: hit.key }));
   }
 
-  /** A hit's matched item and its snippet, by the hit's document key (null when the document is gone). */
-  searchItem(match: string, key: number): ItemMatch | null {
-    return bestItemMatch(this.db, match, key);
+  /** The matched item and snippet of each hit of a page, by document key (absent when the document is gone). */
+  searchItems(match: string, keys: readonly number[]): Map<number, ItemMatch> {
+    return itemMatches(this.db, match, keys);
   }
 
   deleteThread(id: string): boolean {

@@ -3,7 +3,8 @@
 // (default false), sourceKinds (empty or absent: cli and vscode); only listable threads appear.
 // Without an index (it could not be opened) there is nothing to search: an error says so.
 //
-// Cursor: base64url of JSON `[rank, threadId]`, the keyset position of the page's last hit.
+// Cursor: base64url of JSON `[rank, key]`, the keyset position (bm25, document key) of the page's
+// last hit.
 
 import { invalidRequest } from '../errors.ts';
 import type { ThreadSearchHighlight, ThreadSearchHit, ThreadSearchParams, ThreadSearchResponse } from '../protocol/search.ts';
@@ -16,7 +17,7 @@ import { threadStatusOf } from './status.ts';
 import { toWireThread } from './thread-view.ts';
 
 export function encodeSearchCursor(anchor: SearchAnchor): string {
-  return Buffer.from(JSON.stringify([anchor.rank, anchor.threadId])).toString('base64url');
+  return Buffer.from(JSON.stringify([anchor.rank, anchor.key])).toString('base64url');
 }
 
 export function decodeSearchCursor(cursor: string): SearchAnchor | null {
@@ -24,9 +25,9 @@ export function decodeSearchCursor(cursor: string): SearchAnchor | null {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 2) return null;
-    const [rank, threadId] = value;
-    if (typeof rank !== 'number' || !Number.isFinite(rank) || typeof threadId !== 'string' || threadId.length > 64) return null;
-    return { rank, threadId };
+    const [rank, key] = value;
+    if (typeof rank !== 'number' || !Number.isFinite(rank) || !Number.isSafeInteger(key)) return null;
+    return { rank, key };
   } catch {
     return null;
   }
@@ -66,8 +67,9 @@ export function searchThreads(ctx: ThreadContext, params: ThreadSearchParams): T
     sourceKinds: params.sourceKinds && params.sourceKinds.length > 0 ? params.sourceKinds : DEFAULT_SOURCE_KINDS,
   });
   const page = rows.slice(0, limit);
+  const items = store.searchItems(match, page.map((hit) => hit.key));
   const data: ThreadSearchHit[] = page.map((hit) => {
-    const item = store.searchItem(match, hit.key);
+    const item = items.get(hit.key) ?? null;
     const { snippet, highlights } = item ? splitHighlights(item.snippet) : { snippet: hit.metadata.preview, highlights: [] };
     return {
       thread: toWireThread(hit.metadata, {
@@ -81,5 +83,5 @@ export function searchThreads(ctx: ThreadContext, params: ThreadSearchParams): T
     };
   });
   const last = page[page.length - 1];
-  return { data, nextCursor: rows.length > limit && last ? encodeSearchCursor({ rank: last.rank, threadId: last.metadata.id }) : null };
+  return { data, nextCursor: rows.length > limit && last ? encodeSearchCursor({ rank: last.rank, key: last.key }) : null };
 }

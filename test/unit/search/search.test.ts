@@ -205,6 +205,19 @@ describe('thread/search: the full-text index', function () {
     assert.deepEqual(ids({ archived: true }), [archived.id]);
   });
 
+  it('finds the few hits a narrow filter leaves among many better-ranked matches, and pages through them', async () => {
+    for (let i = 0; i < 30; i++) writeThread(home, [...febPrompt('narrowword '.repeat(5))], { time: `2026-01-${String(1 + (i % 28)).padStart(2, '0')}T10-${String(i).padStart(2, '0')}-00`, cwd: '/work/wide' });
+    const few = [0, 1, 2].map((i) => writeThread(home, [...febPrompt(`narrowword among ${'other words '.repeat(10 + i)}`)], { time: `2026-02-0${i + 1}T10-00-00`, cwd: '/work/narrow' }));
+    await open();
+    const first = search('narrowword', { cwd: '/work/narrow', limit: 2 });
+    assert.deepEqual(first.data.map((h) => h.thread.id), [few[0].id, few[1].id]);
+    assert.ok(first.nextCursor);
+    const second = search('narrowword', { cwd: '/work/narrow', limit: 2, cursor: first.nextCursor });
+    assert.deepEqual(second.data.map((h) => h.thread.id), [few[2].id]);
+    assert.equal(second.nextCursor, null);
+    assert.equal(search('narrowword', { limit: 100 }).data.length, 33);
+  });
+
   it('pages with an opaque cursor: every hit once, in rank order; a bad cursor is -32600', async () => {
     for (let i = 0; i < 7; i++) {
       writeThread(home, [...febPrompt(`pageword ${'pageword '.repeat(i)}filler ${'x '.repeat(7 - i)}`)], { time: `2026-02-${String(10 + i).padStart(2, '0')}T10-00-00` });
