@@ -1,11 +1,20 @@
 // `thread/list` against the index: the exact semantics of src/rollout/list-query.ts in SQL, with
 // keyset paging in both directions. Every query names the index it walks (INDEXED BY), so the plan
 // never degrades to a table scan or a temporary sort; test/unit/state/query-plan.test.ts checks it.
+//
+// A searchTerm of 3+ characters first asks the trigram index of titles and previews (migration
+// 0009) for candidates. None: the page is empty without touching threads. Up to
+// TRIGRAM_CANDIDATES: the page is picked from those rows alone (looked up by id, sorted in a small
+// temporary b-tree). More: the term is common, so walking the list index with the exact instr()
+// test finds a page quickly. The instr() test always stays: trigrams only narrow.
 
 import type { SQLInputValue } from 'node:sqlite';
 import { withBusyRetry, type Database } from './db.ts';
 import { expandSourceKinds, type ThreadListQuery } from '../rollout/list-query.ts';
 import type { ThreadRow } from './threads.ts';
+
+/** Above this many trigram candidates, walking the list index is cheaper than sorting them. */
+export const TRIGRAM_CANDIDATES = 1000;
 
 export interface BuiltQuery {
   sql: string;
@@ -47,8 +56,23 @@ function anchorClause(query: ThreadListQuery, column: string): { sql: string; pa
   };
 }
 
-/** The SQL for one page: `limit` rows (callers ask for page size + 1 to learn whether more exist). */
-export function buildListQuery(query: ThreadListQuery, limit: number = query.limit + 1): BuiltQuery {
+/**
+ * The FTS5 expression of a searchTerm for the trigram index: every distinct trigram of the term,
+ * ANDed (detail=none has no phrases; the instr() test restores exactness). null under 3 characters.
+ */
+export function trigramExpression(term: string): string | null {
+  const chars = Array.from(term);
+  if (chars.length < 3) return null;
+  const grams = new Set<string>();
+  for (let i = 0; i + 3 <= chars.length; i++) grams.add(chars.slice(i, i + 3).join(''));
+  return [...grams].map((g) => `"${g.replace(/"/g, '""')}"`).join(' ');
+}
+
+/**
+ * The SQL for one page: `limit` rows (callers ask for page size + 1 to learn whether more exist).
+ * `viaTrigram`: the candidate shape (see the header); its first parameter is the trigram expression.
+ */
+export function buildListQuery(query: ThreadListQuery, limit: number = query.limit + 1, viaTrigram = false): BuiltQuery {
   const column = query.sortKey === 'created_at' ? 'created_at' : 'updated_at_ms';
   const singleCwd = query.cwds !== null && query.cwds.length === 1;
   const index = `threads_list_${singleCwd ? 'cwd_' : ''}${query.sortKey === 'created_at' ? 'created' : 'updated'}`;
@@ -96,15 +120,37 @@ export function buildListQuery(query: ThreadListQuery, limit: number = query.lim
   }
   const dir = query.sortDirection === 'asc' ? 'ASC' : 'DESC';
   params.push(Math.max(0, Math.floor(limit)));
+  const expression = viaTrigram && query.searchTerm !== null ? trigramExpression(query.searchTerm) : null;
+  if (expression !== null) {
+    // CROSS JOIN fixes the order: the candidates, their keys, then each thread row by id.
+    const sql =
+      'SELECT threads.* FROM thread_title_trigram CROSS JOIN thread_title_keys CROSS JOIN threads ' +
+      'WHERE thread_title_trigram MATCH ? AND thread_title_keys.key = thread_title_trigram.rowid AND threads.id = thread_title_keys.thread_id ' +
+      `AND ${where.join(' AND ')} ORDER BY ${column} ${dir}, threads.id ${dir} LIMIT ?`;
+    return { sql, params: [expression, ...params], index: 'thread_title_trigram', matchesNothing };
+  }
   const sql =
     `SELECT * FROM threads INDEXED BY ${index} WHERE ${where.join(' AND ')} ` +
     `ORDER BY ${column} ${dir}, id ${dir} LIMIT ?`;
   return { sql, params, index, matchesNothing };
 }
 
+/** How the page of a query with a searchTerm is best found (see the header). */
+function searchPlan(db: Database, query: ThreadListQuery): 'none' | 'candidates' | 'scan' {
+  const expression = query.searchTerm ? trigramExpression(query.searchTerm) : null;
+  if (expression === null) return 'scan';
+  const n = db.get<{ n: number }>(
+    'SELECT COUNT(*) AS n FROM (SELECT 1 FROM thread_title_trigram WHERE thread_title_trigram MATCH ? LIMIT ?)',
+    expression, TRIGRAM_CANDIDATES + 1,
+  )?.n ?? 0;
+  return n === 0 ? 'none' : n <= TRIGRAM_CANDIDATES ? 'candidates' : 'scan';
+}
+
 /** One page of rows in the query's order (`limit` defaults to the page size + 1). */
 export function listThreads(db: Database, query: ThreadListQuery, limit: number = query.limit + 1): ThreadRow[] {
-  const built = buildListQuery(query, limit);
+  const plan = searchPlan(db, query);
+  if (plan === 'none') return [];
+  const built = buildListQuery(query, limit, plan === 'candidates');
   if (built.matchesNothing) return [];
   // Long IN lists make one-off SQL texts; keep them out of the connection's statement cache.
   if (built.params.length > 24) return withBusyRetry(() => db.raw.prepare(built.sql).all(...built.params)) as unknown as ThreadRow[];

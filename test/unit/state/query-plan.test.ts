@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ListAnchor, SourceKind, ThreadListQuery } from '../../../src/rollout/list-query.ts';
 import { openStateStore } from '../../../src/state/open.ts';
-import { buildListQuery } from '../../../src/state/thread-list.ts';
+import { buildListQuery, trigramExpression } from '../../../src/state/thread-list.ts';
 import { metadataOf, tempHome, writeRollout } from './helpers.ts';
 
 const ID = '01a2121e-e322-7aa0-ac65-d3d7e1327f4c';
@@ -50,6 +50,25 @@ describe('state: list query plans', () => {
         count++;
       }
       assert.equal(count, 2 * 2 * 3 * 3 * 2 * 2 * 2 * 3 * 2);
+
+      // The candidate shape of a searchTerm: the trigram index, then each row by key and id; the
+      // temporary sort only ever holds the (at most TRIGRAM_CANDIDATES) candidates.
+      let candidates = 0;
+      for (const q of shapes()) {
+        if (q.searchTerm === null) continue;
+        const built = buildListQuery(q, q.limit + 1, true);
+        assert.equal(built.index, 'thread_title_trigram');
+        assert.equal(built.params[0], trigramExpression(q.searchTerm));
+        const plan = store.db.raw.prepare(`EXPLAIN QUERY PLAN ${built.sql}`).all(...built.params).map((r) => String(r.detail));
+        const text = plan.join('\n');
+        const where = `${JSON.stringify(q)}\n${built.sql}\n${text}`;
+        assert.match(plan[0], /^SCAN thread_title_trigram VIRTUAL TABLE/, where);
+        assert.match(text, /SEARCH thread_title_keys USING INTEGER PRIMARY KEY \(rowid=\?\)/, where);
+        assert.match(text, /SEARCH threads USING INDEX sqlite_autoindex_threads_1 \(id=\?\)/, where);
+        assert.ok(!/\bSCAN threads\b/.test(text), `threads scanned for ${where}`);
+        candidates++;
+      }
+      assert.equal(candidates, count / 2);
     } finally {
       store.close();
     }
