@@ -4,14 +4,16 @@
 // over a mix of queries. Each backfill runs in a fresh child process, one after the other.
 //
 // Latency is measured through the thread service (src/threads/search.ts: query parsing, the SQL,
-// snippets, wire Threads): the same code the server's handler runs, without the stdio round trip,
-// whose cost is the same for every method and would only add the JSON framing and pipe latency.
+// snippets, wire Threads), and with --stdio also through the real app-server over stdio (round
+// trip: validation, JSON framing, pipes), with the server's CPU time per request from /proc. The
+// stdio run uses (and, after a schema change, rebuilds with `threadstate backfill`) the home's own
+// index.
 //
-//   node scripts/bench/search.ts [--home DIR] [--threads 10000] [--big 3] [--runs 20] [--keep]
+//   node scripts/bench/search.ts [--home DIR] [--threads 10000] [--big 3] [--runs 20] [--keep] [--stdio]
 //   target: p95 < 20 ms
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -104,6 +106,61 @@ async function measureQueries(home: string, dbPath: string, runs: number): Promi
   process.stdout.write(JSON.stringify({ p50: percentile(all, 50), p95: percentile(all, 95), max: all[all.length - 1], samples: all.length, perQuery }));
 }
 
+/** utime + stime of a process, in ms (from /proc; 0 where /proc is missing). */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks, USER_HZ = 100
+  } catch {
+    return 0;
+  }
+}
+
+/** thread/search through the real server over stdio: round-trip p50/p95 and server CPU per call. */
+async function measureStdio(home: string, runs: number): Promise<{ p50: number; p95: number; cpuPerCallMs: number; samples: number }> {
+  const cli = new URL('../../bin/threadstate.mjs', import.meta.url).pathname;
+  execFileSync(process.execPath, [cli, 'backfill', '--codex-home', home], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn(process.execPath, [cli, 'app-server', '--codex-home', home], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const pending = new Map<number, (msg: { result?: unknown; error?: unknown }) => void>();
+  let buffer = '';
+  server.stdout.setEncoding('utf8');
+  server.stdout.on('data', (chunk: string) => {
+    buffer += chunk;
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const msg = JSON.parse(buffer.slice(0, nl));
+      buffer = buffer.slice(nl + 1);
+      if (typeof msg.id === 'number' && msg.method === undefined) pending.get(msg.id)?.(msg);
+    }
+  });
+  let nextId = 1;
+  const call = (method: string, params: unknown): Promise<{ result?: unknown; error?: unknown }> => new Promise((resolve) => {
+    const id = nextId++;
+    pending.set(id, resolve);
+    server.stdin.write(JSON.stringify({ id, method, params }) + '\n');
+  });
+  try {
+    await call('initialize', { clientInfo: { name: 'bench', title: null, version: '1' } });
+    server.stdin.write(JSON.stringify({ method: 'initialized' }) + '\n');
+    for (const query of QUERIES) await call('thread/search', { query });
+    const times: number[] = [];
+    const cpu0 = processCpuMs(server.pid!);
+    for (let i = 0; i < runs; i++) {
+      for (const query of QUERIES) {
+        const t0 = performance.now();
+        const answer = await call('thread/search', { query, limit: 25 });
+        times.push(performance.now() - t0);
+        if (answer.error) throw new Error(`thread/search ${query}: ${JSON.stringify(answer.error)}`);
+      }
+    }
+    const cpuPerCallMs = (processCpuMs(server.pid!) - cpu0) / times.length;
+    times.sort((a, b) => a - b);
+    return { p50: percentile(times, 50), p95: percentile(times, 95), cpuPerCallMs, samples: times.length };
+  } finally {
+    server.kill();
+  }
+}
+
 function child<T>(args: string[]): T {
   const raw = execFileSync(process.execPath, [new URL(import.meta.url).pathname, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * MB });
   return JSON.parse(raw) as T;
@@ -121,7 +178,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       home: { type: 'string' }, threads: { type: 'string', default: '10000' }, big: { type: 'string', default: '3' },
-      runs: { type: 'string', default: '20' }, keep: { type: 'boolean', default: false },
+      runs: { type: 'string', default: '20' }, keep: { type: 'boolean', default: false }, stdio: { type: 'boolean', default: false },
       backfill: { type: 'string' }, queries: { type: 'string' }, db: { type: 'string' }, search: { type: 'string' },
     },
   });
@@ -151,6 +208,10 @@ async function main(): Promise<void> {
     console.log(`search data (dbstat, thread_search*): ${(withSearch.searchBytes / MB).toFixed(1)} MB = ${((withSearch.searchBytes / bytes) * 100).toFixed(1)}% of the rollouts' ${(bytes / MB).toFixed(0)} MB; whole database ${((withSearch.dbBytes / bytes) * 100).toFixed(1)}% (without search ${((without.dbBytes / bytes) * 100).toFixed(1)}%)`);
     for (const p of q.perQuery) console.log(`  ${p.query.padEnd(22)} ${String(p.hits).padStart(3)} hits  p50 ${p.p50.toFixed(1)} ms  p95 ${p.p95.toFixed(1)} ms`);
     console.log(`thread/search over ${q.samples} calls: p50 ${q.p50.toFixed(1)} ms, p95 ${q.p95.toFixed(1)} ms, max ${q.max.toFixed(1)} ms — target p95 < 20 ms: ${q.p95 < 20 ? 'ok' : 'OVER TARGET'}`);
+    if (values.stdio) {
+      const s = await measureStdio(home, Number(values.runs));
+      console.log(`thread/search over stdio (real app-server), ${s.samples} calls: p50 ${s.p50.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms round trip; server CPU ${s.cpuPerCallMs.toFixed(1)} ms per call — target p95 < 20 ms: ${s.p95 < 20 ? 'ok' : 'OVER TARGET'}`);
+    }
     console.log(`machine load average: ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs (wall times stretch when it exceeds the CPU count)`);
   } finally {
     rmSync(work, { recursive: true, force: true });
