@@ -8,6 +8,7 @@ import { ensureDir } from '../config.ts';
 import { logger } from '../logs/logger.ts';
 import { Database } from './db.ts';
 import { moveDbAside, removeOldGenerations, stateDbPath } from './files.ts';
+import { capYoungGeneration } from './heap.ts';
 import { MigrationError, loadMigrations, migrate, type Migration, type MigrationOutcome } from './migrate.ts';
 import type { RolloutSource } from './rollout-source.ts';
 import { StateStore } from './store.ts';
@@ -124,6 +125,7 @@ export interface OpenStoreOptions extends OpenStateOptions {
 }
 
 export function openStateStore(codexHome: string, options: OpenStoreOptions = {}): StateStore {
+  capYoungGeneration();
   const opened = openStateDb(codexHome, options);
   return new StateStore(opened.db, codexHome, {
     recoveredFrom: opened.recoveredFrom, created: opened.created, schemaVersion: opened.migration.databaseVersion,
