@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import rpc from 'vscode-jsonrpc/node.js';
 import type { DataCallback, Disposable, Message } from 'vscode-jsonrpc/node.js';
 import { logger } from '../logs/logger.ts';
-import { jsonChunks } from './json-chunks.ts';
+import { jsonPieces } from './json-chunks.ts';
 
 const log = logger('server.ndjson');
 
@@ -147,7 +147,7 @@ function isJsonRpcShaped(msg: Record<string, unknown>): boolean {
 }
 
 /** Characters per write when an outgoing message is large. */
-const CHUNK_CHARS = 256 * 1024;
+const CHUNK_CHARS = 1024 * 1024;
 
 export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
   private readonly output: Writable;
@@ -165,38 +165,63 @@ export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
     return next;
   }
 
-  private writeNow(message: Message): Promise<void> {
+  private async writeNow(message: Message): Promise<void> {
     const { jsonrpc: _ignored, ...rest } = message as Message & Record<string, unknown>;
     // Server notifications carry the time they were emitted, beside `params` (Codex 0.169).
     if (typeof rest.method === 'string' && rest.id === undefined && rest.emittedAtMs === undefined) {
       rest.emittedAtMs = Date.now();
     }
-    // Written in chunks as the JSON is produced, each after the stream drained: a 50 MB answer
-    // never exists as one string and one Buffer. Small messages are still one write.
-    return (async () => {
-      let pending = '';
-      for (const chunk of jsonChunks(rest, CHUNK_CHARS)) {
-        if (pending !== '') await this.writeChunk(pending, message);
-        pending = chunk;
-      }
-      await this.writeChunk(`${pending}\n`, message);
-    })();
+    // Written as the JSON is produced, a chunk at a time: pieces are collected, then handed to the
+    // corked stream so the chunk leaves in one writev without being joined in JS. The next chunk
+    // is produced while the previous one is still being read by the client (the wait for `drain`
+    // comes after producing it), so a 50 MB answer never exists as one string and one Buffer and
+    // the two sides overlap.
+    const state: { error: Error | null } = { error: null };
+    const onWritten = (err?: Error | null): void => {
+      if (!err || state.error) return;
+      state.error = err;
+      this.errorCount++;
+      this.fireError(err, message, this.errorCount);
+    };
+    let batch: string[] = [];
+    let length = 0;
+    for (const piece of jsonPieces(rest)) {
+      batch.push(piece);
+      length += piece.length;
+      if (length < CHUNK_CHARS) continue;
+      await this.writeBatch(batch, onWritten, state);
+      batch = [];
+      length = 0;
+    }
+    batch.push('\n');
+    await this.writeBatch(batch, onWritten, state);
+    if (this.output.writableNeedDrain) await this.drained(state);
+    if (state.error) throw state.error;
   }
 
-  private writeChunk(text: string, message: Message): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const done = (err?: Error | null): void => {
-        if (err) {
-          this.errorCount++;
-          this.fireError(err, message, this.errorCount);
-          reject(err);
-        } else resolve();
+  private async writeBatch(batch: string[], onWritten: (err?: Error | null) => void, state: { error: Error | null }): Promise<void> {
+    const out = this.output;
+    if (out.writableNeedDrain) await this.drained(state);
+    if (state.error) throw state.error;
+    out.cork();
+    // While corked, write() says false past the high-water mark: only the state after uncork counts.
+    for (const piece of batch) out.write(piece, onWritten);
+    out.uncork();
+  }
+
+  /** Resolves on `drain`, or once a write callback has reported an error. */
+  private drained(state: { error: Error | null }): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.output.off('drain', done);
+        this.output.off('error', done);
+        this.output.off('close', done);
+        resolve();
       };
-      if (this.output.write(text, (err) => { if (err) done(err); })) {
-        done();
-      } else {
-        this.output.once('drain', () => done());
-      }
+      this.output.once('drain', done);
+      this.output.once('error', done);
+      this.output.once('close', done);
+      if (state.error) done();
     });
   }
 
