@@ -36,16 +36,12 @@ export interface ReconcilePlan {
   files: number;
 }
 
-/** Compares the disk with the rows, reading nothing but directory entries and stats. */
+/**
+ * Compares the disk with the rows, reading nothing but directory entries and stats. Rows are
+ * streamed, not loaded: only the rows that need work (changed, misplaced, gone) are kept, so a
+ * 100k home does not hold a second copy of every path at start-up.
+ */
 export function planReconcile(db: Database, files: RolloutFile[], codexHome?: string): ReconcilePlan {
-  const stmt = db.raw.prepare('SELECT id, watermark, file_size, file_mtime_ms FROM threads');
-  stmt.setReturnArrays(true);
-  const rows = withBusyRetry(() => stmt.all()) as unknown as RowFingerprint[];
-  const byWatermark = new Map<string, RowFingerprint>();
-  for (const row of rows) byWatermark.set(row[1], row);
-  // Only files without a row need the by-id lookup: built on first use.
-  let byIdCache: Map<string, RowFingerprint> | null = null;
-  const byId = (): Map<string, RowFingerprint> => (byIdCache ??= new Map(rows.map((row) => [row[0], row])));
   // Rows whose absolute path is not where their watermark says (a moved or copied home).
   const misplaced = new Set<string>();
   if (codexHome !== undefined) {
@@ -57,33 +53,50 @@ export function planReconcile(db: Database, files: RolloutFile[], codexHome?: st
     }
   }
   const failures = new Set(db.all<{ path: string }>('SELECT path FROM index_failures').map((r) => r.path));
-  const onDisk = new Set<string>();
-  for (const f of files) onDisk.add(f.watermark);
+  const onDisk = new Map<string, RolloutFile>();
+  for (const f of files) onDisk.set(f.watermark, f);
+  // Files with a row at their watermark: the row's id, plus the action when it is not "unchanged".
+  const matched = new Map<RolloutFile, { id: string; action: 'changed' | 'relocate' } | null>();
+  /** Rows whose watermark has no file: dropped unless a file elsewhere claims their id. */
+  const orphans: RowFingerprint[] = [];
+  const stmt = db.raw.prepare('SELECT id, watermark, file_size, file_mtime_ms FROM threads');
+  stmt.setReturnArrays(true);
+  withBusyRetry(() => {
+    matched.clear();
+    orphans.length = 0;
+    for (const raw of stmt.iterate()) {
+      const row = raw as unknown as RowFingerprint;
+      const file = onDisk.get(row[1]);
+      if (!file) orphans.push(row);
+      else if (row[2] !== file.size || row[3] !== file.mtimeMs) matched.set(file, { id: row[0], action: 'changed' });
+      else if (misplaced.has(row[0])) matched.set(file, { id: row[0], action: 'relocate' });
+      else matched.set(file, null);
+    }
+  });
   const plan: ReconcilePlan = { toIndex: [], toRelocate: [], toDrop: [], duplicates: [], staleFailures: [], unchanged: 0, files: files.length };
   const claimed = new Set<string>();
+  const byIdStmt = db.raw.prepare('SELECT id, watermark FROM threads WHERE id = ?');
   for (const file of files) {
-    const row = byWatermark.get(file.watermark);
-    if (row) {
-      const id = row[0];
-      claimed.add(id);
-      if (row[2] !== file.size || row[3] !== file.mtimeMs) plan.toIndex.push({ file, reason: 'changed', threadId: id });
-      else if (misplaced.has(id)) plan.toRelocate.push({ file, threadId: id });
-      else plan.unchanged++;
+    if (matched.has(file)) {
+      const work = matched.get(file);
+      if (!work) plan.unchanged++;
+      else if (work.action === 'changed') plan.toIndex.push({ file, reason: 'changed', threadId: work.id });
+      else plan.toRelocate.push({ file, threadId: work.id });
       continue;
     }
     if (failures.has(file.watermark)) {
       plan.toIndex.push({ file, reason: 'retry_failed', threadId: null });
       continue;
     }
-    const other = byId().get(file.id);
-    if (other && onDisk.has(other[1])) {
+    const other = withBusyRetry(() => byIdStmt.get(file.id)) as { id: string; watermark: string } | undefined;
+    if (other && onDisk.has(other.watermark)) {
       plan.duplicates.push({ file, threadId: file.id });
       continue;
     }
-    if (other) claimed.add(other[0]);
-    plan.toIndex.push({ file, reason: other ? 'moved' : 'new', threadId: other ? other[0] : null });
+    if (other) claimed.add(other.id);
+    plan.toIndex.push({ file, reason: other ? 'moved' : 'new', threadId: other ? other.id : null });
   }
-  const dropped = rows.filter((row) => !onDisk.has(row[1]) && !claimed.has(row[0])).map((row) => row[0]);
+  const dropped = orphans.filter((row) => !claimed.has(row[0])).map((row) => row[0]);
   if (dropped.length > 0) {
     const paths = new Map(dropped.map((id) => [id, db.get<{ p: string }>('SELECT rollout_path AS p FROM threads WHERE id = ?', id)?.p ?? '']));
     for (const id of dropped) plan.toDrop.push({ threadId: id, path: paths.get(id) ?? '' });

@@ -15,6 +15,9 @@ describe('state/heap capYoungGeneration', () => {
       if (keep.length > 200_000) keep = [];
     }
     assert.ok(keep.length >= 0);
-    assert.ok(newSpaceBytes() <= before, `new space grew from ${before} to ${newSpaceBytes()}`);
+    // Uncapped, this loop takes the new space to 128 MB on Node 24; V8 may still resize it a
+    // little on its own (it varies with what ran before in this process), hence the margin.
+    const after = newSpaceBytes();
+    assert.ok(after <= Math.max(before, 16 * 1024 * 1024), `new space grew from ${before} to ${after}`);
   });
 });
