@@ -22,7 +22,9 @@ export interface ThreadListPage {
 /** Codex stops counting candidate files here (rollout-format.md §8). */
 export const SCAN_CAP = 10_000;
 const HEAD_CONCURRENCY = 32;
-const CACHE_LIMIT = 50_000;
+// A listing reads at most SCAN_CAP heads per root, so two roots' worth is all a repeated listing
+// reuses; more would only keep heads of files that have left the newest SCAN_CAP (~1.5 KB each).
+const CACHE_LIMIT = 2 * SCAN_CAP;
 
 // Head metadata keyed by path, valid while size and mtime are unchanged: repeated listings of a
 // large home then cost one stat per file instead of one head read.
