@@ -147,7 +147,7 @@ function isJsonRpcShaped(msg: Record<string, unknown>): boolean {
 }
 
 /** Characters per write when an outgoing message is large. */
-const CHUNK_CHARS = 1024 * 1024;
+const CHUNK_CHARS = 256 * 1024;
 
 export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
   private readonly output: Writable;
