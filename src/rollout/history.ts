@@ -1,154 +1,43 @@
 // Rebuilds a thread's turns from its rollout (rollout-format.md §7, wire-protocol.md §5). One
 // reducer handles both eras in a single pass: Feb-era events (implicit turns `rollout-<k>`, items
-// `item-N`) and 0.169 `item_completed` items with recorded ids and times. 0.169 forks are
+// `item-N`) and 0.169 `item_completed` items with recorded ids and times; the turn and id rules
+// live in turn-ledger.ts. 0.169 forks are
 // stitched onto the parent's history up to `history_base.end_byte_offset`.
 
 import type { Turn } from '../protocol/turn.ts';
 import type { ThreadItem } from '../protocol/item.ts';
-import { eventType, isKnownLine, isObject, num, payloadOf, str, type RolloutLine } from './lines.ts';
+import { isObject, num, payloadOf, str, type RolloutLine } from './lines.ts';
 import { streamRollout, type ReadStats } from './reader.ts';
 import {
   agentMessageItem, camelErrorInfo, commandExecutionItem, dynamicToolCallItem, fileChangeItem,
   legacyUserContent, mcpToolCallItem, reasoningItem, simpleItem, turnItemToWire, userMessageItem,
   webSearchItem, type WireItem,
 } from './history-items.ts';
+import { TurnLedger, type LedgerTurn, type MarkerType, type ToolKind } from './turn-ledger.ts';
 import { logger } from '../logs/logger.ts';
 
 const log = logger('rollout.history');
 
 type TurnStatus = 'completed' | 'interrupted' | 'failed' | 'inProgress';
 
-interface TurnState {
-  id: string;
+interface TurnState extends LedgerTurn<WireItem> {
   rootTurnId: string | null;
-  items: WireItem[];
   status: TurnStatus;
   error: Record<string, unknown> | null;
   startedAt: number | null;
   completedAt: number | null;
   durationMs: number | null;
-  explicit: boolean;
-  sawCompaction: boolean;
 }
+
+type Payload = Record<string, unknown>;
 
 function seconds(value: unknown): number | null {
   const n = num(value);
   return n === undefined ? null : Math.floor(n);
 }
 
-/** The single-pass turn reducer. Feed lines with `push`, then call `finish`. */
-export class HistoryBuilder {
-  private readonly turns: TurnState[] = [];
-  private current: TurnState | null = null;
-  private nextItem = 1;
-  /** Position of the next known line; names implicit turns `rollout-<k>`. */
-  private k = 0;
-
-  push(line: RolloutLine): void {
-    if (!isKnownLine(line)) return;
-    const k = this.k++;
-    if (line.type === 'compacted') {
-      if (this.current) this.current.sawCompaction = true;
-      return;
-    }
-    const t = eventType(line);
-    const p = payloadOf(line);
-    if (!t || !p) return;
-    switch (t) {
-      case 'task_started':
-      case 'turn_started':
-        this.finishCurrent();
-        this.current = this.newTurn(str(p.turn_id) ?? `rollout-${k}`, true);
-        this.current.rootTurnId = str(p.root_turn_id) ?? null;
-        this.current.startedAt = seconds(p.started_at);
-        return;
-      case 'user_message': {
-        const cur = this.current;
-        if (cur && !cur.explicit && !(cur.items.length === 0 && cur.sawCompaction)) this.finishCurrent();
-        const content = legacyUserContent(str(p.message) ?? '', p.text_elements, p.images, p.local_images);
-        this.ensureTurn(k).items.push(userMessageItem(this.itemId(), content, null, null));
-        return;
-      }
-      case 'agent_message': {
-        const text = str(p.message) ?? '';
-        if (text === '') return;
-        this.ensureTurn(k).items.push(agentMessageItem(this.itemId(), text, p.phase, null, null));
-        return;
-      }
-      case 'agent_reasoning':
-      case 'agent_reasoning_raw_content': {
-        const turn = this.ensureTurn(k);
-        const text = str(p.text) ?? '';
-        const last = turn.items[turn.items.length - 1];
-        const key = t === 'agent_reasoning' ? 'summary' : 'content';
-        if (last?.type === 'reasoning') (last[key] as string[]).push(text);
-        else turn.items.push(reasoningItem(this.itemId(), key === 'summary' ? [text] : [], key === 'content' ? [text] : [], null, null));
-        return;
-      }
-      case 'item_completed':
-      case 'item_started':
-        this.onTurnItem(p, k);
-        return;
-      case 'exec_command_begin':
-      case 'exec_command_end':
-        this.upsertTool(p, k, (id) => commandExecutionItem(p, id, null, null));
-        return;
-      case 'patch_apply_begin':
-      case 'patch_apply_end':
-      case 'apply_patch_approval_request':
-        this.upsertTool(p, k, (id) => fileChangeItem(p, id, null, null));
-        return;
-      case 'mcp_tool_call_begin':
-      case 'mcp_tool_call_end':
-        this.upsertTool(p, k, (id) => mcpToolCallItem(p, id, null, null));
-        return;
-      case 'dynamic_tool_call_request':
-      case 'dynamic_tool_call_response':
-        this.upsertTool(p, k, (id) => dynamicToolCallItem(p, id, null, null));
-        return;
-      case 'web_search_begin':
-      case 'web_search_end':
-        this.upsertTool(p, k, (id) => webSearchItem(p, id, null, null));
-        return;
-      case 'view_image_tool_call':
-        this.upsertTool(p, k, (id) => simpleItem('imageView', id, { path: str(p.path) ?? '' }));
-        return;
-      case 'context_compacted':
-        this.ensureTurn(k).items.push(simpleItem('contextCompaction', this.itemId(), {}));
-        return;
-      case 'entered_review_mode':
-        this.ensureTurn(k).items.push(simpleItem('enteredReviewMode', this.itemId(), { review: str(p.user_facing_hint) || 'Review requested.' }));
-        return;
-      case 'exited_review_mode': {
-        const out = isObject(p.review_output) ? str(p.review_output.overall_explanation) : undefined;
-        this.ensureTurn(k).items.push(simpleItem('exitedReviewMode', this.itemId(), { review: out || 'Reviewer failed to output a response.' }));
-        return;
-      }
-      case 'task_complete':
-      case 'turn_complete':
-        this.onTaskComplete(p);
-        return;
-      case 'turn_aborted':
-        this.onTurnAborted(p);
-        return;
-      case 'error':
-        if (this.current) {
-          this.current.status = 'failed';
-          this.current.error = turnError(p);
-        }
-        return;
-      case 'thread_rolled_back': {
-        this.finishCurrent();
-        const n = Math.max(0, num(p.num_turns) ?? 0);
-        this.turns.splice(Math.max(0, this.turns.length - n), n);
-        this.nextItem = this.turns.reduce((sum, turn) => sum + turn.items.length, 0) + 1;
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
+/** The single-pass turn reducer: full wire items plus turn status and times. Feed lines with `push`, then call `finish`. */
+export class HistoryBuilder extends TurnLedger<WireItem, TurnState> {
   /** The turns in wire shape. An unfinished turn is `interrupted` unless the thread is running. */
   finish(opts: { running?: boolean } = {}): Turn[] {
     this.finishCurrent();
@@ -166,79 +55,74 @@ export class HistoryBuilder {
     }));
   }
 
-  private newTurn(id: string, explicit: boolean): TurnState {
+  protected newTurn(id: string, explicit: boolean, p: Payload | null): TurnState {
     return {
-      id, rootTurnId: null, items: [], status: explicit ? 'inProgress' : 'completed', error: null,
-      startedAt: null, completedAt: null, durationMs: null, explicit, sawCompaction: false,
+      id, rootTurnId: p ? str(p.root_turn_id) ?? null : null, items: [], status: explicit ? 'inProgress' : 'completed', error: null,
+      startedAt: p ? seconds(p.started_at) : null, completedAt: null, durationMs: null, explicit, sawCompaction: false,
     };
   }
 
-  private itemId(): string {
-    return `item-${this.nextItem++}`;
+  protected userMessage(id: string, p: Payload): WireItem {
+    return userMessageItem(id, legacyUserContent(str(p.message) ?? '', p.text_elements, p.images, p.local_images), null, null);
   }
 
-  private ensureTurn(k: number): TurnState {
-    if (!this.current) this.current = this.newTurn(`rollout-${k}`, false);
-    return this.current;
+  protected agentMessage(id: string, text: string, p: Payload): WireItem {
+    return agentMessageItem(id, text, p.phase, null, null);
   }
 
-  private finishCurrent(): void {
-    const cur = this.current;
-    if (!cur) return;
-    this.current = null;
-    if (!cur.explicit && cur.items.length === 0 && !cur.sawCompaction) return;
-    this.turns.push(cur);
+  protected reasoning(id: string, summary: boolean, text: string): WireItem {
+    return reasoningItem(id, summary ? [text] : [], summary ? [] : [text], null, null);
   }
 
-  private findTurn(turnId: string | undefined): TurnState | null {
-    if (turnId === undefined) return null;
-    if (this.current?.id === turnId) return this.current;
-    for (let i = this.turns.length - 1; i >= 0; i--) if (this.turns[i].id === turnId) return this.turns[i];
-    return null;
+  protected mergeReasoning(last: WireItem, summary: boolean, text: string): void {
+    (last[summary ? 'summary' : 'content'] as string[]).push(text);
   }
 
-  private onTurnItem(p: Record<string, unknown>, k: number): void {
-    if (!isObject(p.item)) return;
-    const item = turnItemToWire(p.item, num(p.started_at_ms) ?? null, num(p.completed_at_ms) ?? null);
-    if (!item) return;
-    const turnId = str(p.turn_id);
-    const turn = this.findTurn(turnId) ?? (turnId === undefined || this.current ? this.ensureTurn(k) : null);
-    if (!turn) {
-      log.debug('item for an unknown turn dropped', { turnId, itemId: item.id });
-      return;
+  protected turnItem(raw: Payload, p: Payload): WireItem | null {
+    return turnItemToWire(raw, num(p.started_at_ms) ?? null, num(p.completed_at_ms) ?? null);
+  }
+
+  protected tool(kind: ToolKind, p: Payload, callId: string): WireItem {
+    switch (kind) {
+      case 'command': return commandExecutionItem(p, callId, null, null);
+      case 'fileChange': return fileChangeItem(p, callId, null, null);
+      case 'mcp': return mcpToolCallItem(p, callId, null, null);
+      case 'dynamic': return dynamicToolCallItem(p, callId, null, null);
+      case 'webSearch': return webSearchItem(p, callId, null, null);
+      case 'imageView': return simpleItem('imageView', callId, { path: str(p.path) ?? '' });
     }
-    upsert(turn, item);
   }
 
-  private upsertTool(p: Record<string, unknown>, k: number, make: (id: string) => WireItem): void {
-    const callId = str(p.call_id) ?? str(p.callId);
-    if (!callId) return;
-    const turnId = str(p.turn_id) ?? str(p.turnId);
-    const turn = this.findTurn(turnId) ?? this.current ?? (turnId === undefined ? this.ensureTurn(k) : null);
-    if (!turn) return;
-    upsert(turn, make(callId));
+  protected marker(type: MarkerType, id: string, p: Payload): WireItem {
+    switch (type) {
+      case 'contextCompaction': return simpleItem(type, id, {});
+      case 'enteredReviewMode': return simpleItem(type, id, { review: str(p.user_facing_hint) || 'Review requested.' });
+      case 'exitedReviewMode': {
+        const out = isObject(p.review_output) ? str(p.review_output.overall_explanation) : undefined;
+        return simpleItem(type, id, { review: out || 'Reviewer failed to output a response.' });
+      }
+    }
   }
 
-  private onTaskComplete(p: Record<string, unknown>): void {
-    const turnId = str(p.turn_id);
-    const turn = (turnId !== undefined ? this.findTurn(turnId) : null) ?? this.current;
-    if (!turn) return;
-    if (isObject(p.error)) {
+  protected ended(turn: TurnState, p: Payload, aborted: boolean): void {
+    if (aborted) {
+      turn.status = 'interrupted';
+    } else if (isObject(p.error)) {
       turn.status = 'failed';
       turn.error = turnError(p.error);
     } else if (turn.status !== 'failed' && turn.status !== 'interrupted') {
       turn.status = 'completed';
     }
     applyTimes(turn, p);
-    if (turn === this.current) this.finishCurrent();
   }
 
-  private onTurnAborted(p: Record<string, unknown>): void {
-    const turn = this.findTurn(str(p.turn_id)) ?? this.current;
-    if (!turn) return;
-    turn.status = 'interrupted';
-    applyTimes(turn, p);
-    if (turn === this.current) this.finishCurrent();
+  protected failed(turn: TurnState, p: Payload): void {
+    turn.status = 'failed';
+    turn.error = turnError(p);
+  }
+
+  protected dropped(turnId: string | undefined, item: WireItem): void {
+    log.debug('item for an unknown turn dropped', { turnId, itemId: item.id });
   }
 }
 
@@ -256,12 +140,6 @@ function turnError(e: Record<string, unknown>): Record<string, unknown> {
     additionalDetails: str(e.additional_details) ?? null,
     misalignment: null,
   };
-}
-
-function upsert(turn: TurnState, item: WireItem): void {
-  const at = turn.items.findIndex((existing) => existing.id === item.id && existing.type === item.type);
-  if (at >= 0) turn.items[at] = item;
-  else turn.items.push(item);
 }
 
 export type ItemsView = 'full' | 'summary' | 'notLoaded';

@@ -1,7 +1,7 @@
 // The searchable text of a thread (thread/search): ONE document per thread, its items' texts in
 // history order, plus a map from offsets in that document to the item each part came from.
 //
-// Items are found by a light replica of the turn rebuild (src/rollout/history.ts): the same turn
+// Items are found by the turn rebuild's own bookkeeping (src/rollout/turn-ledger.ts): the same turn
 // boundaries, item ids (`item-N` counters, call ids, 0.169 recorded ids), upserts, reasoning
 // merges and rollbacks, but each item is reduced to its id, type and capped text as soon as it is
 // built, so nothing bulky is retained. The wire items themselves come from the same builders
@@ -16,7 +16,8 @@ import {
   agentMessageItem, commandExecutionItem, dynamicToolCallItem, fileChangeItem, legacyUserContent, mcpToolCallItem,
   reasoningItem, turnItemToWire, userMessageItem, webSearchItem, type WireItem,
 } from './history-items.ts';
-import { eventType, isKnownLine, isObject, num, payloadOf, str, type RolloutLine } from './lines.ts';
+import { isObject, str, type RolloutLine } from './lines.ts';
+import { TurnLedger, type LedgerTurn, type MarkerType, type ToolKind } from './turn-ledger.ts';
 
 export type SearchItemKind = 'user' | 'agent' | 'reasoning' | 'command' | 'fileChange' | 'tool' | 'webSearch' | 'plan';
 
@@ -134,12 +135,9 @@ interface LightItem {
   text: string;
 }
 
-interface LightTurn {
-  id: string;
-  items: LightItem[];
-  explicit: boolean;
-  sawCompaction: boolean;
-}
+type LightTurn = LedgerTurn<LightItem>;
+
+type Payload = Record<string, unknown>;
 
 function light(item: WireItem): LightItem {
   const t = itemText(item);
@@ -147,116 +145,12 @@ function light(item: WireItem): LightItem {
 }
 
 /**
- * Collects a thread's searchable items from its lines, in file order. Mirrors HistoryBuilder's
- * turn and id bookkeeping (keep the two in step; test/unit/search checks ids against it).
+ * Collects a thread's searchable items from its lines, in file order, with the turn rebuild's
+ * turn and id rules (TurnLedger; test/unit/search checks ids against HistoryBuilder).
  */
-export class SearchTextAccumulator {
-  private readonly turns: LightTurn[] = [];
-  private current: LightTurn | null = null;
-  private nextItem = 1;
-  private k = 0;
+export class SearchTextAccumulator extends TurnLedger<LightItem, LightTurn> {
   /** Characters held; past 2 * DOC_CHARS new items keep no text (memory bound on huge rollouts). */
   private held = 0;
-
-  push(line: RolloutLine): void {
-    if (!isKnownLine(line)) return;
-    const k = this.k++;
-    if (line.type === 'compacted') {
-      if (this.current) this.current.sawCompaction = true;
-      return;
-    }
-    const t = eventType(line);
-    const p = payloadOf(line);
-    if (!t || !p) return;
-    switch (t) {
-      case 'task_started':
-      case 'turn_started':
-        this.finishCurrent();
-        this.current = { id: str(p.turn_id) ?? `rollout-${k}`, items: [], explicit: true, sawCompaction: false };
-        return;
-      case 'user_message': {
-        const cur = this.current;
-        if (cur && !cur.explicit && !(cur.items.length === 0 && cur.sawCompaction)) this.finishCurrent();
-        const content = legacyUserContent(str(p.message) ?? '', null, null, null);
-        this.add(this.ensureTurn(k), userMessageItem(this.itemId(), content, null, null));
-        return;
-      }
-      case 'agent_message': {
-        const text = str(p.message) ?? '';
-        if (text !== '') this.add(this.ensureTurn(k), agentMessageItem(this.itemId(), text, null, null, null));
-        return;
-      }
-      case 'agent_reasoning':
-      case 'agent_reasoning_raw_content': {
-        const turn = this.ensureTurn(k);
-        const text = str(p.text) ?? '';
-        const last = turn.items[turn.items.length - 1];
-        const summary = t === 'agent_reasoning';
-        if (last?.type === 'reasoning') {
-          if (summary && this.room()) {
-            const joined = clean(last.text === '' ? text : `${last.text}\n${text}`);
-            this.held += joined.length - last.text.length;
-            last.text = joined;
-            last.kind = 'reasoning';
-          }
-        } else this.add(turn, reasoningItem(this.itemId(), summary ? [text] : [], [], null, null));
-        return;
-      }
-      case 'item_completed':
-      case 'item_started':
-        this.onTurnItem(p, k);
-        return;
-      case 'exec_command_begin':
-      case 'exec_command_end':
-        this.upsertTool(p, k, (id) => commandExecutionItem(slimCommand(p), id, null, null));
-        return;
-      case 'patch_apply_begin':
-      case 'patch_apply_end':
-      case 'apply_patch_approval_request':
-        this.upsertTool(p, k, (id) => fileChangeItem({ ...p, changes: slimChanges(p.changes) }, id, null, null));
-        return;
-      case 'mcp_tool_call_begin':
-      case 'mcp_tool_call_end':
-        this.upsertTool(p, k, (id) => mcpToolCallItem(slimToolCall(p), id, null, null));
-        return;
-      case 'dynamic_tool_call_request':
-      case 'dynamic_tool_call_response':
-        this.upsertTool(p, k, (id) => dynamicToolCallItem(slimToolCall(p), id, null, null));
-        return;
-      case 'web_search_begin':
-      case 'web_search_end':
-        this.upsertTool(p, k, (id) => webSearchItem(p, id, null, null));
-        return;
-      case 'view_image_tool_call':
-        this.upsertTool(p, k, (id) => ({ type: 'imageView', id }));
-        return;
-      case 'context_compacted':
-        this.ensureTurn(k).items.push({ id: this.itemId(), type: 'contextCompaction', kind: null, text: '' });
-        return;
-      case 'entered_review_mode':
-      case 'exited_review_mode':
-        this.ensureTurn(k).items.push({ id: this.itemId(), type: t === 'entered_review_mode' ? 'enteredReviewMode' : 'exitedReviewMode', kind: null, text: '' });
-        return;
-      case 'task_complete':
-      case 'turn_complete':
-      case 'turn_aborted': {
-        const turnId = str(p.turn_id);
-        const turn = (turnId !== undefined ? this.findTurn(turnId) : null) ?? this.current;
-        if (turn && turn === this.current) this.finishCurrent();
-        return;
-      }
-      case 'thread_rolled_back': {
-        this.finishCurrent();
-        const n = Math.max(0, num(p.num_turns) ?? 0);
-        this.turns.splice(Math.max(0, this.turns.length - n), n);
-        this.nextItem = this.turns.reduce((sum, turn) => sum + turn.items.length, 0) + 1;
-        this.held = this.turns.reduce((sum, turn) => sum + turn.items.reduce((s, i) => s + i.text.length, 0), 0);
-        return;
-      }
-      default:
-        return;
-    }
-  }
 
   /** The thread's document; null when it has no searchable text. */
   finish(): ThreadSearchText | null {
@@ -283,64 +177,58 @@ export class SearchTextAccumulator {
     return this.held < 2 * DOC_CHARS;
   }
 
-  private itemId(): string {
-    return `item-${this.nextItem++}`;
+  protected admit(item: LightItem, replaced: LightItem | null): void {
+    if (!this.room()) item.text = '';
+    this.held += item.text.length - (replaced ? replaced.text.length : 0);
   }
 
-  private add(turn: LightTurn, item: WireItem): void {
-    this.store(turn, item, false);
+  protected rolledBack(): void {
+    this.held = this.turns.reduce((sum, turn) => sum + turn.items.reduce((s, i) => s + i.text.length, 0), 0);
   }
 
-  private store(turn: LightTurn, item: WireItem, upsert: boolean): void {
-    const entry = light(item);
-    if (!this.room()) entry.text = '';
-    this.held += entry.text.length;
-    if (upsert) {
-      const at = turn.items.findIndex((existing) => existing.id === entry.id && existing.type === entry.type);
-      if (at >= 0) {
-        this.held -= turn.items[at].text.length;
-        turn.items[at] = entry;
-        return;
-      }
+  protected newTurn(id: string, explicit: boolean): LightTurn {
+    return { id, items: [], explicit, sawCompaction: false };
+  }
+
+  protected userMessage(id: string, p: Payload): LightItem {
+    return light(userMessageItem(id, legacyUserContent(str(p.message) ?? '', null, null, null), null, null));
+  }
+
+  protected agentMessage(id: string, text: string): LightItem {
+    return light(agentMessageItem(id, text, null, null, null));
+  }
+
+  protected reasoning(id: string, summary: boolean, text: string): LightItem {
+    return light(reasoningItem(id, summary ? [text] : [], [], null, null));
+  }
+
+  /** Only summaries are indexed; raw reasoning content is not. */
+  protected mergeReasoning(last: LightItem, summary: boolean, text: string): void {
+    if (!summary || !this.room()) return;
+    const joined = clean(last.text === '' ? text : `${last.text}\n${text}`);
+    this.held += joined.length - last.text.length;
+    last.text = joined;
+    last.kind = 'reasoning';
+  }
+
+  protected turnItem(raw: Payload): LightItem | null {
+    const item = turnItemToWire(slimTurnItem(raw), null, null);
+    return item ? light(item) : null;
+  }
+
+  protected tool(kind: ToolKind, p: Payload, callId: string): LightItem {
+    switch (kind) {
+      case 'command': return light(commandExecutionItem(slimCommand(p), callId, null, null));
+      case 'fileChange': return light(fileChangeItem({ ...p, changes: slimChanges(p.changes) }, callId, null, null));
+      case 'mcp': return light(mcpToolCallItem(slimToolCall(p), callId, null, null));
+      case 'dynamic': return light(dynamicToolCallItem(slimToolCall(p), callId, null, null));
+      case 'webSearch': return light(webSearchItem(p, callId, null, null));
+      case 'imageView': return { id: callId, type: 'imageView', kind: null, text: '' };
     }
-    turn.items.push(entry);
   }
 
-  private ensureTurn(k: number): LightTurn {
-    if (!this.current) this.current = { id: `rollout-${k}`, items: [], explicit: false, sawCompaction: false };
-    return this.current;
-  }
-
-  private finishCurrent(): void {
-    const cur = this.current;
-    if (!cur) return;
-    this.current = null;
-    if (!cur.explicit && cur.items.length === 0 && !cur.sawCompaction) return;
-    this.turns.push(cur);
-  }
-
-  private findTurn(turnId: string | undefined): LightTurn | null {
-    if (turnId === undefined) return null;
-    if (this.current?.id === turnId) return this.current;
-    for (let i = this.turns.length - 1; i >= 0; i--) if (this.turns[i].id === turnId) return this.turns[i];
-    return null;
-  }
-
-  private onTurnItem(p: Record<string, unknown>, k: number): void {
-    if (!isObject(p.item)) return;
-    const item = turnItemToWire(slimTurnItem(p.item), null, null);
-    if (!item) return;
-    const turnId = str(p.turn_id);
-    const turn = this.findTurn(turnId) ?? (turnId === undefined || this.current ? this.ensureTurn(k) : null);
-    if (turn) this.store(turn, item, true);
-  }
-
-  private upsertTool(p: Record<string, unknown>, k: number, make: (id: string) => WireItem): void {
-    const callId = str(p.call_id) ?? str(p.callId);
-    if (!callId) return;
-    const turnId = str(p.turn_id) ?? str(p.turnId);
-    const turn = this.findTurn(turnId) ?? this.current ?? (turnId === undefined ? this.ensureTurn(k) : null);
-    if (turn) this.store(turn, make(callId), true);
+  protected marker(type: MarkerType, id: string): LightItem {
+    return { id, type, kind: null, text: '' };
   }
 }
 
