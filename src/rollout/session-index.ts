@@ -1,6 +1,7 @@
 // Thread names in `session_index.jsonl` (rollout-format.md §5.1): an append-only log where the
 // last non-empty entry for an id wins.
 
+import { readFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureDir } from '../config.ts';
@@ -53,14 +54,31 @@ async function readIndex(codexHome: string): Promise<string> {
   }
 }
 
-/** Every named thread: id → name; blank, unparsable and empty-name lines are skipped. */
-export async function readThreadNames(codexHome: string): Promise<Map<string, string>> {
+function namesFrom(text: string): Map<string, string> {
   const names = new Map<string, string>();
-  for (const line of (await readIndex(codexHome)).split('\n')) {
+  for (const line of text.split('\n')) {
     const entry = parseEntry(line);
     if (entry) names.set(entry.id, entry.name);
   }
   return names;
+}
+
+/** Every named thread: id → name; blank, unparsable and empty-name lines are skipped. */
+export async function readThreadNames(codexHome: string): Promise<Map<string, string>> {
+  return namesFrom(await readIndex(codexHome));
+}
+
+/**
+ * The same, read synchronously: for use inside a write transaction, so that the names applied
+ * are never older than a rename another process committed before the transaction began.
+ */
+export function readThreadNamesSync(codexHome: string): Map<string, string> {
+  try {
+    return namesFrom(readFileSync(sessionIndexPath(codexHome), 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    throw err;
+  }
 }
 
 /** The current name of one thread (scanning from the end), or null. */

@@ -83,14 +83,17 @@ export function migrate(db: Database, migrations: Migration[]): MigrationOutcome
   for (const m of migrations) {
     if (applied.has(m.version)) continue;
     const started = Date.now();
-    db.transaction(() => {
+    const appliedNow = db.transaction(() => {
+      // Another process opening the same file may have applied it while we waited for the lock.
+      if (db.get('SELECT 1 AS one FROM schema_migrations WHERE version = ?', m.version)) return false;
       db.raw.exec(m.sql);
       db.run(
         'INSERT INTO schema_migrations (version, name, checksum, applied_at_ms, duration_ms) VALUES (?, ?, ?, ?, ?)',
         m.version, m.name, m.checksum, Date.now(), Date.now() - started,
       );
+      return true;
     });
-    newlyApplied.push(m.version);
+    if (appliedNow) newlyApplied.push(m.version);
   }
   const maxRow = db.get<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
   const databaseVersion = maxRow?.v ?? 0;

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { logger } from '../logs/logger.ts';
+import { readThreadNamesSync } from '../rollout/session-index.ts';
 import type { IndexProgress } from './backfill.ts';
 import { BACKFILL_BATCH_BYTES, BACKFILL_BATCH_SIZE, batchesOf } from './backfill.ts';
 import { withBusyRetry, type Database } from './db.ts';
@@ -158,8 +159,9 @@ export async function runReconcile(db: Database, codexHome: string, options: Rec
       result.dropped++;
     }
     for (const path of plan.staleFailures) db.run('DELETE FROM index_failures WHERE path = ?', path);
-    // Names renamed outside threadstate (Codex appends to session_index.jsonl too).
-    for (const [id, name] of names) {
+    // Names renamed outside threadstate (Codex appends to session_index.jsonl too). Read again
+    // under the write lock: a rename another server made since the walk must not be undone.
+    for (const [id, name] of readThreadNamesSync(codexHome)) {
       result.namesUpdated += db.run('UPDATE threads SET name = ? WHERE id = ? AND name IS NOT ?', name, id, name).changes;
     }
   });

@@ -78,11 +78,13 @@ const COLUMNS = [
   'has_user_message', 'listable', 'file_size', 'file_mtime_ms', 'indexed_at_ms',
 ] as const;
 
-// `name` comes from session_index.jsonl: a NULL from a rebuild keeps the stored name. Git values
+// `name` comes from session_index.jsonl when a row is created; an existing row keeps its name (a
+// snapshot of the file taken before a batch must not undo a rename committed meanwhile: renames
+// reach existing rows through thread/name/set and reconcile's fresh read). Git values
 // already stored win, as in Codex: they can be patched after creation and the rollout's first
 // session_meta never changes.
 const KEEP_EXISTING: Record<string, string> = {
-  name: 'COALESCE(excluded.name, threads.name)',
+  name: 'COALESCE(threads.name, excluded.name)',
   git_sha: 'COALESCE(threads.git_sha, excluded.git_sha)',
   git_branch: 'COALESCE(threads.git_branch, excluded.git_branch)',
   git_origin_url: 'COALESCE(threads.git_origin_url, excluded.git_origin_url)',

@@ -55,14 +55,17 @@ export async function findRolloutFile(codexHome: string, id: string): Promise<st
   return walked?.path ?? null;
 }
 
-/** Extracts a rollout and writes its row. Index failures are logged, never fatal: the file is the truth. */
-export async function indexRollout(ctx: ThreadContext, path: string, overrides: Partial<ThreadMetadata> = {}): Promise<ThreadMetadata | null> {
+/**
+ * Extracts a rollout and writes its row (`name` names a new row, e.g. a thread renamed before it
+ * reached the disk). Index failures are logged, never fatal: the file is the truth.
+ */
+export async function indexRollout(ctx: ThreadContext, path: string, overrides: Partial<ThreadMetadata> = {}, name: string | null = null): Promise<ThreadMetadata | null> {
   const extracted = await extractThreadMetadata(path, { codexHome: ctx.codexHome, search: ctx.store !== null });
   if (!extracted.metadata) return null;
   const meta = { ...extracted.metadata, ...overrides };
   if (ctx.store) {
     try {
-      ctx.store.upsertThread(meta, { searchText: extracted.searchText });
+      ctx.store.upsertThread(meta, { searchText: extracted.searchText, name });
     } catch (err) {
       log.warn('could not update the index; the rollout stays authoritative', { threadId: meta.id, error: String(err) });
     }

@@ -39,7 +39,7 @@ describe('state: thread rows and dynamic tools', () => {
     }
   });
 
-  it('keeps a stored name and stored git values when a rebuild has none', async () => {
+  it('keeps a stored name and stored git values when a rebuild has none or an older one', async () => {
     const home = tempHome();
     const { path, id } = writeRollout(home);
     const meta = await metadataOf(home, path);
@@ -52,7 +52,10 @@ describe('state: thread rows and dynamic tools', () => {
       assert.equal(stored.name, 'Kept');
       assert.equal(stored.metadata.preview, 'changed');
       assert.deepEqual(stored.metadata.git, { sha: 'abc', branch: 'main', originUrl: 'https://x' });
-      store.upsertThread(meta, { name: 'Renamed' });
+      // A name given to an upsert only names a new row: a stale snapshot must not undo a rename.
+      store.upsertThread(meta, { name: 'Older snapshot' });
+      assert.equal(store.getThread(id)!.name, 'Kept');
+      assert.ok(store.setName(id, 'Renamed'));
       assert.equal(store.getThread(id)!.name, 'Renamed');
       assert.ok(store.setName(id, null));
       assert.equal(store.getThread(id)!.name, null);
