@@ -5,6 +5,7 @@ import { ensureDir, readDefaultModelProvider, readTopLevelConfigString } from '.
 import { errorMessage } from '../errors.ts';
 import { logger, type Level } from '../logs/logger.ts';
 import { startLogSink, type LogSinkHandle } from '../logs/sink.ts';
+import { collectGarbageNow } from '../state/heap.ts';
 import { openStateStore } from '../state/open.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ThreadContext } from '../threads/context.ts';
@@ -15,6 +16,13 @@ const log = logger('server.services');
 
 /** What a new thread reports as its model when neither the client nor config.toml names one. */
 const FALLBACK_MODEL = 'gpt-5';
+
+/** Process memory in MB, for the log line that closes start-up indexing. */
+function memoryFigures(): Record<string, number> {
+  const m = process.memoryUsage();
+  const mb = (n: number) => Math.round(n / 1048576);
+  return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external + m.arrayBuffers) };
+}
 
 export interface Services {
   codexHome: string;
@@ -73,10 +81,14 @@ export async function createServices(codexHome: string, options: ServiceOptions 
   if (store && options.indexOnStart !== false) {
     const started = Date.now();
     indexing = store.startBackgroundIndexing({ signal: abort.signal }).then(
-      (result) => log.info('index is up to date with the rollouts', {
+      (result) => {
+        collectGarbageNow();
+        log.info('index is up to date with the rollouts', {
         backfill: result.backfill.outcome, reconcile: result.reconcile ? { ...result.reconcile } : null,
         memories: result.memories ? { ...result.memories } : null, elapsedMs: Date.now() - started,
-      }),
+        memoryMb: memoryFigures(),
+        });
+      },
       (err: unknown) => log.error('indexing failed; lists fall back to the rollout files', { error: errorMessage(err) }),
     );
   }
