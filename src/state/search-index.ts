@@ -71,14 +71,8 @@ function placeholders(n: number): string {
   return new Array(n).fill('?').join(', ');
 }
 
-/**
- * Documents ranked per wanted hit before the filters, on the fast path. bm25 over every match is
- * the cost, whatever the LIMIT (a top-N sort): 16 pages' worth costs ~1 ms more than 4 but keeps
- * queries whose matches mostly fail the default filters (a word found in exec threads) off the
- * filtered re-ranking, which costs a second bm25 pass plus a join per match (~15 ms vs ~7 ms on
- * the 10k bench home).
- */
-const OVERFETCH = 16;
+/** Documents ranked per wanted hit before the filters, on the fast path. */
+const OVERFETCH = 4;
 
 /**
  * One page of threads, best first; `limit` rows (ask for page size + 1 to learn whether more
