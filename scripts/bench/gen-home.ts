@@ -30,7 +30,8 @@ const SOURCES: unknown[] = ['vscode', 'vscode', 'cli', 'exec', 'mcp', { subagent
 const INSTRUCTIONS = 'You are Codex, a coding agent. '.repeat(450); // ~14 KB, like real base instructions
 const WORDS = ['refactor', 'parser', 'test', 'cache', 'index', 'deploy', 'bug', 'docs', 'release', 'schema', 'query', 'build'];
 
-function rng(seed: number): () => number {
+/** A seeded PRNG (mulberry32): the same seed gives the same home, and replays a failing run. */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

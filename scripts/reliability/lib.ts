@@ -16,17 +16,7 @@ export const ALL_SOURCE_KINDS = ['cli', 'vscode', 'exec', 'appServer', 'subAgent
 /** Columns that record when a row was written, not what the file says. */
 export const BOOKKEEPING_COLUMNS = new Set(['indexed_at_ms']);
 
-/** A seeded PRNG (mulberry32) so a failing run can be replayed with the same seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../bench/gen-home.ts';
 
 /** Spawns the CLI; `stdin: 'pipe'` keeps an app-server alive until the pipe is closed. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
