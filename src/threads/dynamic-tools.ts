@@ -3,9 +3,8 @@
 // stores is src/state/dynamic-tools.ts's.
 
 import { invalidRequest } from '../errors.ts';
+import { normalizeDynamicTools } from '../rollout/extract.ts';
 import type { DynamicToolSpec } from '../rollout/thread-metadata.ts';
-
-type FunctionSpec = Extract<DynamicToolSpec, { type: 'function' }>;
 
 const NAME_RE = /^[a-zA-Z0-9_-]+$/;
 const MAX_NAME = 128;
@@ -51,69 +50,48 @@ function stringField(spec: Record<string, unknown>, field: string, where: string
   return value;
 }
 
-function functionFrom(spec: Record<string, unknown>, where: string): FunctionSpec {
+function checkFunction(spec: Record<string, unknown>, where: string): void {
   const name = stringField(spec, 'name', where);
   checkToolName(name);
-  const description = stringField(spec, 'description', where);
+  stringField(spec, 'description', where);
   checkInputSchema(name, spec.inputSchema);
-  const out: FunctionSpec = { type: 'function', name, description, inputSchema: spec.inputSchema };
-  let defer: boolean | undefined;
-  if (typeof spec.deferLoading === 'boolean') defer = spec.deferLoading;
-  else if (typeof spec.exposeToContext === 'boolean') defer = !spec.exposeToContext;
-  if (defer !== undefined) out.deferLoading = defer;
-  return out;
 }
 
-/** Validates a client's tool list (flat or tagged, never mixed) and returns the canonical form. */
-export function normalizeDynamicTools(input: unknown[]): DynamicToolSpec[] {
+function checkEntry(r: Record<string, unknown>, where: string, tagged: boolean): void {
+  if (!tagged || r.type === 'function') {
+    checkFunction(r, where);
+    if (!tagged && typeof r.namespace === 'string') checkNamespaceName(r.namespace);
+    return;
+  }
+  if (r.type !== 'namespace') {
+    throw invalidRequest(`Invalid request: unknown variant \`${String(r.type)}\`, expected one of \`function\`, \`namespace\``);
+  }
+  const name = stringField(r, 'name', where);
+  checkNamespaceName(name);
+  const description = stringField(r, 'description', where);
+  if (description.length > MAX_NAMESPACE_DESCRIPTION) {
+    throw invalidRequest(`dynamic tool namespace description must be at most ${MAX_NAMESPACE_DESCRIPTION} characters: ${name}`);
+  }
+  if (!Array.isArray(r.tools) || r.tools.length === 0) throw invalidRequest(`dynamic tool namespace must contain at least one tool: ${name}`);
+  r.tools.forEach((t, j) => {
+    const rec = asRecord(t, j);
+    if (rec.type !== undefined && rec.type !== 'function') throw invalidRequest(`Invalid request: ${where}.tools[${j}] must be a function tool`);
+    checkFunction(rec, `${where}.tools[${j}]`);
+  });
+}
+
+/**
+ * Validates a client's tool list (flat or tagged, never mixed) with Codex's messages and returns
+ * the canonical form, built by the same normaliser that reads tools back from rollouts.
+ */
+export function validateDynamicTools(input: unknown[]): DynamicToolSpec[] {
   const records = input.map(asRecord);
   const tagged = records.filter((r) => r.type !== undefined && r.type !== null).length;
   if (tagged !== 0 && tagged !== records.length) {
     throw invalidRequest('Invalid request: dynamic tools must use either canonical or legacy format consistently');
   }
-  const canonical: DynamicToolSpec[] = [];
-  if (tagged === 0) {
-    const namespaces = new Map<string, Extract<DynamicToolSpec, { type: 'namespace' }>>();
-    records.forEach((r, i) => {
-      const fn = functionFrom(r, `dynamicTools[${i}]`);
-      const ns = typeof r.namespace === 'string' ? r.namespace : null;
-      if (ns === null) {
-        canonical.push(fn);
-        return;
-      }
-      checkNamespaceName(ns);
-      let group = namespaces.get(ns);
-      if (!group) {
-        group = { type: 'namespace', name: ns, description: '', tools: [] };
-        namespaces.set(ns, group);
-        canonical.push(group);
-      }
-      group.tools.push(fn);
-    });
-  } else {
-    records.forEach((r, i) => {
-      const where = `dynamicTools[${i}]`;
-      if (r.type === 'function') {
-        canonical.push(functionFrom(r, where));
-      } else if (r.type === 'namespace') {
-        const name = stringField(r, 'name', where);
-        checkNamespaceName(name);
-        const description = stringField(r, 'description', where);
-        if (description.length > MAX_NAMESPACE_DESCRIPTION) {
-          throw invalidRequest(`dynamic tool namespace description must be at most ${MAX_NAMESPACE_DESCRIPTION} characters: ${name}`);
-        }
-        if (!Array.isArray(r.tools) || r.tools.length === 0) throw invalidRequest(`dynamic tool namespace must contain at least one tool: ${name}`);
-        const tools = r.tools.map((t, j) => {
-          const rec = asRecord(t, j);
-          if (rec.type !== undefined && rec.type !== 'function') throw invalidRequest(`Invalid request: ${where}.tools[${j}] must be a function tool`);
-          return functionFrom(rec, `${where}.tools[${j}]`);
-        });
-        canonical.push({ type: 'namespace', name, description, tools });
-      } else {
-        throw invalidRequest(`Invalid request: unknown variant \`${String(r.type)}\`, expected one of \`function\`, \`namespace\``);
-      }
-    });
-  }
+  records.forEach((r, i) => checkEntry(r, `dynamicTools[${i}]`, tagged !== 0));
+  const canonical = normalizeDynamicTools(records) ?? [];
   checkUniqueAndPlacement(canonical);
   return canonical;
 }

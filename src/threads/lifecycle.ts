@@ -11,7 +11,7 @@ import type { DynamicToolSpec, ThreadMetadata } from '../rollout/thread-metadata
 import { appendRolloutLines, createRollout, newThreadId, responseItemLine, rolloutTimestamp, type RolloutInit } from '../rollout/writer.ts';
 import { VERSION } from '../version.ts';
 import type { ThreadContext } from './context.ts';
-import { normalizeDynamicTools } from './dynamic-tools.ts';
+import { validateDynamicTools } from './dynamic-tools.ts';
 import { clampLimit } from './list-params.ts';
 import type { LoadedThread } from './loaded.ts';
 import { indexRollout } from './locate.ts';
@@ -78,7 +78,7 @@ export interface StartOutcome {
 
 export function startThread(ctx: ThreadContext, params: ThreadStartParams, originator: string | null): StartOutcome {
   let dynamicTools: DynamicToolSpec[] | null = null;
-  if (params.dynamicTools !== undefined && params.dynamicTools !== null) dynamicTools = normalizeDynamicTools(params.dynamicTools as unknown[]);
+  if (params.dynamicTools !== undefined && params.dynamicTools !== null) dynamicTools = validateDynamicTools(params.dynamicTools as unknown[]);
   const id = newThreadId();
   const createdAt = new Date();
   const cwd = resolve(params.cwd ?? process.cwd());

@@ -5,7 +5,7 @@ import type { DynamicToolSpec } from '../../../src/rollout/thread-metadata.ts';
 import { flattenDynamicTools, groupDynamicTools, insertDynamicTools, readDynamicTools } from '../../../src/state/dynamic-tools.ts';
 import { openStateStore } from '../../../src/state/open.ts';
 import type { StateStore } from '../../../src/state/store.ts';
-import { normalizeDynamicTools } from '../../../src/threads/dynamic-tools.ts';
+import { validateDynamicTools } from '../../../src/threads/dynamic-tools.ts';
 import { metadataOf, tempHome, writeRollout } from './helpers.ts';
 
 const SCHEMA = { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] };
@@ -64,7 +64,7 @@ describe('state: dynamic tool rows', () => {
   });
 
   it('normalises the legacy flat form to the same rows as its tagged equivalent', () => {
-    const flat = normalizeDynamicTools([
+    const flat = validateDynamicTools([
       { name: 'lookup', description: 'Look it up', inputSchema: SCHEMA },
       { name: 'find', description: 'Find a customer', inputSchema: { type: 'object' }, namespace: 'crm', exposeToContext: false },
       { name: 'note', description: 'Add a note', inputSchema: { type: 'object' }, namespace: 'crm' },
