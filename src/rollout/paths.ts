@@ -2,7 +2,7 @@
 // client-supplied paths to the home, and fast walks over every rollout file.
 
 import { realpathSync } from 'node:fs';
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 export const SESSIONS_DIR = 'sessions';
@@ -213,13 +213,4 @@ export async function findRolloutById(codexHome: string, id: string, which: 'act
   const want = id.toLowerCase();
   const files = await listRolloutFiles(codexHome, which);
   return files.find((f) => f.id === want && !f.archived) ?? files.find((f) => f.id === want) ?? null;
-}
-
-/** lstat-based check used by tests and callers that must not follow a final symlink. */
-export async function isSymlink(path: string): Promise<boolean> {
-  try {
-    return (await lstat(path)).isSymbolicLink();
-  } catch {
-    return false;
-  }
 }
