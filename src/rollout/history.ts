@@ -14,6 +14,7 @@ import {
   webSearchItem, type WireItem,
 } from './history-items.ts';
 import { TurnLedger, type LedgerTurn, type MarkerType, type ToolKind } from './turn-ledger.ts';
+import { SPILL_MIN_LINE_BYTES, spillItem, type SpillLine, type SpillScope } from './spilled-text.ts';
 import { logger } from '../logs/logger.ts';
 
 const log = logger('rollout.history');
@@ -38,6 +39,33 @@ function seconds(value: unknown): number | null {
 
 /** The single-pass turn reducer: full wire items plus turn status and times. Feed lines with `push`, then call `finish`. */
 export class HistoryBuilder extends TurnLedger<WireItem, TurnState> {
+  private readonly spill: SpillScope | null;
+  /** The long line being pushed, when its long strings may be spilled. */
+  private spillLine: SpillLine | null = null;
+
+  constructor(spill: SpillScope | null = null) {
+    super();
+    this.spill = spill;
+  }
+
+  /** Like `push`, for a line read from `path` at bytes [start, end): long strings may be spilled. */
+  pushFrom(line: RolloutLine, path: string, start: number, end: number): void {
+    if (!this.spill || end - start < SPILL_MIN_LINE_BYTES) {
+      this.push(line);
+      return;
+    }
+    this.spillLine = { path, start, end, line };
+    try {
+      this.push(line);
+    } finally {
+      this.spillLine = null;
+    }
+  }
+
+  protected admit(item: WireItem): void {
+    if (this.spill && this.spillLine) spillItem(this.spill, this.spillLine, item);
+  }
+
   /** The turns in wire shape. An unfinished turn is `interrupted` unless the thread is running. */
   finish(opts: { running?: boolean } = {}): Turn[] {
     this.finishCurrent();
@@ -159,6 +187,8 @@ export interface BuildTurnsOptions {
   running?: boolean;
   /** Locates a thread's rollout by id (for 0.169 forks); null when it is gone. */
   resolveThreadPath?: (threadId: string) => Promise<string | null>;
+  /** Leave long strings in the rollout (see spilled-text.ts); the caller closes the scope. */
+  spill?: SpillScope;
 }
 
 export interface HistoryResult {
@@ -173,7 +203,7 @@ const MAX_FORK_DEPTH = 16;
 async function feed(builder: HistoryBuilder, path: string, opts: BuildTurnsOptions, depth: number, endByteOffset: number | undefined, endOrdinal: number | undefined, state: { missingParentId: string | null }): Promise<ReadStats> {
   const stream = streamRollout(path, { endByteOffset });
   let first = true;
-  for await (const { line } of stream) {
+  for await (const { line, start, end } of stream) {
     if (!line) continue;
     if (endOrdinal !== undefined && typeof line.ordinal === 'number' && line.ordinal >= endOrdinal) break;
     if (first && line.type === 'session_meta') {
@@ -194,14 +224,14 @@ async function feed(builder: HistoryBuilder, path: string, opts: BuildTurnsOptio
       }
     }
     first = false;
-    builder.push(line);
+    builder.pushFrom(line, path, start, end);
   }
   return stream.stats;
 }
 
 /** Turns and read stats of a rollout. Throws RolloutReadError only when the file itself is unreadable. */
 export async function buildHistory(path: string, opts: BuildTurnsOptions = {}): Promise<HistoryResult> {
-  const builder = new HistoryBuilder();
+  const builder = new HistoryBuilder(opts.spill ?? null);
   const state = { missingParentId: null as string | null };
   const stats = await feed(builder, path, opts, 0, undefined, undefined, state);
   return { turns: builder.finish({ running: opts.running }), stats, missingParentId: state.missingParentId };

@@ -7,7 +7,8 @@ import type { Readable, Writable } from 'node:stream';
 import rpc from 'vscode-jsonrpc/node.js';
 import type { DataCallback, Disposable, Message } from 'vscode-jsonrpc/node.js';
 import { logger } from '../logs/logger.ts';
-import { jsonPieces } from './json-chunks.ts';
+import { jsonChunks } from './json-chunks.ts';
+import { isStreamed, releaseWritten } from './after-write.ts';
 
 const log = logger('server.ndjson');
 
@@ -166,16 +167,23 @@ export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
   }
 
   private async writeNow(message: Message): Promise<void> {
+    try {
+      await this.serialize(message);
+    } finally {
+      releaseWritten((message as { result?: unknown }).result);
+    }
+  }
+
+  private async serialize(message: Message): Promise<void> {
     const { jsonrpc: _ignored, ...rest } = message as Message & Record<string, unknown>;
     // Server notifications carry the time they were emitted, beside `params` (Codex 0.169).
     if (typeof rest.method === 'string' && rest.id === undefined && rest.emittedAtMs === undefined) {
       rest.emittedAtMs = Date.now();
     }
-    // Written as the JSON is produced, a chunk at a time: pieces are collected, then handed to the
-    // corked stream so the chunk leaves in one writev without being joined in JS. The next chunk
-    // is produced while the previous one is still being read by the client (the wait for `drain`
-    // comes after producing it), so a 50 MB answer never exists as one string and one Buffer and
-    // the two sides overlap.
+    // A history answer is written as its JSON is produced, one string of about CHUNK_CHARS at a
+    // time; anything else is one write. The next chunk is produced while the previous one is
+    // still being read by the client (the wait for `drain` comes after producing it), so a 50 MB
+    // answer never exists as one string and one Buffer and the two sides overlap.
     const state: { error: Error | null } = { error: null };
     const onWritten = (err?: Error | null): void => {
       if (!err || state.error) return;
@@ -183,30 +191,24 @@ export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
       this.errorCount++;
       this.fireError(err, message, this.errorCount);
     };
-    let batch: string[] = [];
-    let length = 0;
-    for (const piece of jsonPieces(rest)) {
-      batch.push(piece);
-      length += piece.length;
-      if (length < CHUNK_CHARS) continue;
-      await this.writeBatch(batch, onWritten, state);
-      batch = [];
-      length = 0;
+    if (isStreamed(rest.result)) {
+      let pending: string | null = null;
+      for (const chunk of jsonChunks(rest, CHUNK_CHARS)) {
+        if (pending !== null) await this.writeChunk(pending, onWritten, state);
+        pending = chunk;
+      }
+      await this.writeChunk(`${pending ?? ''}\n`, onWritten, state);
+    } else {
+      await this.writeChunk(`${JSON.stringify(rest)}\n`, onWritten, state);
     }
-    batch.push('\n');
-    await this.writeBatch(batch, onWritten, state);
     if (this.output.writableNeedDrain) await this.drained(state);
     if (state.error) throw state.error;
   }
 
-  private async writeBatch(batch: string[], onWritten: (err?: Error | null) => void, state: { error: Error | null }): Promise<void> {
-    const out = this.output;
-    if (out.writableNeedDrain) await this.drained(state);
+  private async writeChunk(chunk: string, onWritten: (err?: Error | null) => void, state: { error: Error | null }): Promise<void> {
+    if (this.output.writableNeedDrain) await this.drained(state);
     if (state.error) throw state.error;
-    out.cork();
-    // While corked, write() says false past the high-water mark: only the state after uncork counts.
-    for (const piece of batch) out.write(piece, onWritten);
-    out.uncork();
+    this.output.write(chunk, onWritten);
   }
 
   /** Resolves on `drain`, or once a write callback has reported an error. */

@@ -6,6 +6,7 @@ import { invalidRequest } from '../errors.ts';
 import type { ThreadItem } from '../protocol/item.ts';
 import type { Turn } from '../protocol/turn.ts';
 import { withItemsView, type ItemsView } from '../rollout/history.ts';
+import type { SpillScope } from '../rollout/spilled-text.ts';
 import type { ThreadContext } from './context.ts';
 import { clampLimit } from './list-params.ts';
 import { requireStoredThread, turnsOf } from './read-thread.ts';
@@ -56,23 +57,23 @@ function pageBy<T>(all: T[], keyOf: (t: T) => string, field: 'turnId' | 'itemId'
   };
 }
 
-async function storedTurns(ctx: ThreadContext, threadIdText: string): Promise<Turn[]> {
+async function storedTurns(ctx: ThreadContext, threadIdText: string, spill?: SpillScope): Promise<Turn[]> {
   const id = parseThreadId(threadIdText);
   const loaded = ctx.loaded.get(id);
   if (loaded && !loaded.materialized) return [];
   const located = await requireStoredThread(ctx, id);
-  return turnsOf(ctx, located.metadata);
+  return turnsOf(ctx, located.metadata, spill);
 }
 
-export async function listTurns(ctx: ThreadContext, params: { threadId: string; cursor?: string | null; limit?: number | null; sortDirection?: 'asc' | 'desc' | null; itemsView?: ItemsView | null }): Promise<Page<Turn>> {
-  const turns = await storedTurns(ctx, params.threadId);
+export async function listTurns(ctx: ThreadContext, params: { threadId: string; cursor?: string | null; limit?: number | null; sortDirection?: 'asc' | 'desc' | null; itemsView?: ItemsView | null }, spill?: SpillScope): Promise<Page<Turn>> {
+  const turns = await storedTurns(ctx, params.threadId, spill);
   const page = pageBy(turns, (t) => t.id, 'turnId', params.cursor, clampLimit(params.limit), params.sortDirection ?? 'desc');
   const view = params.itemsView ?? 'summary';
   return { ...page, data: page.data.map((t) => withItemsView(t, view)) };
 }
 
-export async function listItems(ctx: ThreadContext, params: { threadId: string; turnId?: string | null; cursor?: string | null; limit?: number | null; sortDirection?: 'asc' | 'desc' | null }): Promise<Page<ThreadItem>> {
-  const turns = await storedTurns(ctx, params.threadId);
+export async function listItems(ctx: ThreadContext, params: { threadId: string; turnId?: string | null; cursor?: string | null; limit?: number | null; sortDirection?: 'asc' | 'desc' | null }, spill?: SpillScope): Promise<Page<ThreadItem>> {
+  const turns = await storedTurns(ctx, params.threadId, spill);
   let scope = turns;
   if (params.turnId !== undefined && params.turnId !== null) {
     scope = turns.filter((t) => t.id === params.turnId);

@@ -7,6 +7,7 @@ import type { AskForApproval, SandboxPolicy, ThreadResumeParams, ThreadResumeRes
 import type { Thread } from '../protocol/thread.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
 import { activeRolloutPath, resolveInsideHome } from '../rollout/paths.ts';
+import type { SpillScope } from '../rollout/spilled-text.ts';
 import type { DynamicToolSpec, ThreadMetadata } from '../rollout/thread-metadata.ts';
 import { appendRolloutLines, createRollout, newThreadId, responseItemLine, rolloutTimestamp, type RolloutInit } from '../rollout/writer.ts';
 import { VERSION } from '../version.ts';
@@ -120,7 +121,7 @@ async function resumeTarget(ctx: ThreadContext, params: ThreadResumeParams): Pro
   return parseThreadId(params.threadId);
 }
 
-export async function resumeThread(ctx: ThreadContext, params: ThreadResumeParams): Promise<ResumeOutcome> {
+export async function resumeThread(ctx: ThreadContext, params: ThreadResumeParams, spill?: SpillScope): Promise<ResumeOutcome> {
   const id = await resumeTarget(ctx, params);
   const already = ctx.loaded.get(id);
   let located;
@@ -133,7 +134,7 @@ export async function resumeThread(ctx: ThreadContext, params: ThreadResumeParam
     located = { ...located, metadata: { ...located.metadata, dynamicTools: tools.length > 0 ? tools : null } };
     ctx.loaded.set({ id, metadata: located.metadata, name: located.name, materialized: true, ephemeral: false, init: null });
   }
-  const turns = params.excludeTurns === true || !located.metadata.hasSessionMeta ? [] : await turnsOf(ctx, located.metadata);
+  const turns = params.excludeTurns === true || !located.metadata.hasSessionMeta ? [] : await turnsOf(ctx, located.metadata, spill);
   const thread = wireThreadFor(ctx, located, turns);
   const meta = located.metadata;
   const base = sessionConfiguration(thread, {

@@ -7,6 +7,7 @@ import type { ReadState, Thread } from '../protocol/thread.ts';
 import type { Turn } from '../protocol/turn.ts';
 import { buildHistory } from '../rollout/history.ts';
 import { resolveInsideHome } from '../rollout/paths.ts';
+import type { SpillScope } from '../rollout/spilled-text.ts';
 import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
 import type { ThreadContext } from './context.ts';
 import { findRolloutFile, indexRollout, locateThread, type LocatedThread } from './locate.ts';
@@ -29,10 +30,12 @@ function requireSessionMeta(meta: ThreadMetadata): void {
   }
 }
 
-export async function turnsOf(ctx: ThreadContext, meta: ThreadMetadata): Promise<Turn[]> {
+/** The thread's turns; with `spill`, long strings stay in the rollout until the answer is written. */
+export async function turnsOf(ctx: ThreadContext, meta: ThreadMetadata, spill?: SpillScope): Promise<Turn[]> {
   requireSessionMeta(meta);
   try {
     const history = await buildHistory(meta.rolloutPath, {
+      spill,
       resolveThreadPath: async (parentId) => {
         const parent = await locateThread(ctx, parentId);
         return parent?.metadata.rolloutPath ?? (await findRolloutFile(ctx.codexHome, parentId));
@@ -69,7 +72,7 @@ export interface ReadResult {
   deprecated: boolean;
 }
 
-export async function readThread(ctx: ThreadContext, threadIdText: string, includeTurns: boolean): Promise<ReadResult> {
+export async function readThread(ctx: ThreadContext, threadIdText: string, includeTurns: boolean, spill?: SpillScope): Promise<ReadResult> {
   const id = parseThreadId(threadIdText);
   const loaded = ctx.loaded.get(id);
   if (loaded && !loaded.materialized) {
@@ -81,7 +84,7 @@ export async function readThread(ctx: ThreadContext, threadIdText: string, inclu
   }
   const located = await requireStoredThread(ctx, id);
   requireSessionMeta(located.metadata);
-  const turns = includeTurns ? await turnsOf(ctx, located.metadata) : [];
+  const turns = includeTurns ? await turnsOf(ctx, located.metadata, spill) : [];
   return {
     thread: wireThreadFor(ctx, located, turns),
     readState: initialReadState(id),

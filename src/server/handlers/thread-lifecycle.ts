@@ -3,6 +3,7 @@
 import { injectItems, resumeThread, startThread } from '../../threads/lifecycle.ts';
 import { DEPRECATION_SUMMARY } from '../../threads/read-thread.ts';
 import { parseThreadId } from '../../threads/thread-id.ts';
+import { withSpillScope } from '../after-write.ts';
 import type { Handlers } from './types.ts';
 
 export const threadLifecycleHandlers: Pick<Handlers, 'thread/start' | 'thread/resume' | 'thread/inject_items' | 'thread/unsubscribe'> = {
@@ -13,13 +14,13 @@ export const threadLifecycleHandlers: Pick<Handlers, 'thread/start' | 'thread/re
     return response;
   },
 
-  'thread/resume': async (params, ctx) => {
-    const { response, threadId, deprecated } = await resumeThread(ctx.services.threads, params);
+  'thread/resume': (params, ctx) => withSpillScope(async (spill) => {
+    const { response, threadId, deprecated } = await resumeThread(ctx.services.threads, params, spill);
     ctx.session.subscriptions.add(threadId);
     if (deprecated) ctx.notifier.toSession(ctx.session, 'deprecationNotice', { summary: DEPRECATION_SUMMARY, details: null });
     ctx.afterResponse(() => ctx.notifier.toThread(threadId, 'thread/status/changed', { threadId, status: { type: 'idle' } }));
     return response;
-  },
+  }),
 
   'thread/inject_items': async (params, ctx) => {
     await injectItems(ctx.services.threads, params.threadId, params.items);

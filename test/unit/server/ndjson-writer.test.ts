@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import type { Message } from 'vscode-jsonrpc/node.js';
+import { markStreamed } from '../../../src/server/after-write.ts';
 import { NdjsonMessageWriter } from '../../../src/server/ndjson.ts';
 
 /** Reads everything written to `stream` slowly, a small piece per tick, like a lagging client. */
@@ -42,25 +43,28 @@ function bigResult(turns: number, outputChars: number): Record<string, unknown> 
 }
 
 describe('NdjsonMessageWriter', () => {
-  it('writes a big answer as exactly JSON.stringify plus a newline, through a slow reader, in order', async () => {
-    const sink = slowSink();
-    const writer = new NdjsonMessageWriter(sink.stream);
-    const result = bigResult(300, 20_000); // ~6 MB: several chunks and many drain waits
-    const a = writer.write({ jsonrpc: '2.0', id: 1, result } as Message);
-    const b = writer.write({ jsonrpc: '2.0', method: 'note', params: { n: 2 } } as Message);
-    const c = writer.write({ jsonrpc: '2.0', id: 3, result: { small: true } } as Message);
-    await Promise.all([a, b, c]);
-    await writer.flushed();
-    sink.stream.end();
-    const lines = (await sink.text()).split('\n');
-    assert.equal(lines.length, 4);
-    assert.equal(lines[3], '');
-    assert.equal(lines[0], JSON.stringify({ id: 1, result }));
-    const note = JSON.parse(lines[1]) as Record<string, unknown>;
-    assert.equal(note.method, 'note');
-    assert.equal(typeof note.emittedAtMs, 'number');
-    assert.equal(lines[2], '{"id":3,"result":{"small":true}}');
-  });
+  for (const streamed of [true, false]) {
+    it(`writes a big answer (${streamed ? 'streamed in chunks' : 'one string'}) as exactly JSON.stringify plus a newline, through a slow reader, in order`, async () => {
+      const sink = slowSink();
+      const writer = new NdjsonMessageWriter(sink.stream);
+      const plain = bigResult(300, 20_000); // ~6 MB: several chunks and many drain waits
+      const result = streamed ? markStreamed(plain) : plain;
+      const a = writer.write({ jsonrpc: '2.0', id: 1, result } as Message);
+      const b = writer.write({ jsonrpc: '2.0', method: 'note', params: { n: 2 } } as Message);
+      const c = writer.write({ jsonrpc: '2.0', id: 3, result: { small: true } } as Message);
+      await Promise.all([a, b, c]);
+      await writer.flushed();
+      sink.stream.end();
+      const lines = (await sink.text()).split('\n');
+      assert.equal(lines.length, 4);
+      assert.equal(lines[3], '');
+      assert.equal(lines[0], JSON.stringify({ id: 1, result }));
+      const note = JSON.parse(lines[1]) as Record<string, unknown>;
+      assert.equal(note.method, 'note');
+      assert.equal(typeof note.emittedAtMs, 'number');
+      assert.equal(lines[2], '{"id":3,"result":{"small":true}}');
+    });
+  }
 
   it('rejects and reports once (onError) when the stream fails mid-answer', async () => {
     let calls = 0;
@@ -75,7 +79,7 @@ describe('NdjsonMessageWriter', () => {
     const writer = new NdjsonMessageWriter(failing);
     const errors: unknown[] = [];
     writer.onError((e) => errors.push(e));
-    await assert.rejects(writer.write({ jsonrpc: '2.0', id: 1, result: bigResult(50, 30_000) } as Message), /EPIPE/);
+    await assert.rejects(writer.write({ jsonrpc: '2.0', id: 1, result: markStreamed(bigResult(50, 30_000)) } as Message), /EPIPE/);
     assert.equal(errors.length, 1);
   });
 });
