@@ -59,29 +59,31 @@ function backfill(home: string): void {
   console.log(`backfill (or reconcile of a cached index): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-/** A lean NDJSON client: matches answers by id without parsing big results twice. */
+/**
+ * A lean NDJSON client: answers are collected as raw bytes and matched by id, and only decoded when
+ * the caller asks for the text, so a 50 MB answer's time is the server's and the pipe's, not the
+ * time this process spends building a 50 MB string.
+ */
 class Server {
   readonly child: ChildProcessWithoutNullStreams;
-  private parts: string[] = [];
+  private parts: Buffer[] = [];
   private stderr = '';
   private nextId = 1;
-  private readonly pending = new Map<number, (line: string) => void>();
+  private readonly pending = new Map<number, (line: Buffer[]) => void>();
   private readonly stderrWaiters: Array<{ text: string; resolve: () => void }> = [];
 
   constructor(home: string) {
     this.child = spawn(process.execPath, [CLI, 'app-server', '--codex-home', home, '--log-level', 'info'], { cwd: REPO });
-    this.child.stdout.setEncoding('utf8');
-    // Chunks are kept apart until a newline arrives: a 50 MB answer is joined once, not rescanned.
-    this.child.stdout.on('data', (chunk: string) => {
+    this.child.stdout.on('data', (chunk: Buffer) => {
       let from = 0;
       let nl: number;
-      while ((nl = chunk.indexOf('\n', from)) >= 0) {
-        this.parts.push(chunk.slice(from, nl));
-        this.onLine(this.parts.join(''));
+      while ((nl = chunk.indexOf(10, from)) >= 0) {
+        this.parts.push(chunk.subarray(from, nl));
+        this.onLine(this.parts);
         this.parts = [];
         from = nl + 1;
       }
-      if (from < chunk.length) this.parts.push(chunk.slice(from));
+      if (from < chunk.length) this.parts.push(chunk.subarray(from));
     });
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (chunk: string) => {
@@ -95,17 +97,18 @@ class Server {
     });
   }
 
-  private onLine(line: string): void {
-    const m = /^\{"id":(\d+),/.exec(line.slice(0, 40)) ?? /"id":(\d+)/.exec(line);
+  private onLine(parts: Buffer[]): void {
+    const head = Buffer.concat(parts.slice(0, 2)).subarray(0, 40).toString('utf8');
+    const m = /^\{"id":(\d+),/.exec(head);
     const resolve = m ? this.pending.get(Number(m[1])) : undefined;
     if (resolve) {
       this.pending.delete(Number(m![1]));
-      resolve(line);
+      resolve(parts);
     }
   }
 
-  /** Sends a request; resolves with the raw answer line once it has fully arrived. */
-  requestRaw(method: string, params: Json): Promise<string> {
+  /** Sends a request; resolves with the raw answer line (its byte pieces) once it has fully arrived. */
+  requestRaw(method: string, params: Json): Promise<Buffer[]> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
@@ -114,7 +117,7 @@ class Server {
   }
 
   async call(method: string, params: Json): Promise<Json> {
-    const msg = JSON.parse(await this.requestRaw(method, params));
+    const msg = JSON.parse(Buffer.concat(await this.requestRaw(method, params)).toString('utf8'));
     if (msg.error) throw new Error(`${method} failed: ${JSON.stringify(msg.error)}`);
     return msg.result;
   }
@@ -180,7 +183,7 @@ async function timeRequest(server: Server, method: string, params: Json, runs: n
     const t0 = performance.now();
     const line = await server.requestRaw(method, params);
     times.push(performance.now() - t0);
-    if (i === runs - 1) last = JSON.parse(line).result;
+    if (i === runs - 1) last = JSON.parse(Buffer.concat(line).toString('utf8')).result;
   }
   times.sort((a, b) => a - b);
   return { p50: percentile(times, 50), p95: percentile(times, 95), last };

@@ -48,13 +48,13 @@ export class HistoryBuilder extends TurnLedger<WireItem, TurnState> {
     this.spill = spill;
   }
 
-  /** Like `push`, for a line read from `path` at bytes [start, end): long strings may be spilled. */
-  pushFrom(line: RolloutLine, path: string, start: number, end: number): void {
+  /** Like `push`, for a line read from `path` at bytes [start, end) as `text`: long strings may be spilled. */
+  pushFrom(line: RolloutLine, path: string, start: number, end: number, text: string): void {
     if (!this.spill || end - start < SPILL_MIN_LINE_BYTES) {
       this.push(line);
       return;
     }
-    this.spillLine = { path, start, end, line };
+    this.spillLine = { path, start, end, line, text };
     try {
       this.push(line);
     } finally {
@@ -203,7 +203,7 @@ const MAX_FORK_DEPTH = 16;
 async function feed(builder: HistoryBuilder, path: string, opts: BuildTurnsOptions, depth: number, endByteOffset: number | undefined, endOrdinal: number | undefined, state: { missingParentId: string | null }): Promise<ReadStats> {
   const stream = streamRollout(path, { endByteOffset });
   let first = true;
-  for await (const { line, start, end } of stream) {
+  for await (const { line, start, end, text } of stream) {
     if (!line) continue;
     if (endOrdinal !== undefined && typeof line.ordinal === 'number' && line.ordinal >= endOrdinal) break;
     if (first && line.type === 'session_meta') {
@@ -224,7 +224,7 @@ async function feed(builder: HistoryBuilder, path: string, opts: BuildTurnsOptio
       }
     }
     first = false;
-    builder.pushFrom(line, path, start, end);
+    builder.pushFrom(line, path, start, end, text);
   }
   return stream.stats;
 }

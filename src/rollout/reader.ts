@@ -37,6 +37,8 @@ export interface ParsedLine {
   /** Byte offset of the line's first byte, and of the byte after its `\n`. */
   start: number;
   end: number;
+  /** The line's decoded, trimmed text ('' for an oversize line). */
+  text: string;
 }
 
 export interface StreamOptions {
@@ -136,7 +138,7 @@ export class RolloutStream implements AsyncIterable<ParsedLine> {
           const end = chunkStart + nl + 1;
           if (skipping) {
             skipping = false;
-            if (this.opts.yieldInvalid) yield { line: null, start: lineStart, end };
+            if (this.opts.yieldInvalid) yield { line: null, start: lineStart, end, text: '' };
           } else {
             const bytes = carryLen === 0 ? buf.subarray(from, segEnd) : Buffer.concat([...carry, buf.subarray(from, segEnd)]);
             carry = [];
@@ -149,7 +151,7 @@ export class RolloutStream implements AsyncIterable<ParsedLine> {
         }
       }
       if (skipping) {
-        if (this.opts.yieldInvalid) yield { line: null, start: lineStart, end: pos };
+        if (this.opts.yieldInvalid) yield { line: null, start: lineStart, end: pos, text: '' };
       } else if (carryLen > 0) {
         const tail = Buffer.concat(carry);
         if (pos < st.size) {
@@ -179,11 +181,11 @@ export class RolloutStream implements AsyncIterable<ParsedLine> {
     }
     if (line) {
       this.stats.parsedLines += 1;
-      return { line, start, end };
+      return { line, start, end, text };
     }
     if (isTail) this.stats.truncatedTail = true;
     else this.stats.skippedInvalid += 1;
-    return { line: null, start, end };
+    return { line: null, start, end, text };
   }
 }
 

@@ -1,12 +1,21 @@
 // Long strings of a rebuilt history (command output, mostly) left in the rollout instead of in
 // memory. A thread/read of a 50 MB rollout would otherwise hold ~50 MB of output strings until
-// the answer is written; here each long string is replaced by where it lives (its line's byte
-// range and its key path inside the parsed line) and read back, one line at a time, while the
-// answer is serialized. The file stays open from the first spill until the scope is closed, so a
-// rollout archived or deleted in between still answers from the same bytes.
+// the answer is written; here each long string is replaced by where its JSON literal lives (the
+// line's byte range and the literal's place in the line's text) and read back while the answer is
+// serialized, as raw JSON: no second parse of the line, no re-escaping. The file stays open from
+// the first spill until the scope is closed, so a rollout archived or deleted in between still
+// answers from the same bytes.
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import { logger } from '../logs/logger.ts';
+import { stringLiteralRange, type KeyPath } from './json-locate.ts';
+
+declare global {
+  interface JSON {
+    /** A value JSON.stringify writes as the given JSON text (which must be one valid JSON primitive). */
+    rawJSON(text: string): unknown;
+  }
+}
 
 const log = logger('rollout.spill');
 
@@ -15,70 +24,94 @@ export const SPILL_MIN_CHARS = 8 * 1024;
 /** ...when they come from a line at least this many bytes long. */
 export const SPILL_MIN_LINE_BYTES = 16 * 1024;
 
-type KeyPath = ReadonlyArray<string | number>;
-
-/** One open rollout that spilled strings are read back from; caches the last line it parsed. */
+/** One open rollout that spilled strings are read back from; caches the last line it read. */
 class SpillFile {
   readonly path: string;
   private fd: number | null;
   private cachedStart = -1;
-  private cachedLine: unknown = null;
+  private cachedText = '';
 
   constructor(path: string, fd: number) {
     this.path = path;
     this.fd = fd;
   }
 
-  lineAt(start: number, end: number): unknown {
-    if (start === this.cachedStart) return this.cachedLine;
+  /** The line's text as the reader saw it (decoded and trimmed). */
+  lineText(start: number, end: number): string {
+    if (start === this.cachedStart) return this.cachedText;
     if (this.fd === null) throw new Error('the spill scope is closed');
     const bytes = Buffer.allocUnsafe(end - start);
     const read = readSync(this.fd, bytes, 0, bytes.length, start);
-    const line: unknown = JSON.parse(bytes.toString('utf8', 0, read));
+    this.cachedText = bytes.toString('utf8', 0, read).trim();
     this.cachedStart = start;
-    this.cachedLine = line;
-    return line;
+    return this.cachedText;
   }
 
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
-    this.cachedLine = null;
+    this.cachedText = '';
+    this.cachedStart = -1;
   }
 }
 
-/** A string that still lives in its rollout line. JSON.stringify sees the string itself. */
+/** A string that still lives in its rollout line. JSON.stringify writes the line's literal. */
 export class SpilledText {
   private readonly file: SpillFile;
   private readonly start: number;
   private readonly end: number;
-  private readonly keyPath: KeyPath;
-  /** Length of the original string, checked when it is read back. */
+  /** Length of the line's text, and the literal's [from, to) in it, quotes included. */
+  private readonly textLength: number;
+  private readonly from: number;
+  private readonly to: number;
+  /** Length of the string itself, checked when it is decoded. */
   readonly length: number;
 
-  constructor(file: SpillFile, start: number, end: number, keyPath: KeyPath, length: number) {
+  constructor(file: SpillFile, line: { start: number; end: number; textLength: number }, range: [number, number], length: number) {
     this.file = file;
-    this.start = start;
-    this.end = end;
-    this.keyPath = keyPath;
+    this.start = line.start;
+    this.end = line.end;
+    this.textLength = line.textLength;
+    [this.from, this.to] = range;
     this.length = length;
   }
 
-  /** The string, read back from the rollout; '' (logged) if the bytes no longer hold it. */
-  value(): string {
+  /** The literal's JSON text; null (logged) if the bytes no longer hold it. */
+  private literal(): string | null {
     try {
-      let at: unknown = this.file.lineAt(this.start, this.end);
-      for (const key of this.keyPath) at = (at as Record<string | number, unknown>)[key];
-      if (typeof at === 'string' && at.length === this.length) return at;
+      const text = this.file.lineText(this.start, this.end);
+      if (text.length === this.textLength && text[this.from] === '"' && text[this.to - 1] === '"') return text.slice(this.from, this.to);
       log.warn('spilled string changed in its rollout', { path: this.file.path, offset: this.start });
     } catch (err) {
       log.warn('spilled string unreadable', { path: this.file.path, offset: this.start, error: String(err) });
     }
+    return null;
+  }
+
+  /** The string itself; '' if it cannot be read back. */
+  value(): string {
+    const literal = this.literal();
+    if (literal === null) return '';
+    try {
+      const value: unknown = JSON.parse(literal);
+      if (typeof value === 'string' && value.length === this.length) return value;
+    } catch {
+      // fall through
+    }
+    log.warn('spilled string changed in its rollout', { path: this.file.path, offset: this.start });
     return '';
   }
 
-  toJSON(): string {
-    return this.value();
+  /** Raw JSON for JSON.stringify (validated by JSON.rawJSON, so the answer stays well-formed). */
+  toJSON(): unknown {
+    const literal = this.literal();
+    if (literal === null) return '';
+    try {
+      return JSON.rawJSON(literal);
+    } catch {
+      log.warn('spilled string is no longer valid JSON', { path: this.file.path, offset: this.start });
+      return '';
+    }
   }
 }
 
@@ -109,12 +142,13 @@ export class SpillScope {
   }
 }
 
-/** Where one parsed line's long strings sit: its byte range and the key path of each. */
+/** A long line being pushed: where it is, its parsed form and its text as the reader decoded it. */
 export interface SpillLine {
   path: string;
   start: number;
   end: number;
   line: unknown;
+  text: string;
 }
 
 function longStringsOf(value: unknown, path: Array<string | number>, out: Map<string, KeyPath>): void {
@@ -144,16 +178,22 @@ function longStringsOf(value: unknown, path: Array<string | number>, out: Map<st
  */
 export function spillItem(scope: SpillScope, source: SpillLine, item: Record<string, unknown>): void {
   let longStrings: Map<string, KeyPath> | null = null;
+  const spilled = (value: string): SpilledText | null => {
+    if (!longStrings) {
+      longStrings = new Map();
+      longStringsOf(source.line, [], longStrings);
+    }
+    const keyPath = longStrings.get(value);
+    const range = keyPath ? stringLiteralRange(source.text, keyPath) : null;
+    if (!range) return null;
+    return new SpilledText(scope.file(source.path), { start: source.start, end: source.end, textLength: source.text.length }, range, value.length);
+  };
   const visit = (holder: Record<string | number, unknown>, key: string | number): void => {
     const value = holder[key];
     if (typeof value === 'string') {
       if (value.length < SPILL_MIN_CHARS) return;
-      if (!longStrings) {
-        longStrings = new Map();
-        longStringsOf(source.line, [], longStrings);
-      }
-      const keyPath = longStrings.get(value);
-      if (keyPath) holder[key] = new SpilledText(scope.file(source.path), source.start, source.end, keyPath, value.length);
+      const ref = spilled(value);
+      if (ref) holder[key] = ref;
       return;
     }
     if (value === null || typeof value !== 'object' || value instanceof SpilledText) return;

@@ -108,6 +108,22 @@ describe('spilled history strings', () => {
     }
   });
 
+  it('never writes a literal that is no longer valid JSON, even when the line kept its length', async () => {
+    const path = legacy(dir);
+    const scope = new SpillScope();
+    try {
+      const spilled: Turn[] = (await buildHistory(path, { spill: scope })).turns;
+      // Same length, but an unescaped quote inside the output's literal.
+      writeFileSync(path, readFileSync(path, 'utf8').replace(/legacy-out/g, 'legacy"out'));
+      const items = (JSON.parse(JSON.stringify(spilled)) as Turn[])[0].items as Array<Record<string, unknown>>;
+      assert.equal(items.find((item) => item.type === 'commandExecution')!.aggregatedOutput, '');
+      // The strings of other lines are untouched.
+      assert.equal((items.find((item) => item.type === 'userMessage')!.content as Array<{ text: string }>)[0].text, longText('prompt', 30_000));
+    } finally {
+      scope.close();
+    }
+  });
+
   it('spills only long strings of long lines: short rollouts open nothing', async () => {
     const copy = join(dir, 'home');
     cpSync(FIXTURE_HOME, copy, { recursive: true });
