@@ -35,8 +35,8 @@ export function newSpaceBytes(): number {
 export function collectGarbageNow(): void {
   try {
     v8.setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as (() => void) | undefined;
-    gc?.();
+    const gc = runInNewContext('gc') as ((options?: Record<string, string>) => void) | undefined;
+    gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   } catch {
     // Best effort: memory is handed back later instead.
   }

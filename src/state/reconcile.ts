@@ -14,6 +14,7 @@ import { withBusyRetry, type Database } from './db.ts';
 import { discrepancies as processDiscrepancies, type DiscrepancyCounter } from './discrepancies.ts';
 import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, writeBatch } from './indexer.ts';
 import { defaultRolloutSource, type RolloutFile, type RolloutSource } from './rollout-source.ts';
+import { WalkedRollout } from './walk.ts';
 
 const log = logger('state.reconcile');
 
@@ -37,10 +38,40 @@ export interface ReconcilePlan {
   files: number;
 }
 
+/** The walked files by watermark, kept as directory -> name -> position (no watermark strings). */
+class FilesByWatermark {
+  private readonly byDir = new Map<string, Map<string, number>>();
+
+  constructor(files: readonly RolloutFile[]) {
+    files.forEach((file, i) => {
+      const [dir, name] = file instanceof WalkedRollout ? [file.dir.rel, file.name] : splitWatermark(file.watermark);
+      let names = this.byDir.get(dir);
+      if (!names) this.byDir.set(dir, (names = new Map()));
+      names.set(name, i);
+    });
+  }
+
+  get(watermark: string): number | undefined {
+    const [dir, name] = splitWatermark(watermark);
+    return this.byDir.get(dir)?.get(name);
+  }
+}
+
+function splitWatermark(watermark: string): [string, string] {
+  const at = watermark.lastIndexOf('/');
+  return [watermark.slice(0, Math.max(0, at)), watermark.slice(at + 1)];
+}
+
+const UNMATCHED = 0;
+const UNCHANGED = 1;
+const CHANGED = 2;
+const RELOCATE = 3;
+
 /**
  * Compares the disk with the rows, reading nothing but directory entries and stats. Rows are
- * streamed, not loaded: only the rows that need work (changed, misplaced, gone) are kept, so a
- * 100k home does not hold a second copy of every path at start-up.
+ * streamed, not loaded, and each file's verdict is one byte: only the rows that need work
+ * (changed, misplaced, gone) are kept, so a 100k home does not hold a second copy of every path
+ * at start-up.
  */
 export function planReconcile(db: Database, files: RolloutFile[], codexHome?: string): ReconcilePlan {
   // Rows whose absolute path is not where their watermark says (a moved or copied home).
@@ -54,55 +85,66 @@ export function planReconcile(db: Database, files: RolloutFile[], codexHome?: st
     }
   }
   const failures = new Set(db.all<{ path: string }>('SELECT path FROM index_failures').map((r) => r.path));
-  const onDisk = new Map<string, RolloutFile>();
-  for (const f of files) onDisk.set(f.watermark, f);
-  // Files with a row at their watermark: the row's id, plus the action when it is not "unchanged".
-  const matched = new Map<RolloutFile, { id: string; action: 'changed' | 'relocate' } | null>();
+  const onDisk = new FilesByWatermark(files);
+  // Per file: UNMATCHED (no row at its watermark) or the verdict on its row; the row's id when it needs work.
+  const verdicts = new Uint8Array(files.length);
+  const rowIds = new Map<number, string>();
   /** Rows whose watermark has no file: dropped unless a file elsewhere claims their id. */
   const orphans: RowFingerprint[] = [];
   const stmt = db.raw.prepare('SELECT id, watermark, file_size, file_mtime_ms FROM threads');
   stmt.setReturnArrays(true);
   withBusyRetry(() => {
-    matched.clear();
+    verdicts.fill(UNMATCHED);
+    rowIds.clear();
     orphans.length = 0;
     for (const raw of stmt.iterate()) {
       const row = raw as unknown as RowFingerprint;
-      const file = onDisk.get(row[1]);
-      if (!file) orphans.push(row);
-      else if (row[2] !== file.size || row[3] !== file.mtimeMs) matched.set(file, { id: row[0], action: 'changed' });
-      else if (misplaced.has(row[0])) matched.set(file, { id: row[0], action: 'relocate' });
-      else matched.set(file, null);
+      const at = onDisk.get(row[1]);
+      if (at === undefined) {
+        orphans.push(row);
+        continue;
+      }
+      const file = files[at];
+      const verdict = row[2] !== file.size || row[3] !== file.mtimeMs ? CHANGED : misplaced.has(row[0]) ? RELOCATE : UNCHANGED;
+      verdicts[at] = verdict;
+      if (verdict !== UNCHANGED) rowIds.set(at, row[0]);
     }
   });
   const plan: ReconcilePlan = { toIndex: [], toRelocate: [], toDrop: [], duplicates: [], staleFailures: [], unchanged: 0, files: files.length };
   const claimed = new Set<string>();
   const byIdStmt = db.raw.prepare('SELECT id, watermark FROM threads WHERE id = ?');
-  for (const file of files) {
-    if (matched.has(file)) {
-      const work = matched.get(file);
-      if (!work) plan.unchanged++;
-      else if (work.action === 'changed') plan.toIndex.push({ file, reason: 'changed', threadId: work.id });
-      else plan.toRelocate.push({ file, threadId: work.id });
-      continue;
+  files.forEach((file, i) => {
+    const verdict = verdicts[i];
+    if (verdict === UNCHANGED) {
+      plan.unchanged++;
+      return;
+    }
+    if (verdict === CHANGED) {
+      plan.toIndex.push({ file, reason: 'changed', threadId: rowIds.get(i)! });
+      return;
+    }
+    if (verdict === RELOCATE) {
+      plan.toRelocate.push({ file, threadId: rowIds.get(i)! });
+      return;
     }
     if (failures.has(file.watermark)) {
       plan.toIndex.push({ file, reason: 'retry_failed', threadId: null });
-      continue;
+      return;
     }
     const other = withBusyRetry(() => byIdStmt.get(file.id)) as { id: string; watermark: string } | undefined;
-    if (other && onDisk.has(other.watermark)) {
+    if (other && onDisk.get(other.watermark) !== undefined) {
       plan.duplicates.push({ file, threadId: file.id });
-      continue;
+      return;
     }
     if (other) claimed.add(other.id);
     plan.toIndex.push({ file, reason: other ? 'moved' : 'new', threadId: other ? other.id : null });
-  }
+  });
   const dropped = orphans.filter((row) => !claimed.has(row[0])).map((row) => row[0]);
   if (dropped.length > 0) {
     const paths = new Map(dropped.map((id) => [id, db.get<{ p: string }>('SELECT rollout_path AS p FROM threads WHERE id = ?', id)?.p ?? '']));
     for (const id of dropped) plan.toDrop.push({ threadId: id, path: paths.get(id) ?? '' });
   }
-  for (const path of failures) if (!onDisk.has(path)) plan.staleFailures.push(path);
+  for (const path of failures) if (onDisk.get(path) === undefined) plan.staleFailures.push(path);
   return plan;
 }
 

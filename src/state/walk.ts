@@ -27,16 +27,57 @@ function entries(dir: string): Dirent[] {
   }
 }
 
-function statFile(realHome: string, dir: string, relDir: string, e: Dirent, archived: boolean): RolloutFile | null {
+/** A directory of the walk, shared by its files. */
+interface WalkedDir {
+  path: string;
+  rel: string;
+  archived: boolean;
+}
+
+/**
+ * One walked rollout. At every start the walk holds one of these per file, so the path, watermark
+ * and id strings are derived on demand from the shared directory and the name instead of being
+ * stored (a 100k home held ~45 MB of walk results the other way).
+ */
+export class WalkedRollout implements RolloutFile {
+  readonly dir: WalkedDir;
+  readonly name: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+
+  constructor(dir: WalkedDir, name: string, size: number, mtimeMs: number) {
+    this.dir = dir;
+    this.name = name;
+    this.size = size;
+    this.mtimeMs = mtimeMs;
+  }
+
+  get path(): string {
+    return join(this.dir.path, this.name);
+  }
+
+  get watermark(): string {
+    return `${this.dir.rel}/${this.name}`;
+  }
+
+  get id(): string {
+    return idFromName(this.name)!;
+  }
+
+  get archived(): boolean {
+    return this.dir.archived;
+  }
+}
+
+function statFile(realHome: string, dir: WalkedDir, e: Dirent): RolloutFile | null {
   if (!(e.isFile() || e.isSymbolicLink()) || !e.name.startsWith('rollout-') || !e.name.endsWith('.jsonl')) return null;
-  const id = idFromName(e.name);
-  if (id === null) return null;
-  const path = join(dir, e.name);
+  if (idFromName(e.name) === null) return null;
+  const path = join(dir.path, e.name);
   // A link to a file outside the home is never indexed (nor read through the index).
   if (e.isSymbolicLink() && !resolvesInsideHome(realHome, path)) return null;
   const st = statSync(path, { throwIfNoEntry: false });
   if (!st || !st.isFile()) return null;
-  return { path, watermark: `${relDir}/${e.name}`, id, archived, size: st.size, mtimeMs: st.mtimeMs };
+  return new WalkedRollout(dir, e.name, st.size, st.mtimeMs);
 }
 
 export async function walkRollouts(codexHome: string): Promise<RolloutFile[]> {
@@ -47,19 +88,21 @@ export async function walkRollouts(codexHome: string): Promise<RolloutFile[]> {
   if (resolvesInsideHome(realHome, join(home, SESSIONS_DIR))) stack.push({ dir: join(home, SESSIONS_DIR), rel: SESSIONS_DIR, depth: 0 });
   while (stack.length > 0) {
     const { dir, rel, depth } = stack.pop()!;
+    const walked: WalkedDir = { path: dir, rel, archived: false };
     for (const e of entries(dir)) {
       if (e.isDirectory()) {
         if (depth < MAX_DEPTH) stack.push({ dir: join(dir, e.name), rel: `${rel}/${e.name}`, depth: depth + 1 });
         continue;
       }
-      const file = statFile(realHome, dir, rel, e, false);
+      const file = statFile(realHome, walked, e);
       if (file) out.push(file);
     }
     await yieldToEventLoop();
   }
   const archivedDir = join(home, ARCHIVED_DIR);
+  const archived: WalkedDir = { path: archivedDir, rel: ARCHIVED_DIR, archived: true };
   for (const e of resolvesInsideHome(realHome, archivedDir) ? entries(archivedDir) : []) {
-    const file = statFile(realHome, archivedDir, ARCHIVED_DIR, e, true);
+    const file = statFile(realHome, archived, e);
     if (file) out.push(file);
   }
   return out;
