@@ -2,7 +2,7 @@
 
 import type { ThreadSearchHit } from './ThreadSearchHit.ts';
 
-/** Result of `thread/search`, best hits first; one hit per thread. */
+/** Result of `thread/search`, best hits first; one hit per thread. A query matching more than 1,000 threads (after the filters) ranks the 1,000 most recently written of them. */
 export type ThreadSearchResponse = {
   data: Array<ThreadSearchHit>;
   nextCursor: string | null;

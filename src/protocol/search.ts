@@ -3,6 +3,8 @@
 // Query language: words (all must match), `foo*` (prefix), `"a b"` (phrase; `"a b"*` makes the last
 // word a prefix). Matching is case- and diacritic-insensitive on whole words. A query without any
 // letter or digit, longer than 1000 characters or with more than 32 terms is a -32600 error.
+// Ranking is bm25 over the 1,000 most recently written matching threads (all of them when fewer
+// match): past that, ranking every match costs more than a search may take.
 
 import Type from 'typebox';
 import { Nullable, OptionalNullable } from './common.ts';
@@ -37,5 +39,5 @@ export type ThreadSearchHit = Type.Static<typeof ThreadSearchHit>;
 export const ThreadSearchResponse = Type.Object({
   data: Type.Array(ThreadSearchHit),
   nextCursor: Nullable(Type.String()),
-}, { description: 'Result of `thread/search`, best hits first; one hit per thread.' });
+}, { description: 'Result of `thread/search`, best hits first; one hit per thread. A query matching more than 1,000 threads (after the filters) ranks the 1,000 most recently written of them.' });
 export type ThreadSearchResponse = Type.Static<typeof ThreadSearchResponse>;

@@ -106,8 +106,8 @@ export class StateStore {
   }
 
   /** The matched item and snippet of each hit of a page, by document key (absent when the document is gone). */
-  searchItems(match: string, keys: readonly number[]): Map<number, ItemMatch> {
-    return itemMatches(this.db, match, keys);
+  searchItems(match: string, keys: readonly number[], seek = false): Map<number, ItemMatch> {
+    return itemMatches(this.db, match, keys, seek);
   }
 
   deleteThread(id: string): boolean {

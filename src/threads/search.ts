@@ -10,7 +10,7 @@ import { invalidRequest } from '../errors.ts';
 import type { ThreadSearchHighlight, ThreadSearchHit, ThreadSearchParams, ThreadSearchResponse } from '../protocol/search.ts';
 import { DEFAULT_SOURCE_KINDS } from '../rollout/list-query.ts';
 import { MARK_CLOSE, MARK_OPEN, type SearchAnchor } from '../state/search-index.ts';
-import { parseSearchQuery } from '../state/search-query.ts';
+import { parseSearchTerms, prefersSeeks, toFtsExpression } from '../state/search-query.ts';
 import type { ThreadContext } from './context.ts';
 import { clampLimit, normalizeCwd } from './list-params.ts';
 import { threadStatusOf } from './status.ts';
@@ -49,7 +49,8 @@ export function splitHighlights(marked: string): { snippet: string; highlights: 
 }
 
 export function searchThreads(ctx: ThreadContext, params: ThreadSearchParams): ThreadSearchResponse {
-  const match = parseSearchQuery(params.query);
+  const terms = parseSearchTerms(params.query);
+  const match = toFtsExpression(terms);
   let anchor: SearchAnchor | null = null;
   if (params.cursor !== undefined && params.cursor !== null) {
     anchor = decodeSearchCursor(params.cursor);
@@ -67,7 +68,7 @@ export function searchThreads(ctx: ThreadContext, params: ThreadSearchParams): T
     sourceKinds: params.sourceKinds && params.sourceKinds.length > 0 ? params.sourceKinds : DEFAULT_SOURCE_KINDS,
   });
   const page = rows.slice(0, limit);
-  const items = store.searchItems(match, page.map((hit) => hit.key));
+  const items = store.searchItems(match, page.map((hit) => hit.key), prefersSeeks(terms));
   const data: ThreadSearchHit[] = page.map((hit) => {
     const item = items.get(hit.key) ?? null;
     const { snippet, highlights } = item ? splitHighlights(item.snippet) : { snippet: hit.metadata.preview, highlights: [] };

@@ -218,6 +218,23 @@ describe('thread/search: the full-text index', function () {
     assert.equal(search('narrowword', { limit: 100 }).data.length, 33);
   });
 
+  it('ranks only the most recently written matches when a query matches more than the window', async () => {
+    // Older threads say the word more densely; the newest say it once among filler.
+    const threads = Array.from({ length: 12 }, (_, i) => writeThread(home, [...febPrompt(i < 6 ? 'windowword '.repeat(8) : `windowword ${'filler '.repeat(5 + i)}`)], { time: `2026-03-${String(1 + i).padStart(2, '0')}T10-00-00` }));
+    await open();
+    const ranked = (rankWindow?: number) => store.search({ match: '"windowword"', limit: 50, anchor: null, archived: false, cwds: null, sourceKinds: ALL_KINDS, rankWindow }).map((hit) => hit.metadata.id);
+    const everything = ranked(100);
+    assert.equal(everything.length, 12);
+    assert.deepEqual(new Set(everything.slice(0, 6)), new Set(threads.slice(0, 6).map((t) => t.id)));
+    // A window of 4: the four newest documents, still in bm25 order (less filler ranks higher).
+    assert.deepEqual(ranked(4), threads.slice(8).map((t) => t.id));
+    // Rewriting an old thread's document makes it one of the newest.
+    appendFileSync(threads[0].path, `${JSON.stringify(febAgent('more text'))}\n`);
+    utimesSync(threads[0].path, new Date(), new Date());
+    await indexRollout(ctx, threads[0].path);
+    assert.deepEqual(ranked(4), [threads[0].id, ...threads.slice(9).map((t) => t.id)]);
+  });
+
   it('pages with an opaque cursor: every hit once, in rank order; a bad cursor is -32600', async () => {
     for (let i = 0; i < 7; i++) {
       writeThread(home, [...febPrompt(`pageword ${'pageword '.repeat(i)}filler ${'x '.repeat(7 - i)}`)], { time: `2026-02-${String(10 + i).padStart(2, '0')}T10-00-00` });
