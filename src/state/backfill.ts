@@ -111,30 +111,34 @@ export async function runBackfill(db: Database, codexHome: string, options: Back
     log.info('state backfill started', { files: files.length, resumeAfter: lastWatermark, codexHome });
     options.onProgress?.({ ...progress });
     let batches = 0;
-    for (const batch of batchesOf(files, batchSize, options.batchBytes ?? BACKFILL_BATCH_BYTES)) {
-      if (options.signal?.aborted || (options.maxBatches !== undefined && batches >= options.maxBatches)) {
-        releaseLease(db, owner);
-        log.info('state backfill stopped', { scanned, upserted, failed });
-        return result('stopped', scanned, upserted, failed);
+    const stopped = await db.bulkLoad(async () => {
+      for (const batch of batchesOf(files, batchSize, options.batchBytes ?? BACKFILL_BATCH_BYTES)) {
+        if (options.signal?.aborted || (options.maxBatches !== undefined && batches >= options.maxBatches)) {
+          releaseLease(db, owner);
+          log.info('state backfill stopped', { scanned, upserted, failed });
+          return true;
+        }
+        const extracted = await extractFiles(source, codexHome, batch, options.concurrency ?? DEFAULT_EXTRACT_CONCURRENCY);
+        const counts = db.transaction(() => {
+          const c = writeBatch(db, extracted, names);
+          if (!checkpoint(db, owner, batch[batch.length - 1].watermark, leaseMs)) throw new LeaseLost();
+          return c;
+        });
+        batches++;
+        scanned += batch.length;
+        upserted += counts.upserted;
+        failed += counts.failed;
+        for (const item of extracted) {
+          if (item.extracted.error) log.warn('failed to index rollout', { path: item.file.path, error: item.extracted.error });
+        }
+        progress.filesDone += batch.length;
+        progress.bytesDone += batch.reduce((n, f) => n + f.size, 0);
+        options.onProgress?.({ ...progress });
+        await yieldToEventLoop();
       }
-      const extracted = await extractFiles(source, codexHome, batch, options.concurrency ?? DEFAULT_EXTRACT_CONCURRENCY);
-      const counts = db.transaction(() => {
-        const c = writeBatch(db, extracted, names);
-        if (!checkpoint(db, owner, batch[batch.length - 1].watermark, leaseMs)) throw new LeaseLost();
-        return c;
-      });
-      batches++;
-      scanned += batch.length;
-      upserted += counts.upserted;
-      failed += counts.failed;
-      for (const item of extracted) {
-        if (item.extracted.error) log.warn('failed to index rollout', { path: item.file.path, error: item.extracted.error });
-      }
-      progress.filesDone += batch.length;
-      progress.bytesDone += batch.reduce((n, f) => n + f.size, 0);
-      options.onProgress?.({ ...progress });
-      await yieldToEventLoop();
-    }
+      return false;
+    });
+    if (stopped) return result('stopped', scanned, upserted, failed);
     if (!markComplete(db, owner)) throw new LeaseLost();
     log.info(`state backfill scanned=${scanned}, upserted=${upserted}, failed=${failed}`, { durationMs: Date.now() - started });
     return result('complete', scanned, upserted, failed);

@@ -16,6 +16,11 @@ export interface OpenOptions {
   timeoutMs?: number;
 }
 
+/** WAL pages between checkpoints during a bulk load (~32 MB). */
+const BULK_CHECKPOINT_PAGES = 8000;
+/** The WAL file is truncated to this after a checkpoint (SQLite otherwise keeps its largest size). */
+const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
+
 export class Database {
   readonly path: string;
   readonly raw: DatabaseSync;
@@ -33,12 +38,34 @@ export class Database {
       if (!options.readOnly) {
         withBusyRetry(() => this.raw.exec('PRAGMA journal_mode = WAL'));
         this.raw.exec('PRAGMA synchronous = NORMAL');
+        // A WAL grown by a bulk load (see bulkLoad) is cut back to this size once checkpointed.
+        this.raw.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       }
       this.raw.exec('PRAGMA foreign_keys = ON');
     } catch (err) {
       // e.g. "file is not a database": release the handle so the caller can move the file aside.
       this.raw.close();
       throw err;
+    }
+  }
+
+  /**
+   * Runs `fn` (a long series of write transactions: a backfill) with checkpoints every
+   * BULK_CHECKPOINT_PAGES instead of SQLite's 1000: pages rewritten by many batches (B-tree and
+   * FTS segment pages) are copied into the database once per checkpoint, not once per 4 MB of WAL.
+   * Measured on the 10k home with search: ~5% less wall time, ~150 ms less system time.
+   */
+  async bulkLoad<T>(fn: () => Promise<T>): Promise<T> {
+    this.raw.exec(`PRAGMA wal_autocheckpoint = ${BULK_CHECKPOINT_PAGES}`);
+    try {
+      return await fn();
+    } finally {
+      this.raw.exec('PRAGMA wal_autocheckpoint = 1000');
+      try {
+        this.raw.exec('PRAGMA wal_checkpoint(PASSIVE)');
+      } catch {
+        // Readers or another writer in the way: the next automatic checkpoint catches up.
+      }
     }
   }
 
