@@ -186,7 +186,13 @@ export function spillItem(scope: SpillScope, source: SpillLine, item: Record<str
     const keyPath = longStrings.get(value);
     const range = keyPath ? stringLiteralRange(source.text, keyPath) : null;
     if (!range) return null;
-    return new SpilledText(scope.file(source.path), { start: source.start, end: source.end, textLength: source.text.length }, range, value.length);
+    let file: SpillFile;
+    try {
+      file = scope.file(source.path);
+    } catch {
+      return null; // gone since it was read: this answer keeps its strings in memory
+    }
+    return new SpilledText(file, { start: source.start, end: source.end, textLength: source.text.length }, range, value.length);
   };
   const visit = (holder: Record<string | number, unknown>, key: string | number): void => {
     const value = holder[key];

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Turn } from '../../../src/protocol/turn.ts';
 import { buildHistory } from '../../../src/rollout/history.ts';
-import { SPILL_MIN_CHARS, SpillScope, SpilledText } from '../../../src/rollout/spilled-text.ts';
+import { SPILL_MIN_CHARS, SpillScope, SpilledText, spillItem } from '../../../src/rollout/spilled-text.ts';
 
 const FIXTURE_HOME = new URL('../../fixtures/codex-0.169.0/home/', import.meta.url).pathname;
 const LEGACY_ID = '01a2121e-e83b-7081-b133-76ea94c04699';
@@ -119,6 +119,21 @@ describe('spilled history strings', () => {
       assert.equal(items.find((item) => item.type === 'commandExecution')!.aggregatedOutput, '');
       // The strings of other lines are untouched.
       assert.equal((items.find((item) => item.type === 'userMessage')!.content as Array<{ text: string }>)[0].text, longText('prompt', 30_000));
+    } finally {
+      scope.close();
+    }
+  });
+
+  it('keeps a string in memory when its rollout cannot be opened any more', () => {
+    const output = longText('gone', 20_000);
+    const line = { type: 'event_msg', payload: { type: 'exec_command_end', aggregated_output: output } };
+    const text = JSON.stringify(line);
+    const item: Record<string, unknown> = { type: 'commandExecution', id: 'c1', aggregatedOutput: output };
+    const scope = new SpillScope();
+    try {
+      spillItem(scope, { path: join(dir, 'missing.jsonl'), start: 0, end: text.length + 1, line, text }, item);
+      assert.equal(item.aggregatedOutput, output);
+      assert.equal(scope.used, false);
     } finally {
       scope.close();
     }
