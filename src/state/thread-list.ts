@@ -59,12 +59,17 @@ function anchorClause(query: ThreadListQuery, column: string): { sql: string; pa
 /**
  * The FTS5 expression of a searchTerm for the trigram index: every distinct trigram of the term,
  * ANDed (detail=none has no phrases; the instr() test restores exactness). null under 3 characters.
+ * Trigrams holding a NUL are left out: FTS5's query parser ends a string there ("unterminated
+ * string"); the instr() test still requires them.
  */
 export function trigramExpression(term: string): string | null {
   const chars = Array.from(term);
-  if (chars.length < 3) return null;
   const grams = new Set<string>();
-  for (let i = 0; i + 3 <= chars.length; i++) grams.add(chars.slice(i, i + 3).join(''));
+  for (let i = 0; i + 3 <= chars.length; i++) {
+    const gram = chars.slice(i, i + 3).join('');
+    if (!gram.includes('\u0000')) grams.add(gram);
+  }
+  if (grams.size === 0) return null;
   return [...grams].map((g) => `"${g.replace(/"/g, '""')}"`).join(' ');
 }
 

@@ -93,4 +93,16 @@ describe('state: thread/list searchTerm through the trigram index', function () 
     assert.equal(trigramExpression('ab'), null);
     assert.equal(trigramExpression('a"bc'), '"a""b" """bc"');
   });
+
+  it('answers a searchTerm holding NUL characters (found by the protocol fuzzer) like the scan', () => {
+    store.db.transaction(() => {
+      put(1, 'plain title here');
+      put(2, 'nul\u0000inside title');
+    });
+    assert.equal(trigramExpression('a\u0000b'), null);
+    assert.equal(trigramExpression('abc\u0000'), '"abc"');
+    for (const term of ['_sA]Qo\u0000../..', 'nul\u0000inside', '\u0000\u0000\u0000', 'title\u0000', 'plain title']) {
+      assert.deepEqual(ids(term), scanned(term), JSON.stringify(term));
+    }
+  });
 });
