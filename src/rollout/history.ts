@@ -199,9 +199,11 @@ export interface HistoryResult {
 }
 
 const MAX_FORK_DEPTH = 16;
+const PAYLOAD_UNUSED: ReadonlySet<string> = new Set(['response_item']);
 
 async function feed(builder: HistoryBuilder, path: string, opts: BuildTurnsOptions, depth: number, endByteOffset: number | undefined, endOrdinal: number | undefined, state: { missingParentId: string | null }): Promise<ReadStats> {
-  const stream = streamRollout(path, { endByteOffset });
+  // The turn rebuild reads nothing of a response item but its place among the known lines.
+  const stream = streamRollout(path, { endByteOffset, envelopeOnly: PAYLOAD_UNUSED });
   let first = true;
   for await (const { line, start, end, text } of stream) {
     if (!line) continue;

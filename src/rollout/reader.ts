@@ -48,6 +48,32 @@ export interface StreamOptions {
   endByteOffset?: number;
   /** Yield `{line: null}` for each skipped non-blank line, so callers can count them. */
   yieldInvalid?: boolean;
+  /**
+   * Line types whose payload the caller never reads: long lines of these types (see
+   * envelopeOnly) come back with `payload: null` and are not parsed, which spares the parse and
+   * the garbage of e.g. the 50 MB of tool output an early-2026 rollout keeps in response items.
+   */
+  envelopeOnly?: ReadonlySet<string>;
+}
+
+/** Lines shorter than this are parsed anyway: it costs little, and keeps them fully checked. */
+const ENVELOPE_ONLY_MIN_BYTES = 4096;
+const ENVELOPE_RE = /^\s*\{"timestamp":"([^"\\]*)",(?:"ordinal":(\d+),)?"type":"([a-z_]+)","payload":/;
+
+/**
+ * The envelope of a long line whose type is in `types`, read from its first bytes without parsing
+ * the rest; null to parse it as usual. Codex writes the envelope keys first and in this order; a
+ * line must also end in `}`, so a line cut short by a crash is still parsed (and refused).
+ */
+function envelopeOnly(bytes: Buffer, types: ReadonlySet<string>): RolloutLine | null {
+  let last = bytes.length - 1;
+  while (last >= 0 && (bytes[last] === 0x20 || bytes[last] === 0x09 || bytes[last] === 0x0d || bytes[last] === 0x0a)) last--;
+  if (last < 0 || bytes[last] !== 0x7d) return null;
+  const m = ENVELOPE_RE.exec(bytes.toString('utf8', 0, Math.min(bytes.length, 200)));
+  if (!m || !types.has(m[3])) return null;
+  const line: RolloutLine = { timestamp: m[1], type: m[3], payload: null };
+  if (m[2] !== undefined) line.ordinal = Number(m[2]);
+  return line;
 }
 
 export class RolloutReadError extends Error {
@@ -168,6 +194,13 @@ export class RolloutStream implements AsyncIterable<ParsedLine> {
   }
 
   private decode(bytes: Buffer, start: number, end: number, isTail: boolean): ParsedLine | null {
+    if (this.opts.envelopeOnly && bytes.length >= ENVELOPE_ONLY_MIN_BYTES) {
+      const envelope = envelopeOnly(bytes, this.opts.envelopeOnly);
+      if (envelope) {
+        this.stats.parsedLines += 1;
+        return { line: envelope, start, end, text: '' };
+      }
+    }
     const text = bytes.toString('utf8').trim();
     if (text === '') {
       this.stats.blankLines += 1;
