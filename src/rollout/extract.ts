@@ -256,12 +256,16 @@ function finishResult(acc: MetadataAccumulator, path: string, opts: ExtractOptio
   return { metadata, stats };
 }
 
+const RESPONSE_ITEMS: ReadonlySet<string> = new Set(['response_item']);
+
 /** Full streaming read of one rollout. Never throws: I/O problems come back in `error`. */
 export async function extractThreadMetadata(path: string, opts: ExtractOptions): Promise<ExtractResult> {
   const abs = resolve(opts.codexHome, path);
   const acc = new MetadataAccumulator();
   const search = opts.search ? new SearchTextAccumulator() : null;
-  const stream = streamRollout(abs);
+  // Neither the metadata nor the search text reads a response item beyond its envelope (type and
+  // timestamp); their payloads hold the bulk of an early-2026 rollout (tool output).
+  const stream = streamRollout(abs, { envelopeOnly: RESPONSE_ITEMS });
   try {
     for await (const { line } of stream) {
       if (!line) continue;

@@ -4,9 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deriveThreadMetadata, extractThreadMetadata } from '../../../src/rollout/extract.ts';
 import { buildHistory, turnsFromLines } from '../../../src/rollout/history.ts';
 import type { RolloutLine } from '../../../src/rollout/lines.ts';
 import { streamRollout } from '../../../src/rollout/reader.ts';
+import { searchTextFromLines } from '../../../src/rollout/search-text.ts';
 
 const ID = '01a2121e-e83b-7081-b133-76ea94c04655';
 
@@ -44,6 +46,18 @@ describe('envelope-only lines in the turn rebuild', () => {
     const outputs = seen.filter((l, i) => parsed[i].type === 'response_item' && lines[i].length >= 4096);
     assert.equal(outputs.length, 3);
     for (const l of outputs) assert.deepEqual(l, { timestamp: '2026-02-01T10:00:04.000Z', type: 'response_item', payload: null });
+  });
+
+  it('gives the same metadata and search text as parsing every line', async () => {
+    const lines = feb();
+    const path = join(dir, `rollout-2026-02-01T10-00-00-${ID}.jsonl`);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const parsed = lines.map((l) => JSON.parse(l) as RolloutLine);
+    const extracted = await extractThreadMetadata(path, { codexHome: dir, search: true });
+    assert.equal(extracted.stats.parsedLines, lines.length);
+    const expected = deriveThreadMetadata(parsed, { path, archived: false, size: extracted.stats.fileSize, mtimeMs: extracted.stats.mtimeMs });
+    assert.deepEqual(extracted.metadata, expected);
+    assert.deepEqual(extracted.searchText, searchTextFromLines(parsed));
   });
 
   it('still parses (and refuses) a long response item cut short, and parses other types in full', async () => {
