@@ -78,6 +78,30 @@ describe('spilled history strings', () => {
     });
   }
 
+  it('spills from a fork\'s parent rollout too, reading each string back from the right file', async () => {
+    const parent = inflated169(dir);
+    const parentId = /-([0-9a-f-]{36})\.jsonl$/.exec(parent)![1];
+    const forkId = '01a2121e-e83b-7081-b133-76ea94c04700';
+    const at = '2026-11-25T10:00:00.000Z';
+    const fork = join(dir, `rollout-2026-11-25T10-00-00-${forkId}.jsonl`);
+    const forkLines = [
+      { timestamp: at, ordinal: 0, type: 'session_meta', payload: { id: forkId, timestamp: at, cwd: '/p', originator: 'x', cli_version: '0.169.0', source: 'cli', model_provider: 'openai', history_base: { thread_id: parentId, end_byte_offset: readFileSync(parent).length } } },
+      { timestamp: at, ordinal: 1, type: 'event_msg', payload: { type: 'user_message', message: longText('fork prompt', 20_000), images: [], local_images: [], text_elements: [] } },
+      { timestamp: at, ordinal: 2, type: 'event_msg', payload: { type: 'agent_message', message: 'fork answer' } },
+    ];
+    writeFileSync(fork, `${forkLines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const resolveThreadPath = async (id: string) => (id === parentId ? parent : null);
+    const plain = (await buildHistory(fork, { resolveThreadPath })).turns;
+    const scope = new SpillScope();
+    try {
+      const spilled = (await buildHistory(fork, { resolveThreadPath, spill: scope })).turns;
+      assert.equal(spilledCount(spilled), 2, 'one string from the parent, one from the fork');
+      assert.equal(JSON.stringify(spilled), JSON.stringify(plain));
+    } finally {
+      scope.close();
+    }
+  });
+
   it('still answers from the same bytes after the rollout is moved or deleted', async () => {
     const path = legacy(dir);
     const plain = JSON.stringify((await buildHistory(path)).turns);
