@@ -9,7 +9,7 @@ import {
   type RolloutLine, type SessionMetaPayload,
 } from './lines.ts';
 import { isArchivedPath, parseRolloutFileName } from './paths.ts';
-import { readHead, streamRollout, RolloutReadError, type ReadStats } from './reader.ts';
+import { RESPONSE_ITEMS, readHead, streamRollout, RolloutReadError, type ReadStats } from './reader.ts';
 import { errorMessage } from '../errors.ts';
 import { SearchTextAccumulator, type ThreadSearchText } from './search-text.ts';
 
@@ -255,8 +255,6 @@ function finishResult(acc: MetadataAccumulator, path: string, opts: ExtractOptio
   if (!acc.meta) return { metadata, stats, error: `rollout at ${path} is empty` };
   return { metadata, stats };
 }
-
-const RESPONSE_ITEMS: ReadonlySet<string> = new Set(['response_item']);
 
 /** Full streaming read of one rollout. Never throws: I/O problems come back in `error`. */
 export async function extractThreadMetadata(path: string, opts: ExtractOptions): Promise<ExtractResult> {

@@ -7,7 +7,7 @@
 import type { Turn } from '../protocol/turn.ts';
 import type { ThreadItem } from '../protocol/item.ts';
 import { isObject, num, payloadOf, str, type RolloutLine } from './lines.ts';
-import { streamRollout, type ReadStats } from './reader.ts';
+import { RESPONSE_ITEMS, streamRollout, type ReadStats } from './reader.ts';
 import {
   agentMessageItem, camelErrorInfo, commandExecutionItem, dynamicToolCallItem, fileChangeItem,
   legacyUserContent, mcpToolCallItem, reasoningItem, simpleItem, turnItemToWire, userMessageItem,
@@ -199,11 +199,10 @@ export interface HistoryResult {
 }
 
 const MAX_FORK_DEPTH = 16;
-const PAYLOAD_UNUSED: ReadonlySet<string> = new Set(['response_item']);
 
 async function feed(builder: HistoryBuilder, path: string, opts: BuildTurnsOptions, depth: number, endByteOffset: number | undefined, endOrdinal: number | undefined, state: { missingParentId: string | null }): Promise<ReadStats> {
   // The turn rebuild reads nothing of a response item but its place among the known lines.
-  const stream = streamRollout(path, { endByteOffset, envelopeOnly: PAYLOAD_UNUSED });
+  const stream = streamRollout(path, { endByteOffset, envelopeOnly: RESPONSE_ITEMS });
   let first = true;
   for await (const { line, start, end, text } of stream) {
     if (!line) continue;

@@ -56,6 +56,12 @@ export interface StreamOptions {
   envelopeOnly?: ReadonlySet<string>;
 }
 
+/**
+ * `envelopeOnly` for readers that never look inside a response item: the turn rebuild, metadata
+ * and search text all work from events.
+ */
+export const RESPONSE_ITEMS: ReadonlySet<string> = new Set(['response_item']);
+
 /** Lines shorter than this are parsed anyway: it costs little, and keeps them fully checked. */
 const ENVELOPE_ONLY_MIN_BYTES = 4096;
 const ENVELOPE_RE = /^\s*\{"timestamp":"([^"\\]*)",(?:"ordinal":(\d+),)?"type":"([a-z_]+)","payload":/;

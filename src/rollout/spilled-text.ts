@@ -64,16 +64,13 @@ export class SpilledText {
   private readonly textLength: number;
   private readonly from: number;
   private readonly to: number;
-  /** Length of the string itself, checked when it is decoded. */
-  readonly length: number;
 
-  constructor(file: SpillFile, line: { start: number; end: number; textLength: number }, range: [number, number], length: number) {
+  constructor(file: SpillFile, line: { start: number; end: number; textLength: number }, range: [number, number]) {
     this.file = file;
     this.start = line.start;
     this.end = line.end;
     this.textLength = line.textLength;
     [this.from, this.to] = range;
-    this.length = length;
   }
 
   /** The literal's JSON text; null (logged) if the bytes no longer hold it. */
@@ -86,20 +83,6 @@ export class SpilledText {
       log.warn('spilled string unreadable', { path: this.file.path, offset: this.start, error: String(err) });
     }
     return null;
-  }
-
-  /** The string itself; '' if it cannot be read back. */
-  value(): string {
-    const literal = this.literal();
-    if (literal === null) return '';
-    try {
-      const value: unknown = JSON.parse(literal);
-      if (typeof value === 'string' && value.length === this.length) return value;
-    } catch {
-      // fall through
-    }
-    log.warn('spilled string changed in its rollout', { path: this.file.path, offset: this.start });
-    return '';
   }
 
   /** Raw JSON for JSON.stringify (validated by JSON.rawJSON, so the answer stays well-formed). */
@@ -192,7 +175,7 @@ export function spillItem(scope: SpillScope, source: SpillLine, item: Record<str
     } catch {
       return null; // gone since it was read: this answer keeps its strings in memory
     }
-    return new SpilledText(file, { start: source.start, end: source.end, textLength: source.text.length }, range, value.length);
+    return new SpilledText(file, { start: source.start, end: source.end, textLength: source.text.length }, range);
   };
   const visit = (holder: Record<string | number, unknown>, key: string | number): void => {
     const value = holder[key];
