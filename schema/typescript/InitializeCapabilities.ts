@@ -13,4 +13,6 @@ export type InitializeCapabilities = {
   explicitGatewayOauth?: boolean | null;
   mcpServerOpenaiFormElicitation?: boolean | null;
   extensions?: { [key: string]: JsonValue } | null;
+  /** threadstate's own: receive `thread/index/changed` when threads appear, change, move or disappear on disk (default false). */
+  threadIndexChanges?: boolean | null;
 };

@@ -74,6 +74,8 @@ export type { ThreadDynamicToolsListParams } from './ThreadDynamicToolsListParam
 export type { ThreadDynamicToolsListResponse } from './ThreadDynamicToolsListResponse.ts';
 export type { ThreadEnvironment } from './ThreadEnvironment.ts';
 export type { ThreadHistoryMode } from './ThreadHistoryMode.ts';
+export type { ThreadIndexChange } from './ThreadIndexChange.ts';
+export type { ThreadIndexChangedNotification } from './ThreadIndexChangedNotification.ts';
 export type { ThreadInjectItemsParams } from './ThreadInjectItemsParams.ts';
 export type { ThreadItem } from './ThreadItem.ts';
 export type { ThreadItemsListParams } from './ThreadItemsListParams.ts';

@@ -2,6 +2,7 @@ import { resolveCodexHome } from '../config.ts';
 import { resolveLogLevel } from '../logs/sink.ts';
 import { serveStdio } from '../server/app-server.ts';
 import { createServices } from '../server/services.ts';
+import { watchesEnabled } from '../indexing/live-index.ts';
 import { CODEX_HOME_FLAG, flagSet, flagValue, type Command } from './command.ts';
 
 export const appServerCommand: Command = {
@@ -10,6 +11,7 @@ export const appServerCommand: Command = {
   flags: [
     CODEX_HOME_FLAG,
     { name: 'no-index', description: 'answer from the rollout files only: do not open or build the SQLite index' },
+    { name: 'no-watch', description: 'follow changes of the home by periodic checks instead of file watches (also THREADSTATE_WATCH=0)' },
     { name: 'log-level', value: 'LEVEL', description: 'stderr log level: trace, debug, info, warn, error (default: $THREADSTATE_LOG, else info)' },
   ],
   details:
@@ -17,7 +19,9 @@ export const appServerCommand: Command = {
     'and to the logs database in the home. Exits with code 0 when stdin closes.',
   async run(flags) {
     const logLevel = resolveLogLevel(flagValue(flags, 'log-level'));
-    const services = await createServices(resolveCodexHome(flagValue(flags, 'codex-home')), { logLevel, useIndex: !flagSet(flags, 'no-index') });
+    const services = await createServices(resolveCodexHome(flagValue(flags, 'codex-home')), {
+      logLevel, useIndex: !flagSet(flags, 'no-index'), watch: watchesEnabled(flagSet(flags, 'no-watch') ? false : undefined),
+    });
     try {
       await serveStdio({ input: process.stdin, output: process.stdout, services });
     } finally {

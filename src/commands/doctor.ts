@@ -6,6 +6,8 @@ import { resolveCodexHome } from '../config.ts';
 import { buildDoctorReport, type DoctorReport } from '../state/doctor.ts';
 import { moveDbAside, stateDbPath } from '../state/files.ts';
 import { openStateStore } from '../state/open.ts';
+import { watchesEnabled } from '../indexing/live-index.ts';
+import { probeLiveMode, type LiveModeProbe } from '../indexing/watch-probe.ts';
 import { formatIndexingSummary, progressReporter } from './backfill.ts';
 import { CODEX_HOME_FLAG, flagSet, flagValue, type Command } from './command.ts';
 
@@ -16,8 +18,14 @@ function list(label: string, items: string[], max = 10): string[] {
   return [`  ${label} (${items.length}):`, ...shown];
 }
 
-export function formatDoctorReport(r: DoctorReport): string {
+function liveLine(live: LiveModeProbe): string {
+  const how = live.mode === 'watch' ? `file watches on ${live.folders} folders` : `periodic checks (${live.reason})`;
+  return `  live index: a server follows this home with ${how}${live.inotifyLimit !== null ? `; inotify limit ${live.inotifyLimit}` : ''}`;
+}
+
+export function formatDoctorReport(r: DoctorReport & { liveIndex?: LiveModeProbe }): string {
   const out: string[] = [`index: ${r.dbPath}`];
+  if (r.liveIndex) out.push(liveLine(r.liveIndex));
   if (!r.exists) {
     out.push('  no index yet: start the server or run `threadstate backfill`');
     return `${out.join('\n')}\n`;
@@ -80,7 +88,7 @@ export const doctorCommand: Command = {
         store.close();
       }
     }
-    const report = await buildDoctorReport(home, { repaired });
+    const report = { ...(await buildDoctorReport(home, { repaired })), liveIndex: probeLiveMode(home, watchesEnabled(undefined)) };
     process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctorReport(report));
     return report.healthy ? 0 : 1;
   },

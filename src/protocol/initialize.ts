@@ -20,6 +20,9 @@ export const InitializeCapabilities = Type.Object({
   explicitGatewayOauth: OptionalNullable(Type.Boolean()),
   mcpServerOpenaiFormElicitation: OptionalNullable(Type.Boolean()),
   extensions: OptionalNullable(Type.Record(Type.String(), JsonValue)),
+  threadIndexChanges: OptionalNullable(Type.Boolean({
+    description: "threadstate's own: receive `thread/index/changed` when threads appear, change, move or disappear on disk (default false).",
+  })),
 }, { description: 'Connection capabilities, fixed for the connection\'s lifetime.' });
 export type InitializeCapabilities = Type.Static<typeof InitializeCapabilities>;
 

@@ -4,11 +4,11 @@
 import type Type from 'typebox';
 import type { TSchema } from 'typebox';
 import { EmptyResponse } from './common.ts';
-import { InitializeParams, InitializeResponse } from './initialize.ts';
+import { InitializeParams, InitializeResponse, type InitializeCapabilities } from './initialize.ts';
 import { ThreadMemoryListRecentParams, ThreadMemoryListRecentResponse, ThreadMemoryReadParams, ThreadMemoryReadResponse, ThreadMemoryWriteParams, ThreadMemoryWriteResponse } from './memory.ts';
 import {
   DeprecationNoticeNotification, ThreadArchivedNotification, ThreadClosedNotification, ThreadDeletedNotification,
-  ThreadNameUpdatedNotification, ThreadStartedNotification, ThreadStatusChangedNotification, ThreadUnarchivedNotification,
+  ThreadIndexChangedNotification, ThreadNameUpdatedNotification, ThreadStartedNotification, ThreadStatusChangedNotification, ThreadUnarchivedNotification,
 } from './notifications.ts';
 import { ThreadSearchParams, ThreadSearchResponse } from './search.ts';
 import { GetConversationSummaryParams, GetConversationSummaryResponse } from './summary.ts';
@@ -107,7 +107,13 @@ export const ServerNotifications = {
   'thread/status/changed': ThreadStatusChangedNotification,
   'thread/closed': ThreadClosedNotification,
   'deprecationNotice': DeprecationNoticeNotification,
+  'thread/index/changed': ThreadIndexChangedNotification,
 } as const;
+
+/** threadstate's own notifications: sent only to connections that asked for them at `initialize`. */
+export const OPT_IN_NOTIFICATIONS: Readonly<Record<string, keyof InitializeCapabilities>> = {
+  'thread/index/changed': 'threadIndexChanges',
+};
 
 export type MethodName = keyof typeof ClientMethods;
 export type ParamsOf<M extends MethodName> = Type.Static<(typeof ClientMethods)[M]['params']>;

@@ -48,6 +48,20 @@ export const DeprecationNoticeNotification = Type.Object({
 }, { description: '`deprecationNotice`: the client used something deprecated.' });
 export type DeprecationNoticeNotification = Type.Static<typeof DeprecationNoticeNotification>;
 
+export const ThreadIndexChange = Type.Object({
+  threadId: Type.String(),
+  change: Type.Union([Type.Literal('appeared'), Type.Literal('changed'), Type.Literal('moved'), Type.Literal('disappeared')], {
+    description: '`appeared`: a new or restored rollout; `changed`: lines appended, renamed, or rewritten; `moved`: between `sessions/` and `archived_sessions/`; `disappeared`: its rollout is gone.',
+  }),
+  archived: Nullable(Type.Boolean({ description: 'Where the thread is now (the `archived` value that lists it); null once it disappeared.' })),
+}, { description: 'One thread in a `thread/index/changed` notification.' });
+export type ThreadIndexChange = Type.Static<typeof ThreadIndexChange>;
+
+export const ThreadIndexChangedNotification = Type.Object({ changes: Type.Array(ThreadIndexChange) }, {
+  description: "`thread/index/changed` (threadstate's own): threads whose rollouts changed on disk, by any writer, coalesced (one entry per thread). Sent only to connections that set `capabilities.threadIndexChanges` at `initialize`.",
+});
+export type ThreadIndexChangedNotification = Type.Static<typeof ThreadIndexChangedNotification>;
+
 export const ServerNotificationEnvelope = Type.Object({
   method: Type.String(),
   params: Type.Unknown(),

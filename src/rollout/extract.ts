@@ -243,7 +243,7 @@ export interface ExtractResult {
 }
 
 function emptyReadStats(): ReadStats {
-  return { parsedLines: 0, blankLines: 0, skippedInvalid: 0, skippedOversize: 0, truncatedTail: false, capped: false, bytesRead: 0, fileSize: 0, mtimeMs: 0 };
+  return { parsedLines: 0, blankLines: 0, skippedInvalid: 0, skippedOversize: 0, truncatedTail: false, capped: false, bytesRead: 0, fileSize: 0, mtimeMs: 0, completeTo: 0, ino: 0 };
 }
 
 function finishResult(acc: MetadataAccumulator, path: string, opts: ExtractOptions, stats: ReadStats): ExtractResult {
@@ -291,5 +291,67 @@ export async function extractHeadMetadata(path: string, opts: ExtractOptions): P
     return result;
   } catch (err) {
     return { metadata: null, stats: emptyReadStats(), error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
+  }
+}
+
+/**
+ * A full read that can be continued once the rollout has grown: the accumulators keep their state
+ * and the next `read` starts at the first byte after the last complete line, so an append costs
+ * the appended bytes, not the file. Codex only ever appends to a rollout; a file that shrank or was
+ * replaced (another inode) is detected and reported as `restart`, to be read again from the start.
+ */
+export class ResumableExtract {
+  private readonly acc = new MetadataAccumulator();
+  private readonly search: SearchTextAccumulator | null;
+  private readonly totals: ReadStats = emptyReadStats();
+  /** Where the next read starts. */
+  offset = 0;
+  private ino = 0;
+
+  constructor(search = true) {
+    this.search = search ? new SearchTextAccumulator() : null;
+  }
+
+  /** True when `size`/`ino` show the file only grew (or is unchanged) since the last read. */
+  canContinue(size: number, ino: number): boolean {
+    return (this.ino === 0 || ino === this.ino) && size >= this.offset;
+  }
+
+  /** Reads from `offset` to the end; null when the file is no longer the one read before. */
+  async read(path: string, opts: ExtractOptions): Promise<ExtractResult | null> {
+    const abs = resolve(opts.codexHome, path);
+    const stream = streamRollout(abs, { envelopeOnly: RESPONSE_ITEMS, startByteOffset: this.offset });
+    try {
+      for await (const { line } of stream) {
+        if (!line) continue;
+        this.acc.push(line);
+        this.search?.push(line);
+      }
+    } catch (err) {
+      return { metadata: null, stats: stream.stats, error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
+    }
+    const s = stream.stats;
+    if ((this.ino !== 0 && s.ino !== this.ino) || s.fileSize < this.offset) return null;
+    this.ino = s.ino;
+    this.offset = s.completeTo;
+    const t = this.totals;
+    t.parsedLines += s.parsedLines;
+    t.blankLines += s.blankLines;
+    t.skippedInvalid += s.skippedInvalid;
+    t.skippedOversize += s.skippedOversize;
+    t.truncatedTail = s.truncatedTail;
+    t.bytesRead += s.bytesRead;
+    t.fileSize = s.fileSize;
+    t.mtimeMs = s.mtimeMs;
+    t.completeTo = s.completeTo;
+    t.ino = s.ino;
+    const result = finishResult(this.acc, abs, opts, { ...t });
+    if (this.search) result.searchText = this.search.finish();
+    return result;
+  }
+
+  /** Characters of search text held (the cache of resumable reads is bounded by it). */
+  get weight(): number {
+    return this.search?.heldChars ?? 0;
   }
 }

@@ -29,6 +29,13 @@ export interface ReadStats {
   /** From fstat of the handle that was read. */
   fileSize: number;
   mtimeMs: number;
+  /**
+   * The byte after the last line that is complete (ends in `\n`, or is a last line that parsed):
+   * where a later read of the same, grown file resumes.
+   */
+  completeTo: number;
+  /** The inode of the file that was read (a follow-up read checks it is still the same file). */
+  ino: number;
 }
 
 export interface ParsedLine {
@@ -46,6 +53,8 @@ export interface StreamOptions {
   chunkBytes?: number;
   /** Stop at this byte offset (a fork's `history_base.end_byte_offset`, or a head cap). */
   endByteOffset?: number;
+  /** Start reading here (the first byte of a line: where an earlier read's `completeTo` was). */
+  startByteOffset?: number;
   /** Yield `{line: null}` for each skipped non-blank line, so callers can count them. */
   yieldInvalid?: boolean;
   /**
@@ -94,7 +103,7 @@ export class RolloutReadError extends Error {
 }
 
 function emptyStats(): ReadStats {
-  return { parsedLines: 0, blankLines: 0, skippedInvalid: 0, skippedOversize: 0, truncatedTail: false, capped: false, bytesRead: 0, fileSize: 0, mtimeMs: 0 };
+  return { parsedLines: 0, blankLines: 0, skippedInvalid: 0, skippedOversize: 0, truncatedTail: false, capped: false, bytesRead: 0, fileSize: 0, mtimeMs: 0, completeTo: 0, ino: 0 };
 }
 
 export async function openRollout(path: string): Promise<FileHandle> {
@@ -135,13 +144,16 @@ export class RolloutStream implements AsyncIterable<ParsedLine> {
       if (!st.isFile()) throw new RolloutReadError(this.path, 'EISDIR', `rollout path ${this.path} is not a file`);
       stats.fileSize = st.size;
       stats.mtimeMs = st.mtimeMs;
+      stats.ino = st.ino;
       const limit = Math.min(this.opts.endByteOffset ?? Infinity, st.size);
+      const startAt = Math.min(Math.max(0, this.opts.startByteOffset ?? 0), limit);
+      stats.completeTo = startAt;
       const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, limit)));
       let carry: Buffer[] = [];
       let carryLen = 0;
       let skipping = false; // inside an oversize line
-      let lineStart = 0;
-      let pos = 0;
+      let lineStart = startAt;
+      let pos = startAt;
       while (pos < limit) {
         const want = Math.min(buf.length, limit - pos);
         const { bytesRead } = await fh.read(buf, 0, want, pos);
@@ -179,6 +191,7 @@ export class RolloutStream implements AsyncIterable<ParsedLine> {
             if (item && (item.line || this.opts.yieldInvalid)) yield item;
           }
           lineStart = end;
+          stats.completeTo = end;
           from = nl + 1;
         }
       }
@@ -191,6 +204,8 @@ export class RolloutStream implements AsyncIterable<ParsedLine> {
           if (tail.toString('utf8').trim() !== '') stats.capped = true;
         } else {
           const item = this.decode(tail, lineStart, pos, true);
+          // A last line that parses is whole (no JSON object is a prefix of a longer one).
+          if (item?.line) stats.completeTo = pos;
           if (item && (item.line || this.opts.yieldInvalid)) yield item;
         }
       }

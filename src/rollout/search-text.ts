@@ -152,13 +152,15 @@ export class SearchTextAccumulator extends TurnLedger<LightItem, LightTurn> {
   /** Characters held; past 2 * DOC_CHARS new items keep no text (memory bound on huge rollouts). */
   private held = 0;
 
-  /** The thread's document; null when it has no searchable text. */
+  /**
+   * The thread's document; null when it has no searchable text. It leaves the open turn open, so
+   * lines appended to the rollout later can still be pushed (the live index resumes a read).
+   */
   finish(): ThreadSearchText | null {
-    this.finishCurrent();
     const parts: string[] = [];
     const items: SearchItemSpan[] = [];
     let length = 0;
-    for (const turn of this.turns) {
+    for (const turn of this.current ? [...this.turns, this.current] : this.turns) {
       for (const item of turn.items) {
         if (item.kind === null || item.text === '' || item.id === '') continue;
         if (length >= DOC_CHARS) break;
@@ -171,6 +173,10 @@ export class SearchTextAccumulator extends TurnLedger<LightItem, LightTurn> {
       }
     }
     return items.length === 0 ? null : { text: parts.join('\n'), items };
+  }
+
+  get heldChars(): number {
+    return this.held;
   }
 
   private room(): boolean {

@@ -32,7 +32,8 @@ export async function appendThreadName(codexHome: string, id: string, name: stri
   return entry;
 }
 
-function parseEntry(line: string): { id: string; name: string } | null {
+/** One line of the index: its id and name, or null for a blank, unparsable or empty-name line. */
+export function parseThreadNameLine(line: string): { id: string; name: string } | null {
   const text = line.trim();
   if (text === '') return null;
   try {
@@ -57,7 +58,7 @@ async function readIndex(codexHome: string): Promise<string> {
 function namesFrom(text: string): Map<string, string> {
   const names = new Map<string, string>();
   for (const line of text.split('\n')) {
-    const entry = parseEntry(line);
+    const entry = parseThreadNameLine(line);
     if (entry) names.set(entry.id, entry.name);
   }
   return names;
@@ -86,7 +87,7 @@ export async function readThreadName(codexHome: string, id: string): Promise<str
   const want = id.toLowerCase();
   const lines = (await readIndex(codexHome)).split('\n');
   for (let i = lines.length - 1; i >= 0; i--) {
-    const entry = parseEntry(lines[i]);
+    const entry = parseThreadNameLine(lines[i]);
     if (entry && entry.id === want) return entry.name;
   }
   return null;

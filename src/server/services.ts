@@ -10,6 +10,8 @@ import { openStateStore } from '../state/open.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ThreadContext } from '../threads/context.ts';
 import { LoadedThreads } from '../threads/loaded.ts';
+import { LiveIndex, liveOptionsFromEnv, watchesEnabled, type LiveIndexOptions } from '../indexing/live-index.ts';
+import { indexChangeForwarder } from './index-changes.ts';
 import { Notifier } from './notifier.ts';
 
 const log = logger('server.services');
@@ -32,6 +34,8 @@ export interface Services {
   threads: ThreadContext;
   /** Settles when the start-up backfill/reconcile has finished (or failed). */
   indexing: Promise<void>;
+  /** Follows the home while serving; null without an index. */
+  live: LiveIndex | null;
   close(): Promise<void>;
 }
 
@@ -43,6 +47,11 @@ export interface ServiceOptions {
   useIndex?: boolean;
   /** Start backfill/reconcile in the background (default true). */
   indexOnStart?: boolean;
+  /** Follow changes of the home while serving (default true, with the index). */
+  live?: boolean;
+  /** Kernel file watches for that (default true; false: periodic checks only). */
+  watch?: boolean;
+  liveOptions?: LiveIndexOptions;
 }
 
 function openStore(codexHome: string): StateStore | null {
@@ -92,14 +101,26 @@ export async function createServices(codexHome: string, options: ServiceOptions 
       (err: unknown) => log.error('indexing failed; lists fall back to the rollout files', { error: errorMessage(err) }),
     );
   }
+  const notifier = new Notifier();
+  let live: LiveIndex | null = null;
+  if (store && options.live !== false) {
+    // Started before the start-up indexing settles, so nothing that happens meanwhile is missed.
+    live = new LiveIndex(store, { ...liveOptionsFromEnv(), ...options.liveOptions, watch: options.watch ?? options.liveOptions?.watch ?? watchesEnabled(undefined) });
+    live.onChanges(indexChangeForwarder(notifier));
+    live.start(indexing);
+    const following = live;
+    threads.settle = () => following.settle();
+  }
   return {
     codexHome,
     defaultModelProvider,
-    notifier: new Notifier(),
+    notifier,
     threads,
     indexing,
+    live,
     close: async () => {
       abort.abort();
+      await live?.close();
       await indexing;
       store?.close();
       sink?.close();

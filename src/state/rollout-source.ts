@@ -2,7 +2,7 @@
 // reconcile can be driven by the real files (the default) or by a test double.
 
 import { logger } from '../logs/logger.ts';
-import { extractThreadMetadata } from '../rollout/extract.ts';
+import { extractThreadMetadata, type ExtractResult } from '../rollout/extract.ts';
 import { readThreadNames } from '../rollout/session-index.ts';
 import type { ThreadSearchText } from '../rollout/search-text.ts';
 import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
@@ -51,7 +51,11 @@ export function sortByWatermark(files: RolloutFile[]): RolloutFile[] {
 }
 
 async function extract(path: string, codexHome: string, archived: boolean): Promise<Extracted> {
-  const result = await extractThreadMetadata(path, { codexHome, archived, search: true });
+  return extractedFrom(await extractThreadMetadata(path, { codexHome, archived, search: true }), path);
+}
+
+/** What the index keeps of a read: a row, or an error to record and retry. */
+export function extractedFrom(result: ExtractResult, path: string): Extracted {
   const meta = result.metadata;
   // A file with parseable lines but no session_meta still gets a (hidden) row, as in Codex; a
   // file with nothing parseable (empty, binary, unreadable) is a failure to retry later.

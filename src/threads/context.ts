@@ -11,4 +11,6 @@ export interface ThreadContext {
   defaultModel: string;
   store: StateStore | null;
   loaded: LoadedThreads;
+  /** Applies changes of the home that are known but not yet in the index (the live index); absent without one. */
+  settle?: () => Promise<void>;
 }

@@ -2,48 +2,43 @@
 // while a backfill is still running, the index page and the file-walk page are merged so no
 // thread is missing or listed twice. Every returned row is checked against its file.
 
-import { statSync } from 'node:fs';
 import type { ThreadListParams, ThreadListResponse } from '../protocol/thread-list.ts';
 import type { ReadState } from '../protocol/thread.ts';
-import { compareForList, encodeBackwardsCursor, encodeNextCursor, type ThreadListQuery } from '../rollout/list-query.ts';
+import { compareForList, encodeBackwardsCursor, encodeNextCursor, matchesFilters, type ThreadListQuery } from '../rollout/list-query.ts';
 import { pageThreads, readAllHeads } from '../rollout/listing.ts';
 import { readThreadNames } from '../rollout/session-index.ts';
 import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
 import type { ThreadContext } from './context.ts';
 import { toListQuery } from './list-params.ts';
-import { verifyStored, type LocatedThread } from './locate.ts';
+import { matchesFile, verifyStored, type LocatedThread } from './locate.ts';
 import { threadStatusOf } from './status.ts';
 import { toWireThread } from './thread-view.ts';
 
 const MAX_REPAIR_ROUNDS = 3;
 
 /**
- * The row still matches its file (same size and mtime), checked with one synchronous stat: a page
- * of 26 rows costs tens of microseconds this way instead of 26 thread-pool round trips. Anything
- * else (changed, moved, gone, unreadable) goes through verifyStored, which repairs the index.
+ * Index rows of one page, each verified against its file. Changes the live index knows of are
+ * applied first; a row repaired here (its file changed, moved or vanished since) may no longer
+ * belong to the page, so the page is queried again, and a repaired row that still comes back is
+ * only kept when it passes the page's filters with its repaired values.
  */
-function matchesFile(meta: ThreadMetadata): boolean {
-  try {
-    const st = statSync(meta.rolloutPath, { throwIfNoEntry: false });
-    return st !== undefined && st.isFile() && st.size === meta.fingerprint.size && st.mtimeMs === meta.fingerprint.mtimeMs;
-  } catch {
-    return false;
-  }
-}
-
-/** Index rows of one page, each verified against its file; re-queried when stale rows were dropped. */
 async function pageFromIndex(ctx: ThreadContext, query: ThreadListQuery): Promise<LocatedThread[]> {
   const store = ctx.store!;
+  await ctx.settle?.();
   for (let round = 0; ; round++) {
     const rows = store.listThreads(query, query.limit + 1);
     const verified: LocatedThread[] = [];
-    let dropped = false;
+    let repaired = false;
     for (const row of rows) {
-      const checked = matchesFile(row.metadata) ? { metadata: row.metadata, name: row.name } : await verifyStored(ctx, row.metadata, row.name);
-      if (checked) verified.push(checked);
-      else dropped = true;
+      if (matchesFile(row.metadata)) {
+        verified.push({ metadata: row.metadata, name: row.name });
+        continue;
+      }
+      repaired = true;
+      const checked = await verifyStored(ctx, row.metadata, row.name);
+      if (checked && matchesFilters(checked.metadata, query)) verified.push(checked);
     }
-    if (!dropped || round >= MAX_REPAIR_ROUNDS) return verified;
+    if (!repaired || round >= MAX_REPAIR_ROUNDS) return verified;
   }
 }
 

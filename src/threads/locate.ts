@@ -2,6 +2,7 @@
 // a moved one is found again, a vanished one drops the row); else the rollout on disk, which is
 // then indexed (read-repair). The JSONL always wins.
 
+import { statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { logger } from '../logs/logger.ts';
@@ -71,6 +72,20 @@ export async function indexRollout(ctx: ThreadContext, path: string, overrides: 
     }
   }
   return meta;
+}
+
+/**
+ * The row still matches its file (same size and mtime), checked with one synchronous stat: a page
+ * of 26 rows costs tens of microseconds this way instead of 26 thread-pool round trips. Anything
+ * else (changed, moved, gone, unreadable) goes through verifyStored, which repairs the index.
+ */
+export function matchesFile(meta: ThreadMetadata): boolean {
+  try {
+    const st = statSync(meta.rolloutPath, { throwIfNoEntry: false });
+    return st !== undefined && st.isFile() && st.size === meta.fingerprint.size && st.mtimeMs === meta.fingerprint.mtimeMs;
+  } catch {
+    return false;
+  }
 }
 
 async function fingerprintOf(path: string): Promise<{ size: number; mtimeMs: number } | null> {

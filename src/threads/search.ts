@@ -13,6 +13,7 @@ import { MARK_CLOSE, MARK_OPEN, type SearchAnchor } from '../state/search-index.
 import { parseSearchTerms, prefersSeeks, toFtsExpression } from '../state/search-query.ts';
 import type { ThreadContext } from './context.ts';
 import { clampLimit, normalizeCwd } from './list-params.ts';
+import { matchesFile, verifyStored } from './locate.ts';
 import { threadStatusOf } from './status.ts';
 import { toWireThread } from './thread-view.ts';
 
@@ -85,4 +86,32 @@ export function searchThreads(ctx: ThreadContext, params: ThreadSearchParams): T
   });
   const last = page[page.length - 1];
   return { data, nextCursor: rows.length > limit && last ? encodeSearchCursor({ rank: last.rank, key: last.key }) : null };
+}
+
+const MAX_CHECK_ROUNDS = 3;
+
+/**
+ * `thread/search` as the server answers it: changes the live index knows of are applied first,
+ * and every hit is checked against its file the way thread/list checks its rows. A hit whose file
+ * changed, moved or vanished repairs its row and the search runs again (a deleted thread is never
+ * a hit, a moved one honours `archived`); after a few rounds, hits still failing are left out.
+ */
+export async function searchThreadsChecked(ctx: ThreadContext, params: ThreadSearchParams): Promise<ThreadSearchResponse> {
+  await ctx.settle?.();
+  for (let round = 0; ; round++) {
+    const answer = searchThreads(ctx, params);
+    const stale = answer.data.filter((hit) => {
+      const row = ctx.store?.getThread(hit.thread.id);
+      return !row || !matchesFile(row.metadata);
+    });
+    if (stale.length === 0) return answer;
+    const wanted = params.archived === true;
+    const bad = new Set<string>();
+    for (const hit of stale) {
+      const row = ctx.store?.getThread(hit.thread.id);
+      const checked = row ? await verifyStored(ctx, row.metadata, row.name) : null;
+      if (!checked || checked.metadata.archived !== wanted) bad.add(hit.thread.id);
+    }
+    if (round >= MAX_CHECK_ROUNDS) return { ...answer, data: answer.data.filter((hit) => !bad.has(hit.thread.id)) };
+  }
 }

@@ -2,6 +2,7 @@
 
 import { arch, platform, release, type } from 'node:os';
 import { invalidRequest } from '../../errors.ts';
+import { OPT_IN_NOTIFICATIONS } from '../../protocol/methods.ts';
 import { VERSION } from '../../version.ts';
 import type { Handler } from './types.ts';
 
@@ -26,6 +27,9 @@ export const initialize: Handler<'initialize'> = (params, ctx) => {
   session.clientInfo = { name: clientInfo.name, title: clientInfo.title ?? null, version: clientInfo.version };
   session.experimentalApi = capabilities?.experimentalApi === true;
   session.optOutNotificationMethods = new Set(capabilities?.optOutNotificationMethods ?? []);
+  session.optInNotificationMethods = new Set(
+    Object.entries(OPT_IN_NOTIFICATIONS).filter(([, capability]) => capabilities?.[capability] === true).map(([method]) => method),
+  );
   const terminal = process.env.TERM_PROGRAM ?? process.env.TERM ?? 'unknown';
   return {
     userAgent: `${clientInfo.name}/${VERSION} (${type()} ${release()}; ${arch()}) ${terminal} (${clientInfo.name}; ${clientInfo.version})`,
