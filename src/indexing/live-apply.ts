@@ -33,6 +33,39 @@ export interface LiveTarget {
   codexHome: string;
   realHome: string;
   tails: TailCache;
+  /** What this process last reported per thread (its clients' view), to name changes from it. */
+  reported: ReportedThreads;
+}
+
+/**
+ * The last state this process reported for recently changed threads (archived, or null: gone),
+ * and the highest row id it has looked at: a row with a higher one was inserted since, by this or
+ * another writer, so the thread is new to this process's clients even when the row is already
+ * current when this process gets to it.
+ */
+export class ReportedThreads {
+  private readonly states = new Map<string, boolean | null>();
+  seenRowid = 0;
+
+  get(id: string): boolean | null | undefined {
+    return this.states.get(id);
+  }
+
+  set(id: string, archived: boolean | null): void {
+    this.states.delete(id);
+    this.states.set(id, archived);
+    if (this.states.size > 16384) this.states.delete(this.states.keys().next().value!);
+  }
+
+  /** The kind of change from what the clients were told (or the row as it was) to `after`. */
+  kindOf(id: string, rowBefore: { archived: boolean; rowid: number } | undefined, after: boolean | null): ThreadChangeKind {
+    const told = this.states.get(id);
+    if (after === null) return 'disappeared';
+    if (told === null) return 'appeared';
+    if (told !== undefined) return told === after ? 'changed' : 'moved';
+    if (rowBefore === undefined || rowBefore.rowid > this.seenRowid) return 'appeared';
+    return rowBefore.archived === after ? 'changed' : 'moved';
+  }
 }
 
 /** Reads of one batch run this many at a time. */
@@ -93,7 +126,13 @@ function knownFailure(target: LiveTarget, watermark: string, st: Stats): boolean
 export async function applyRolloutPaths(target: LiveTarget, paths: Iterable<string>): Promise<ThreadChange[]> {
   const { store, codexHome } = target;
   const db = store.db;
-  const changes = new Map<string, ThreadChange>();
+  const reported = target.reported;
+  const outcome = new Map<string, boolean | null>();
+  const before = new Map<string, { archived: boolean; rowid: number }>();
+  const rowidOf = (id: string): number => db.get<{ r: number }>('SELECT rowid AS r FROM threads WHERE id = ?', id)?.r ?? 0;
+  const remember = (row: ThreadRow | undefined): void => {
+    if (row && !before.has(row.id)) before.set(row.id, { archived: row.archived === 1, rowid: rowidOf(row.id) });
+  };
   const reads: PendingRead[] = [];
   const queued = new Set<string>();
   const relocations: Array<{ row: ThreadRow; path: string; st: Stats }> = [];
@@ -108,9 +147,13 @@ export async function applyRolloutPaths(target: LiveTarget, paths: Iterable<stri
     if (st === null) {
       target.tails.delete(path);
       const row = getThreadRowByWatermark(db, watermark);
-      if (!row) return;
       const other = otherPlace(codexHome, path);
       if (other !== null && statIfFile(target.realHome, other) !== null) return judge(other);
+      if (!row) {
+        // Dropped by another writer already: still news to this process's clients.
+        if (reported.get(id) !== undefined && reported.get(id) !== null && !getThreadRow(db, id)) outcome.set(id, null);
+        return;
+      }
       queued.add(path);
       drops.push(row);
       return;
@@ -121,9 +164,10 @@ export async function applyRolloutPaths(target: LiveTarget, paths: Iterable<stri
     const at = getThreadRowByWatermark(db, watermark);
     const row = at?.id === id ? at : getThreadRow(db, id);
     queued.add(path);
+    remember(row);
     if (row && row.watermark === watermark && sameFingerprint(row, st)) {
       // Already indexed (by this process or another writer): clients still hear of the change.
-      changes.set(id, { threadId: id, kind: 'changed', archived: row.archived === 1 });
+      outcome.set(id, row.archived === 1);
       return;
     }
     if (knownFailure(target, watermark, st)) return;
@@ -148,31 +192,35 @@ export async function applyRolloutPaths(target: LiveTarget, paths: Iterable<stri
   const names = reads.some((r) => r.before === undefined) ? await store.source.readNames(codexHome) : new Map<string, string>();
   db.transaction(() => {
     for (const row of drops) {
-      if (db.run('DELETE FROM threads WHERE id = ? AND watermark = ?', row.id, row.watermark).changes > 0) {
-        changes.set(row.id, { threadId: row.id, kind: 'disappeared', archived: null });
-      }
+      if (db.run('DELETE FROM threads WHERE id = ? AND watermark = ?', row.id, row.watermark).changes > 0) outcome.set(row.id, null);
     }
     for (const { row, path, st } of relocations) {
       const archived = isArchivedPath(codexHome, path);
       store.setArchived(row.id, { archived, archivedAt: archived ? Math.floor(st.mtimeMs / 1000) : null, rolloutPath: path, fingerprint: { size: st.size, mtimeMs: st.mtimeMs } });
       const cached = target.tails.take(row.rollout_path);
       if (cached) target.tails.put(path, cached);
-      changes.set(row.id, { threadId: row.id, kind: archived !== (row.archived === 1) ? 'moved' : 'changed', archived });
+      outcome.set(row.id, archived);
     }
     writeBatch(db, extracted, names);
   });
   extracted.forEach((item, i) => {
-    const { before, read, path } = reads[i];
+    const { read, path } = reads[i];
     const meta = item.extracted.metadata;
     if (meta === null) {
       log.warn('failed to index rollout', { path, error: item.extracted.error });
       return;
     }
     target.tails.put(path, read);
-    const kind = before === undefined ? 'appeared' : before.archived !== (meta.archived ? 1 : 0) ? 'moved' : 'changed';
-    changes.set(meta.id, { threadId: meta.id, kind, archived: meta.archived });
+    outcome.set(meta.id, meta.archived);
   });
-  return [...changes.values()];
+  const changes: ThreadChange[] = [];
+  for (const [id, after] of outcome) {
+    changes.push({ threadId: id, kind: reported.kindOf(id, before.get(id), after), archived: after });
+    reported.set(id, after);
+  }
+  for (const b of before.values()) reported.seenRowid = Math.max(reported.seenRowid, b.rowid);
+  for (const id of outcome.keys()) reported.seenRowid = Math.max(reported.seenRowid, rowidOf(id));
+  return changes;
 }
 
 async function readOne(target: LiveTarget, r: PendingRead): Promise<ExtractedFile> {

@@ -16,7 +16,7 @@ import { watermarkOf } from '../state/indexer.ts';
 import { planReconcile } from '../state/reconcile.ts';
 import type { StateStore } from '../state/store.ts';
 import { HomeWatcher, type HomeWatchOptions, type LiveMode } from './home-watch.ts';
-import { applyRolloutPaths, type LiveTarget, type ThreadChange } from './live-apply.ts';
+import { ReportedThreads, applyRolloutPaths, type LiveTarget, type ThreadChange } from './live-apply.ts';
 import { NamesFollower } from './names-follower.ts';
 import { TailCache } from './tail-cache.ts';
 
@@ -62,7 +62,7 @@ export class LiveIndex {
 
   constructor(store: StateStore, options: LiveIndexOptions = {}) {
     this.store = store;
-    this.target = { store, codexHome: store.codexHome, realHome: realHomeSync(store.codexHome), tails: new TailCache() };
+    this.target = { store, codexHome: store.codexHome, realHome: realHomeSync(store.codexHome), tails: new TailCache(), reported: new ReportedThreads() };
     this.debounceMs = options.debounceMs ?? DEBOUNCE_MS;
     this.maxWaitMs = options.maxWaitMs ?? MAX_WAIT_MS;
     this.names = new NamesFollower(store.codexHome);
@@ -83,6 +83,8 @@ export class LiveIndex {
     this.watcher.start();
     log.info(this.watcher.mode === 'watch' ? 'following the home with file watches' : 'following the home with periodic checks', { ...this.status() });
     void startup.finally(() => {
+      // Rows that exist now are what clients can list; any row inserted later is new to them.
+      this.target.reported.seenRowid = this.store.db.get<{ r: number | null }>('SELECT max(rowid) AS r FROM threads')?.r ?? 0;
       this.ready = true;
       this.schedule();
     });
