@@ -56,6 +56,9 @@ const MAX_DEPTH = 8;
 const NEWEST_DAY_DIRS = 2;
 /** Files that changed within this window are stat-ed at every check too. */
 const HOT_MS = 15 * 60_000;
+/** Files of the newest day folders unchanged this long are stat-ed at every IDLE_FILE_EVERY-th check. */
+const QUIET_FILE_MS = 60 * 60_000;
+const IDLE_FILE_EVERY = 5;
 
 function isRolloutName(name: string): boolean {
   return name.startsWith('rollout-') && name.endsWith('.jsonl');
@@ -93,7 +96,8 @@ export class HomeWatcher {
   reason: string | null = null;
   private readonly dirs = new Map<string, KnownDir>();
   private homeWatcher: FSWatcher | null = null;
-  private readonly fileFacts = new Map<string, string>();
+  private readonly fileFacts = new Map<string, { facts: string; mtimeMs: number }>();
+  private checks = 0;
   private readonly hot = new Map<string, number>();
   private namesFacts = '';
   private checkTimer: NodeJS.Timeout | null = null;
@@ -130,6 +134,7 @@ export class HomeWatcher {
     this.addTree(join(this.codexHome, SESSIONS_DIR), 0, false);
     this.addDir(join(this.codexHome, ARCHIVED_DIR), -1, false);
     this.namesFacts = this.factsOf(join(this.codexHome, SESSION_INDEX_FILE));
+    this.checkFiles(false);
     this.schedule();
   }
 
@@ -190,15 +195,26 @@ export class HomeWatcher {
     this.checkFiles();
   }
 
-  private checkFiles(): void {
+  /**
+   * Appends: the files of the newest day folders and the files changed lately are stat-ed. A file
+   * of those folders that has been quiet for an hour is stat-ed at every IDLE_FILE_EVERY-th check
+   * only (a home with thousands of rollouts a day would otherwise cost thousands of stats a
+   * second in poll mode). `report` false: record the files as they are (start-up covers them).
+   */
+  private checkFiles(report = true): void {
     const days = [...this.dirs].filter(([, d]) => d.depth === 3).map(([p]) => p).sort().slice(-NEWEST_DAY_DIRS);
+    const now = Date.now();
+    const sweep = this.checks++ % IDLE_FILE_EVERY === 0;
     const seen = new Set<string>();
-    const compare = (path: string): void => {
+    const compare = (path: string, force: boolean): void => {
       seen.add(path);
-      const facts = this.factsOf(path);
-      if (this.fileFacts.get(path) === facts) return;
-      this.fileFacts.set(path, facts);
-      this.hints.rollout(path);
+      const known = this.fileFacts.get(path);
+      if (known && !force && !sweep && now - known.mtimeMs > QUIET_FILE_MS) return;
+      const st = statOrNull(path);
+      const facts = st ? `${st.size}:${st.mtimeMs}:${st.ino}` : '';
+      if (known?.facts === facts) return;
+      this.fileFacts.set(path, { facts, mtimeMs: st?.mtimeMs ?? 0 });
+      if (report) this.hints.rollout(path);
     };
     for (const day of days) {
       let names: string[];
@@ -207,12 +223,11 @@ export class HomeWatcher {
       } catch {
         continue;
       }
-      for (const name of names) if (isRolloutName(name)) compare(join(day, name));
+      for (const name of names) if (isRolloutName(name)) compare(join(day, name), false);
     }
-    const now = Date.now();
     for (const [path, at] of this.hot) {
       if (now - at > HOT_MS) this.hot.delete(path);
-      else if (!seen.has(path)) compare(path);
+      else if (!seen.has(path)) compare(path, true);
     }
     for (const path of this.fileFacts.keys()) if (!seen.has(path)) this.fileFacts.delete(path);
   }

@@ -80,13 +80,19 @@ export class LiveIndex {
    */
   start(startup: Promise<unknown>): void {
     this.names.skipToEnd();
+    const maxRowid = (): number => this.store.db.get<{ r: number | null }>('SELECT max(rowid) AS r FROM threads')?.r ?? 0;
+    // Rows inserted from now on (by any writer) hold threads this process's clients have not seen.
+    this.target.reported.seenRowid = maxRowid();
     this.watcher.start();
     log.info(this.watcher.mode === 'watch' ? 'following the home with file watches' : 'following the home with periodic checks', { ...this.status() });
-    void startup.finally(() => {
-      // Rows that exist now are what clients can list; any row inserted later is new to them.
-      this.target.reported.seenRowid = this.store.db.get<{ r: number | null }>('SELECT max(rowid) AS r FROM threads')?.r ?? 0;
+    void startup.finally(async () => {
+      // The changes seen during start-up are named from the rows as they were when following
+      // began; after them, rows the start-up indexing inserted count as known.
+      const afterStartup = maxRowid();
       this.ready = true;
-      this.schedule();
+      this.runNow();
+      while (this.running) await this.running;
+      this.target.reported.seenRowid = Math.max(this.target.reported.seenRowid, afterStartup);
     });
   }
 
@@ -105,6 +111,13 @@ export class LiveIndex {
     this.watcher.checkArchive();
     if (this.hasWork()) this.runNow();
     while (this.running) await this.running;
+  }
+
+  /** Applies these rollout paths now, with whatever else is pending (a row found behind its file). */
+  async refresh(paths: string[]): Promise<void> {
+    if (!this.ready || this.closed) return;
+    for (const p of paths) this.paths.add(p);
+    await this.settle();
   }
 
   /** One periodic check now (tests and benches use it to drive poll mode without waiting). */

@@ -340,7 +340,7 @@ export class ResumableExtract {
     t.skippedInvalid += s.skippedInvalid;
     t.skippedOversize += s.skippedOversize;
     t.truncatedTail = s.truncatedTail;
-    t.bytesRead += s.bytesRead;
+    t.bytesRead = s.bytesRead; // this read's bytes: what an append cost
     t.fileSize = s.fileSize;
     t.mtimeMs = s.mtimeMs;
     t.completeTo = s.completeTo;

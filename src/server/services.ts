@@ -110,6 +110,7 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     live.start(indexing);
     const following = live;
     threads.settle = () => following.settle();
+    threads.refresh = (paths) => following.refresh(paths);
   }
   return {
     codexHome,

@@ -13,4 +13,6 @@ export interface ThreadContext {
   loaded: LoadedThreads;
   /** Applies changes of the home that are known but not yet in the index (the live index); absent without one. */
   settle?: () => Promise<void>;
+  /** Has the live index apply these rollout paths now (a row found behind its file); absent without one. */
+  refresh?: (paths: string[]) => Promise<void>;
 }

@@ -102,6 +102,13 @@ export async function verifyStored(ctx: ThreadContext, meta: ThreadMetadata, nam
   const fp = await fingerprintOf(meta.rolloutPath);
   if (fp && fp.size === meta.fingerprint.size && fp.mtimeMs === meta.fingerprint.mtimeMs) return { metadata: meta, name };
   const store = ctx.store;
+  if (store && ctx.refresh) {
+    // The live index applies the change as it would have on its own (an append is read from
+    // where the last read stopped); what it cannot place is searched for below.
+    await ctx.refresh([meta.rolloutPath]);
+    const now = store.getThread(meta.id);
+    if (now && matchesFile(now.metadata)) return { metadata: now.metadata, name: now.name };
+  }
   let path: string | null = fp ? meta.rolloutPath : await findRolloutFile(ctx.codexHome, meta.id);
   if (path && !(await resolveInsideHome(ctx.codexHome, path))) path = null;
   if (!path) {
