@@ -9,8 +9,8 @@
 // test finds a page quickly. The instr() test always stays: trigrams only narrow.
 
 import type { SQLInputValue } from 'node:sqlite';
-import { withBusyRetry, type Database } from './db.ts';
-import { expandSourceKinds, type ThreadListQuery } from '../rollout/list-query.ts';
+import { withBusyRetry, type Database } from '../sqlite/db.ts';
+import { expandSourceKinds, type ThreadListQuery } from '../model/list-query.ts';
 import type { ThreadRow } from './threads.ts';
 
 /** Above this many trigram candidates, walking the list index is cheaper than sorting them. */

@@ -2,9 +2,9 @@
 // cached statement) and read back into it; `listThreads` lives in thread-list.ts.
 
 import type { SQLInputValue } from 'node:sqlite';
-import type { Database } from './db.ts';
-import { isListable, primarySourceKind } from '../rollout/list-query.ts';
-import type { StoredSessionSource, ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { Database } from '../sqlite/db.ts';
+import { isListable, primarySourceKind } from '../model/list-query.ts';
+import type { StoredSessionSource, ThreadMetadata } from '../model/thread-metadata.ts';
 
 /** A `threads` row as SQLite returns it. */
 export interface ThreadRow {

@@ -5,12 +5,12 @@
 import { statSync } from 'node:fs';
 import type { ThreadListParams, ThreadListResponse } from '../protocol/thread-list.ts';
 import type { ReadState } from '../protocol/thread.ts';
-import { compareForList, encodeBackwardsCursor, encodeNextCursor, type ThreadListQuery } from '../rollout/list-query.ts';
-import { pageThreads, readAllHeads } from '../rollout/listing.ts';
+import { compareForList, encodeBackwardsCursor, encodeNextCursor, type ThreadListQuery } from '../model/list-query.ts';
+import { pageThreads, readAllHeads } from '../rollout/heads.ts';
 import { readThreadNames } from '../rollout/session-index.ts';
-import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import type { ThreadContext } from './context.ts';
-import { toListQuery } from './list-params.ts';
+import { toListQuery } from '../model/list-params.ts';
 import { verifyStored, type LocatedThread } from './locate.ts';
 import { threadStatusOf } from './status.ts';
 import { toWireThread } from './thread-view.ts';

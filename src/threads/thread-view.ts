@@ -2,7 +2,7 @@
 // explicit nulls) and the legacy `ConversationSummary`.
 
 import type { SessionSource, Thread, ThreadStatus } from '../protocol/thread.ts';
-import type { StoredSessionSource, ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { StoredSessionSource, ThreadMetadata } from '../model/thread-metadata.ts';
 
 /** The v2 wire form of a stored `session_meta.source` (wire-protocol.md §3.6). */
 export function wireSource(source: StoredSessionSource): SessionSource {

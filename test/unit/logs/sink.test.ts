@@ -6,8 +6,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../../../src/commands/command.ts';
 import { logger } from '../../../src/logs/logger.ts';
-import { resolveLogLevel, startLogSink, type LogSinkHandle } from '../../../src/logs/sink.ts';
-import { LogStore } from '../../../src/logs/store.ts';
+import { resolveLogLevel, startLogSink, type LogSinkHandle } from '../../../src/logs-db/sink.ts';
+import { LogStore } from '../../../src/logs-db/store.ts';
 import { finish, makeTempDir, removeDir, spawnChild, waitForLine } from './support.ts';
 
 const log = logger('test.sink');

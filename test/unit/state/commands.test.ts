@@ -3,8 +3,8 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { parseFlags, UsageError } from '../../../src/commands/command.ts';
 import { backfillCommand, formatProgress } from '../../../src/commands/backfill.ts';
 import { doctorCommand } from '../../../src/commands/doctor.ts';
-import { stateDbPath } from '../../../src/state/files.ts';
-import type { DoctorReport } from '../../../src/state/doctor.ts';
+import { stateDbPath } from '../../../src/sqlite/files.ts';
+import type { DoctorReport } from '../../../src/store/doctor.ts';
 import { copyFixtureHome } from '../../helpers/home.ts';
 import { writeRollout } from './helpers.ts';
 

@@ -5,7 +5,7 @@ import { logger } from '../logs/logger.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
 import { readThreadNames } from '../rollout/session-index.ts';
 import type { ThreadSearchText } from '../rollout/search-text.ts';
-import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import { walkRollouts } from './walk.ts';
 
 const log = logger('state.rollout-source');

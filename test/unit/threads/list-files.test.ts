@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { readDefaultModelProvider } from '../../../src/config.ts';
 import {
   DEFAULT_SOURCE_KINDS, decodeListCursor, type SourceKind, type ThreadListQuery,
-} from '../../../src/rollout/list-query.ts';
-import { clearHeadCache, listThreadsFromFiles } from '../../../src/rollout/listing.ts';
-import { FIXTURES, makeFixtureHome, type Exchange, type FixtureHome } from './fixture-home.ts';
+} from '../../../src/model/list-query.ts';
+import { clearHeadCache, listThreadsFromFiles } from '../../../src/rollout/heads.ts';
+import { FIXTURES, makeFixtureHome, type Exchange, type FixtureHome } from '../rollout/fixture-home.ts';
 
 type Obj = Record<string, any>;
 

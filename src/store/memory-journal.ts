@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { MEMORY_JOURNAL_FILE } from '../config.ts';
 import { logger } from '../logs/logger.ts';
-import type { Database } from './db.ts';
-import { applyMemories, type StoredMemory } from './memory.ts';
+import type { Database } from '../sqlite/db.ts';
+import { applyMemories, type StoredMemory } from '../state/memory.ts';
 
 const log = logger('state.memory-journal');
 

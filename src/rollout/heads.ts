@@ -2,11 +2,11 @@
 // threads). It reads heads only and applies exactly the rules of list-query.ts, so a page equals
 // what the SQLite path returns for the same threads.
 
-import type { ThreadMetadata } from './thread-metadata.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import {
   compareForList, encodeBackwardsCursor, encodeNextCursor, isAfterAnchor, matchesFilters,
   type ThreadListQuery,
-} from './list-query.ts';
+} from '../model/list-query.ts';
 import { extractHeadMetadata } from './extract.ts';
 import { listRolloutFiles, type RolloutFileEntry } from './paths.ts';
 import { logger } from '../logs/logger.ts';

@@ -10,7 +10,7 @@ import { logger } from '../logs/logger.ts';
 import { readThreadNamesSync } from '../rollout/session-index.ts';
 import type { IndexProgress } from './backfill.ts';
 import { BACKFILL_BATCH_BYTES, BACKFILL_BATCH_SIZE, batchesOf } from './backfill.ts';
-import { withBusyRetry, type Database } from './db.ts';
+import { withBusyRetry, type Database } from '../sqlite/db.ts';
 import { discrepancies as processDiscrepancies, type DiscrepancyCounter } from './discrepancies.ts';
 import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, writeBatch } from './indexer.ts';
 import { defaultRolloutSource, type RolloutFile, type RolloutSource } from './rollout-source.ts';

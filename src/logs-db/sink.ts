@@ -4,7 +4,7 @@
 
 import { dirname } from 'node:path';
 import { UsageError } from '../commands/command.ts';
-import { PROCESS_UUID, addLogSink, parseLevel, setStderrLevel, type Level, type LogRecord } from './logger.ts';
+import { PROCESS_UUID, addLogSink, parseLevel, setStderrLevel, type Level, type LogRecord } from '../logs/logger.ts';
 import { DEFAULT_RETENTION, checkpointIfWalLarge, pruneOlderThan, reclaimFreePages, type RetentionOptions } from './retention.ts';
 import { LogStore, LogsStoreError, classifyOpenError, logsDbPath, removeLegacyLogsDbs, type NewLogRow } from './store.ts';
 
