@@ -11,7 +11,7 @@ import type { Database } from '../sqlite/db.ts';
 import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, writeBatch } from './indexer.ts';
 import { compareWatermarks, defaultRolloutSource, sortByWatermark, type RolloutSource } from './rollout-source.ts';
 
-const log = logger('state.backfill');
+const log = logger('indexing.backfill');
 
 export const BACKFILL_BATCH_SIZE = 200;
 /**

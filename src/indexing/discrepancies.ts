@@ -12,7 +12,7 @@ import type { Database } from '../sqlite/db.ts';
 import { getThreadRow, type ThreadRow } from '../state/threads.ts';
 import { statSync } from 'node:fs';
 
-const log = logger('state.discrepancies');
+const log = logger('indexing.discrepancies');
 
 export interface DiscrepancyCount {
   stage: string;

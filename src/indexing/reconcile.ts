@@ -16,7 +16,7 @@ import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, writeBatch } from './indexer
 import { defaultRolloutSource, type RolloutFile, type RolloutSource } from './rollout-source.ts';
 import { WalkedRollout } from './walk.ts';
 
-const log = logger('state.reconcile');
+const log = logger('indexing.reconcile');
 
 /** [id, watermark, file_size, file_mtime_ms]: arrays, as this runs over every row at every start. */
 type RowFingerprint = [string, string, number, number];

@@ -8,7 +8,7 @@ import type { ThreadSearchText } from '../rollout/search-text.ts';
 import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import { walkRollouts } from './walk.ts';
 
-const log = logger('state.rollout-source');
+const log = logger('indexing.rollout-source');
 
 export interface RolloutFile {
   /** Absolute path. */

@@ -11,7 +11,7 @@ import { logger } from '../logs/logger.ts';
 import type { Database } from '../sqlite/db.ts';
 import { applyMemories, type StoredMemory } from '../state/memory.ts';
 
-const log = logger('state.memory-journal');
+const log = logger('store.memory-journal');
 
 export type MemoryJournalEntry =
   | { op: 'write'; threadId: string; traceSummary: string; memorySummary: string; updatedAt: number }

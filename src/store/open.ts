@@ -14,7 +14,7 @@ import type { RolloutSource } from '../indexing/rollout-source.ts';
 import { StateStore } from './store.ts';
 import type { DiscrepancyCounter } from '../indexing/discrepancies.ts';
 
-const log = logger('state.open');
+const log = logger('store.open');
 
 export const STATE_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 

@@ -19,9 +19,10 @@ import { runReconcile, type ReconcileResult } from '../indexing/reconcile.ts';
 import { itemMatches, replaceSearchText, searchIndex, type ItemMatch, type SearchIndexQuery } from '../state/search-index.ts';
 import type { ThreadSearchText } from '../rollout/search-text.ts';
 import { defaultRolloutSource, type RolloutSource } from '../indexing/rollout-source.ts';
+import { listThreads } from '../state/thread-list.ts';
 import * as threads from '../state/threads.ts';
 
-const log = logger('state.store');
+const log = logger('store.store');
 
 export interface StoredThread {
   metadata: ThreadMetadata;
@@ -85,7 +86,7 @@ export class StateStore {
 
   /** One page in query order: `limit` rows (default page size + 1). Tools are not loaded. */
   listThreads(query: ThreadListQuery, limit?: number): StoredThread[] {
-    return threads.listThreads(this.db, query, limit).map((row) => this.stored(row, false) as StoredThread);
+    return listThreads(this.db, query, limit).map((row) => this.stored(row, false) as StoredThread);
   }
 
   /**

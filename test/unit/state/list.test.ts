@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import {
-  compareForList, isAfterAnchor, matchesFilters, sortKeyMs, type ListAnchor, type SortDirection, type SortKey, type SourceKind,
+  compareForList, isAfterAnchor, matchesFilters, sortKeyMs, type ListAnchor, type SortDirection, type SortKey,
   type ThreadListQuery,
 } from '../../../src/model/list-query.ts';
+import type { SourceKind } from '../../../src/model/session-source.ts';
 import type { ThreadMetadata } from '../../../src/model/thread-metadata.ts';
 import { buildListQuery } from '../../../src/state/thread-list.ts';
 import { openStateStore } from '../../../src/store/open.ts';

@@ -1,33 +1,17 @@
-// File-walking thread/list against the real answers: filters, both sort keys, both directions,
-// cursors, and paging through every page.
+// thread/list answered from the files alone (no index) against the real answers: filters, both sort
+// keys, both directions, cursors, and paging through every page. This is the service the server
+// runs (params -> toListQuery -> heads -> pageThreads -> cursors), called in-process.
 
 import assert from 'node:assert/strict';
 import { readDefaultModelProvider } from '../../../src/config.ts';
-import {
-  DEFAULT_SOURCE_KINDS, decodeListCursor, type SourceKind, type ThreadListQuery,
-} from '../../../src/model/list-query.ts';
-import { clearHeadCache, listThreadsFromFiles } from '../../../src/rollout/heads.ts';
+import type { ThreadListParams, ThreadListResponse } from '../../../src/protocol/thread-list.ts';
+import { clearHeadCache } from '../../../src/rollout/heads.ts';
+import type { ThreadContext } from '../../../src/threads/context.ts';
+import { listThreads } from '../../../src/threads/list-threads.ts';
+import { LoadedThreads } from '../../../src/threads/loaded.ts';
 import { FIXTURES, makeFixtureHome, type Exchange, type FixtureHome } from '../rollout/fixture-home.ts';
 
 type Obj = Record<string, any>;
-
-function queryOf(params: Obj, defaultProvider: string): ThreadListQuery {
-  const kinds = params.sourceKinds as SourceKind[] | null | undefined;
-  const cwd = params.cwd as string | string[] | null | undefined;
-  return {
-    sortKey: params.sortKey ?? 'created_at',
-    sortDirection: params.sortDirection ?? 'desc',
-    limit: Math.min(100, Math.max(1, params.limit ?? 25)),
-    anchor: params.cursor ? decodeListCursor(params.cursor) : null,
-    archived: params.archived === true,
-    modelProviders: params.modelProviders == null ? [defaultProvider] : params.modelProviders.length === 0 ? null : params.modelProviders,
-    defaultProvider,
-    sourceKinds: kinds && kinds.length > 0 ? kinds : DEFAULT_SOURCE_KINDS,
-    cwds: cwd == null ? null : Array.isArray(cwd) ? cwd : [cwd],
-    searchTerm: params.searchTerm ?? null,
-    excludedThreadIds: params.excludedThreadIds ?? [],
-  };
-}
 
 /** Requests whose answer depends on Codex's databases or on keys the file path does not serve. */
 function comparable(ex: Exchange): boolean {
@@ -37,12 +21,17 @@ function comparable(ex: Exchange): boolean {
 }
 
 for (const name of FIXTURES) {
-  describe(`listThreadsFromFiles: ${name}`, () => {
+  describe(`thread/list from the files: ${name}`, () => {
     let fixture: FixtureHome;
-    let provider: string;
+    let ctx: ThreadContext;
+    const list = (params: Obj): Promise<ThreadListResponse> => listThreads(ctx, params as ThreadListParams);
+    const ids = (page: ThreadListResponse): string[] => page.data.map((t) => t.id);
     before(() => {
       fixture = makeFixtureHome(name);
-      provider = readDefaultModelProvider(fixture.home);
+      ctx = {
+        codexHome: fixture.home, defaultModelProvider: readDefaultModelProvider(fixture.home), defaultModel: 'm',
+        store: null, loaded: new LoadedThreads(),
+      };
       clearHeadCache();
     });
     after(() => fixture.cleanup());
@@ -51,13 +40,13 @@ for (const name of FIXTURES) {
       const cases = fixture.exchanges.filter(comparable);
       assert.ok(cases.length >= 20, `only ${cases.length} cases`);
       for (const ex of cases) {
-        const page = await listThreadsFromFiles(fixture.home, queryOf(ex.params, provider));
+        const page = await list(ex.params);
         const expected = ex.result!;
         const label = `${ex.label} ${JSON.stringify(ex.params)}`;
-        assert.deepEqual(page.items.map((m) => m.id), (expected.data as Obj[]).map((t) => t.id), label);
+        assert.deepEqual(ids(page), (expected.data as Obj[]).map((t) => t.id), label);
         assert.equal(page.nextCursor, expected.nextCursor, `nextCursor: ${label}`);
         // With a searchTerm Codex answers from its DB, whose backwards cursor is built from the
-        // seconds-precision created_at (`…58.999Z`); list-query.ts encodes the precise time.
+        // seconds-precision created_at (`…58.999Z`); list-cursor.ts encodes the precise time.
         if (ex.params.searchTerm == null) assert.equal(page.backwardsCursor, expected.backwardsCursor, `backwardsCursor: ${label}`);
       }
     });
@@ -65,15 +54,16 @@ for (const name of FIXTURES) {
     for (const sortKey of ['created_at', 'updated_at'] as const) {
       for (const sortDirection of ['desc', 'asc'] as const) {
         it(`pages through everything by ${sortKey} ${sortDirection} without gaps or repeats`, async () => {
-          const all = await listThreadsFromFiles(fixture.home, { ...queryOf({ sortKey, sortDirection, sourceKinds: ['cli', 'vscode', 'exec'] }, provider), limit: 100 });
+          const sourceKinds = ['cli', 'vscode', 'exec'];
+          const all = await list({ sortKey, sortDirection, sourceKinds, limit: 100 });
           const seen: string[] = [];
           let cursor: string | null = null;
           do {
-            const page = await listThreadsFromFiles(fixture.home, queryOf({ sortKey, sortDirection, limit: 2, cursor, sourceKinds: ['cli', 'vscode', 'exec'] }, provider));
-            seen.push(...page.items.map((m) => m.id));
+            const page: ThreadListResponse = await list({ sortKey, sortDirection, limit: 2, cursor, sourceKinds });
+            seen.push(...ids(page));
             cursor = page.nextCursor;
           } while (cursor !== null);
-          assert.deepEqual(seen, all.items.map((m) => m.id));
+          assert.deepEqual(seen, ids(all));
           assert.ok(seen.length >= 7);
           assert.equal(new Set(seen).size, seen.length);
         });
@@ -81,14 +71,18 @@ for (const name of FIXTURES) {
     }
 
     it('filters by provider, cwd and source kind', async () => {
-      const none = await listThreadsFromFiles(fixture.home, queryOf({ modelProviders: ['openai'] }, provider));
-      assert.equal(none.items.length, 0);
-      const exec = await listThreadsFromFiles(fixture.home, queryOf({ sourceKinds: ['exec'] }, provider));
-      assert.ok(exec.items.length > 0 && exec.items.every((m) => m.source === 'exec'));
-      const cwd = await listThreadsFromFiles(fixture.home, queryOf({ cwd: '/home/dev/src/beta', sourceKinds: ['vscode', 'exec'] }, provider));
-      assert.ok(cwd.items.length > 0 && cwd.items.every((m) => m.cwd === '/home/dev/src/beta'));
-      const archived = await listThreadsFromFiles(fixture.home, queryOf({ archived: true, sourceKinds: ['vscode', 'exec'] }, provider));
-      assert.ok(archived.items.length > 0 && archived.items.every((m) => m.archived));
+      const none = await list({ modelProviders: ['openai'] });
+      assert.equal(none.data.length, 0);
+      const exec = await list({ sourceKinds: ['exec'] });
+      assert.ok(exec.data.length > 0 && exec.data.every((t) => t.source === 'exec'));
+      const cwd = await list({ cwd: '/home/dev/src/beta', sourceKinds: ['vscode', 'exec'] });
+      assert.ok(cwd.data.length > 0 && cwd.data.every((t) => t.cwd === '/home/dev/src/beta'));
+      const archived = await list({ archived: true, sourceKinds: ['vscode', 'exec'] });
+      assert.ok(archived.data.length > 0 && archived.data.every((t) => t.path !== null && t.path.includes('/archived_sessions/')));
+    });
+
+    it('rejects a malformed cursor', async () => {
+      await assert.rejects(list({ cursor: 'not-a-cursor' }), /invalid cursor/);
     });
   });
 }
