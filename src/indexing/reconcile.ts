@@ -13,8 +13,8 @@ import { BACKFILL_BATCH_BYTES, BACKFILL_BATCH_SIZE, batchesOf } from './backfill
 import { withBusyRetry, type Database } from '../sqlite/db.ts';
 import { discrepancies as processDiscrepancies, type DiscrepancyCounter } from './discrepancies.ts';
 import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, writeBatch } from './indexer.ts';
-import { defaultRolloutSource, type RolloutFile, type RolloutSource } from './rollout-source.ts';
-import { WalkedRollout } from './walk.ts';
+import { defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
+import { WalkedRollout, type RolloutFile } from './walk.ts';
 
 const log = logger('indexing.reconcile');
 
