@@ -1,8 +1,7 @@
 // The `thread/list` cursor codec: `<RFC3339>|<uuid>` next-page cursors (seconds for created_at,
 // ms for updated_at, as Codex) and bare-time backwards cursors, plus the legacy file-name form.
 
-import type { ListAnchor, SortDirection, SortKey } from './list-query.ts';
-import { sortKeyMs } from './list-query.ts';
+import { sortKeyMs, type ListAnchor, type SortDirection, type SortKey } from './list-query.ts';
 import type { ThreadMetadata } from './thread-metadata.ts';
 
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
