@@ -11,10 +11,12 @@ import { basename, join, relative, sep } from 'node:path';
 import { logger } from '../logs/logger.ts';
 import { ResumableExtract } from '../rollout/extract.ts';
 import { ARCHIVED_DIR, SESSIONS_DIR, activeDirForFileName, isArchivedPath, parseRolloutFileName, resolvesInsideHome } from '../rollout/paths.ts';
-import { writeBatch, watermarkOf, type ExtractedFile } from '../state/indexer.ts';
-import { extractedFrom, type RolloutFile } from '../state/rollout-source.ts';
-import type { StateStore } from '../state/store.ts';
-import { getThreadRow, getThreadRowByWatermark, type ThreadRow } from '../state/threads.ts';
+import type { Database } from '../sqlite/db.ts';
+import { getThreadRow, getThreadRowByWatermark, setThreadArchived, type ThreadRow } from '../state/threads.ts';
+import type { DiscrepancyCounter } from './discrepancies.ts';
+import { writeBatch, watermarkOf, type ExtractedFile } from './indexer.ts';
+import { extractedFrom, type RolloutSource } from './rollout-source.ts';
+import type { RolloutFile } from './walk.ts';
 import type { TailCache } from './tail-cache.ts';
 
 const log = logger('indexing.live-apply');
@@ -28,9 +30,15 @@ export interface ThreadChange {
   archived: boolean | null;
 }
 
-export interface LiveTarget {
-  store: StateStore;
+/** The index the live index writes, and where its files and names come from. */
+export interface LiveStore {
+  db: Database;
   codexHome: string;
+  source: RolloutSource;
+  discrepancies: DiscrepancyCounter;
+}
+
+export interface LiveTarget extends LiveStore {
   realHome: string;
   tails: TailCache;
   /** What this process last reported per thread (its clients' view), to name changes from it. */
@@ -115,7 +123,7 @@ function sameFingerprint(row: ThreadRow, st: Stats): boolean {
 
 /** A file that failed to index and has not changed since: not read again until it does. */
 function knownFailure(target: LiveTarget, watermark: string, st: Stats): boolean {
-  const row = target.store.db.get<{ size: number; mtime_ms: number }>('SELECT size, mtime_ms FROM index_failures WHERE path = ?', watermark);
+  const row = target.db.get<{ size: number; mtime_ms: number }>('SELECT size, mtime_ms FROM index_failures WHERE path = ?', watermark);
   return row !== undefined && row.size === st.size && row.mtime_ms === st.mtimeMs;
 }
 
@@ -124,8 +132,7 @@ function knownFailure(target: LiveTarget, watermark: string, st: Stats): boolean
  * which threads appeared, changed, moved or disappeared.
  */
 export async function applyRolloutPaths(target: LiveTarget, paths: Iterable<string>): Promise<ThreadChange[]> {
-  const { store, codexHome } = target;
-  const db = store.db;
+  const { db, codexHome } = target;
   const reported = target.reported;
   const outcome = new Map<string, boolean | null>();
   const before = new Map<string, { archived: boolean; rowid: number }>();
@@ -174,7 +181,7 @@ export async function applyRolloutPaths(target: LiveTarget, paths: Iterable<stri
     if (row && row.watermark !== watermark) {
       const old = statIfFile(target.realHome, row.rollout_path);
       if (old !== null && old.ino !== st.ino) {
-        store.discrepancies.record('live_index', 'duplicate_id', { threadId: id, path });
+        target.discrepancies.record('live_index', 'duplicate_id', { threadId: id, path });
         return;
       }
       if (row.file_size === st.size) {
@@ -189,14 +196,17 @@ export async function applyRolloutPaths(target: LiveTarget, paths: Iterable<stri
   for (const path of paths) judge(path);
 
   const extracted = await readAll(target, reads);
-  const names = reads.some((r) => r.before === undefined) ? await store.source.readNames(codexHome) : new Map<string, string>();
+  const names = reads.some((r) => r.before === undefined) ? await target.source.readNames(codexHome) : new Map<string, string>();
   db.transaction(() => {
     for (const row of drops) {
       if (db.run('DELETE FROM threads WHERE id = ? AND watermark = ?', row.id, row.watermark).changes > 0) outcome.set(row.id, null);
     }
     for (const { row, path, st } of relocations) {
       const archived = isArchivedPath(codexHome, path);
-      store.setArchived(row.id, { archived, archivedAt: archived ? Math.floor(st.mtimeMs / 1000) : null, rolloutPath: path, fingerprint: { size: st.size, mtimeMs: st.mtimeMs } });
+      setThreadArchived(db, row.id, {
+        archived, archivedAt: archived ? Math.floor(st.mtimeMs / 1000) : null, rolloutPath: path, watermark: watermarkOf(codexHome, path),
+        fingerprint: { size: st.size, mtimeMs: st.mtimeMs },
+      });
       const cached = target.tails.take(row.rollout_path);
       if (cached) target.tails.put(path, cached);
       outcome.set(row.id, archived);

@@ -12,11 +12,10 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { readdirSync } from 'node:fs';
 import { logger } from '../logs/logger.ts';
 import { realHomeSync } from '../rollout/paths.ts';
-import { watermarkOf } from '../state/indexer.ts';
-import { planReconcile } from '../state/reconcile.ts';
-import type { StateStore } from '../state/store.ts';
+import { watermarkOf } from './indexer.ts';
+import { planReconcile } from './reconcile.ts';
 import { HomeWatcher, type HomeWatchOptions, type LiveMode } from './home-watch.ts';
-import { ReportedThreads, applyRolloutPaths, type LiveTarget, type ThreadChange } from './live-apply.ts';
+import { ReportedThreads, applyRolloutPaths, type LiveStore, type LiveTarget, type ThreadChange } from './live-apply.ts';
 import { NamesFollower } from './names-follower.ts';
 import { TailCache } from './tail-cache.ts';
 
@@ -43,7 +42,7 @@ export interface LiveStatus {
 export type ChangeListener = (changes: ThreadChange[]) => void;
 
 export class LiveIndex {
-  private readonly store: StateStore;
+  private readonly store: LiveStore;
   private readonly target: LiveTarget;
   private readonly watcher: HomeWatcher;
   private readonly names: NamesFollower;
@@ -60,9 +59,9 @@ export class LiveIndex {
   private firstHintAt = 0;
   private running: Promise<void> | null = null;
 
-  constructor(store: StateStore, options: LiveIndexOptions = {}) {
+  constructor(store: LiveStore, options: LiveIndexOptions = {}) {
     this.store = store;
-    this.target = { store, codexHome: store.codexHome, realHome: realHomeSync(store.codexHome), tails: new TailCache(), reported: new ReportedThreads() };
+    this.target = { ...store, realHome: realHomeSync(store.codexHome), tails: new TailCache(), reported: new ReportedThreads() };
     this.debounceMs = options.debounceMs ?? DEBOUNCE_MS;
     this.maxWaitMs = options.maxWaitMs ?? MAX_WAIT_MS;
     this.names = new NamesFollower(store.codexHome);

@@ -4,13 +4,14 @@
 import { ensureDir, readDefaultModelProvider, readTopLevelConfigString } from '../config.ts';
 import { errorMessage } from '../errors.ts';
 import { logger, type Level } from '../logs/logger.ts';
-import { startLogSink, type LogSinkHandle } from '../logs/sink.ts';
-import { collectGarbageNow } from '../state/heap.ts';
-import { openStateStore } from '../state/open.ts';
-import type { StateStore } from '../state/store.ts';
+import { startLogSink, type LogSinkHandle } from '../logs-db/sink.ts';
+import { collectGarbageNow } from '../heap.ts';
+import { openStateStore } from '../store/open.ts';
+import type { StateStore } from '../store/store.ts';
 import type { ThreadContext } from '../threads/context.ts';
 import { LoadedThreads } from '../threads/loaded.ts';
-import { LiveIndex, liveOptionsFromEnv, watchesEnabled, type LiveIndexOptions } from '../indexing/live-index.ts';
+import type { LiveIndex, LiveIndexOptions } from '../indexing/live-index.ts';
+import { liveOptionsFromEnv, watchesEnabled } from '../indexing/live-index.ts';
 import { indexChangeForwarder } from './index-changes.ts';
 import { Notifier } from './notifier.ts';
 
@@ -105,7 +106,7 @@ export async function createServices(codexHome: string, options: ServiceOptions 
   let live: LiveIndex | null = null;
   if (store && options.live !== false) {
     // Started before the start-up indexing settles, so nothing that happens meanwhile is missed.
-    live = new LiveIndex(store, { ...liveOptionsFromEnv(), ...options.liveOptions, watch: options.watch ?? options.liveOptions?.watch ?? watchesEnabled(undefined) });
+    live = store.followHome({ ...liveOptionsFromEnv(), ...options.liveOptions, watch: options.watch ?? options.liveOptions?.watch ?? watchesEnabled(undefined) });
     live.onChanges(indexChangeForwarder(notifier));
     live.start(indexing);
     const following = live;
