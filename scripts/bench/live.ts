@@ -11,7 +11,7 @@
 //   targets: p95 lag <= 250 ms with watches, <= 2 s with periodic checks; append cost O(appended bytes); idle CPU < 1%
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -262,6 +262,18 @@ async function runMode(home: string, mode: 'watch' | 'poll', opts: { changes: nu
   await s.close();
 }
 
+/** The biggest rollout under `dir` (the generator's 50 MB one), or null when none is over 10 MB. */
+function largestRollout(dir: string): string | null {
+  let best: { path: string; size: number } | null = null;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile() || !e.name.endsWith('.jsonl')) continue;
+    const path = join(e.parentPath, e.name);
+    const size = statSync(path).size;
+    if (!best || size > best.size) best = { path, size };
+  }
+  return best && best.size > 10 * 1048576 ? best.path : null;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -273,13 +285,12 @@ async function main(): Promise<void> {
   const owned = values.home === undefined;
   const home = values.home ?? join(mkdtempSync(join(tmpdir(), 'threadstate-bench-live-')), 'home');
   process.stdout.write(`live index bench: ${availableParallelism()} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
-  let big: string | null = null;
   if (!existsSync(join(home, 'sessions'))) {
     const t0 = performance.now();
     const gen = generateHome({ out: home, threads: Number(values.threads), big: 1, seed: 1 });
-    big = gen.bigFiles[0] ?? null;
     process.stdout.write(`generated ${gen.files} rollouts (${(gen.bytes / 1048576).toFixed(0)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   }
+  const big = largestRollout(join(home, 'sessions'));
   try {
     for (const mode of values.modes!.split(',') as Array<'watch' | 'poll'>) {
       await runMode(home, mode, { changes: Number(values.changes), batch: Number(values.batch), idleS: Number(values['idle-s']), big, prefix: `lb${mode}${Date.now() % 100000}` });

@@ -86,6 +86,19 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     store,
     loaded: new LoadedThreads(),
   };
+  const notifier = new Notifier();
+  let live: LiveIndex | null = null;
+  let startupDone: () => void = () => {};
+  if (store && options.live !== false) {
+    // Following starts before the start-up indexing walks the home, so nothing that changes
+    // meanwhile is missed; the changes are applied once that indexing has settled.
+    live = store.followHome({ ...liveOptionsFromEnv(), ...options.liveOptions, watch: options.watch ?? options.liveOptions?.watch ?? watchesEnabled(undefined) });
+    live.onChanges(indexChangeForwarder(notifier));
+    live.start(new Promise<void>((resolve) => { startupDone = resolve; }));
+    const following = live;
+    threads.settle = () => following.settle();
+    threads.refresh = (paths) => following.refresh(paths);
+  }
   const abort = new AbortController();
   let indexing: Promise<void> = Promise.resolve();
   if (store && options.indexOnStart !== false) {
@@ -102,17 +115,7 @@ export async function createServices(codexHome: string, options: ServiceOptions 
       (err: unknown) => log.error('indexing failed; lists fall back to the rollout files', { error: errorMessage(err) }),
     );
   }
-  const notifier = new Notifier();
-  let live: LiveIndex | null = null;
-  if (store && options.live !== false) {
-    // Started before the start-up indexing settles, so nothing that happens meanwhile is missed.
-    live = store.followHome({ ...liveOptionsFromEnv(), ...options.liveOptions, watch: options.watch ?? options.liveOptions?.watch ?? watchesEnabled(undefined) });
-    live.onChanges(indexChangeForwarder(notifier));
-    live.start(indexing);
-    const following = live;
-    threads.settle = () => following.settle();
-    threads.refresh = (paths) => following.refresh(paths);
-  }
+  void indexing.finally(startupDone);
   return {
     codexHome,
     defaultModelProvider,
