@@ -8,7 +8,7 @@
 //   to poll mode.
 // - a periodic check that needs no notifications: the mtime of every folder (a create, delete or
 //   move inside changes it), the size and mtime of the files in the newest day folders and of the
-//   files that changed lately (appends), and session_index.jsonl's size and mtime. It is the
+//   files that changed lately (appends; files quiet for an hour in turns), and session_index.jsonl's size and mtime. It is the
 //   whole mechanism in poll mode (every second by default) and a safety net for dropped events in
 //   watch mode (every 10 s). A full reconcile runs now and then in both modes.
 
@@ -56,9 +56,9 @@ const MAX_DEPTH = 8;
 const NEWEST_DAY_DIRS = 2;
 /** Files that changed within this window are stat-ed at every check too. */
 const HOT_MS = 15 * 60_000;
-/** Files of the newest day folders unchanged this long are stat-ed at every IDLE_FILE_EVERY-th check. */
+/** Files of the newest day folders unchanged this long are stat-ed at one check in IDLE_FILE_EVERY. */
 const QUIET_FILE_MS = 60 * 60_000;
-const IDLE_FILE_EVERY = 5;
+const IDLE_FILE_EVERY = 10;
 
 function isRolloutName(name: string): boolean {
   return name.startsWith('rollout-') && name.endsWith('.jsonl');
@@ -98,6 +98,8 @@ export class HomeWatcher {
   private homeWatcher: FSWatcher | null = null;
   private readonly fileFacts = new Map<string, { facts: string; mtimeMs: number }>();
   private checks = 0;
+  /** The rollouts of the newest day folders, listed when the folder's mtime changes. */
+  private readonly dayFiles = new Map<string, { mtimeMs: number; paths: string[] }>();
   private readonly hot = new Map<string, number>();
   private namesFacts = '';
   private checkTimer: NodeJS.Timeout | null = null;
@@ -196,20 +198,22 @@ export class HomeWatcher {
   }
 
   /**
-   * Appends: the files of the newest day folders and the files changed lately are stat-ed. A file
-   * of those folders that has been quiet for an hour is stat-ed at every IDLE_FILE_EVERY-th check
-   * only (a home with thousands of rollouts a day would otherwise cost thousands of stats a
-   * second in poll mode). `report` false: record the files as they are (start-up covers them).
+   * Appends: the files of the newest day folders and the files changed lately are stat-ed. A
+   * folder is listed again only when its mtime changed; a file of those folders that has been
+   * quiet for an hour is stat-ed at one check in IDLE_FILE_EVERY (in turns), so a home with
+   * thousands of rollouts a day costs a few hundred stats a check, not thousands. `report` false:
+   * record the files as they are (the start-up reconcile covers them).
    */
   private checkFiles(report = true): void {
     const days = [...this.dirs].filter(([, d]) => d.depth === 3).map(([p]) => p).sort().slice(-NEWEST_DAY_DIRS);
+    for (const day of this.dayFiles.keys()) if (!days.includes(day)) this.dayFiles.delete(day);
     const now = Date.now();
-    const sweep = this.checks++ % IDLE_FILE_EVERY === 0;
+    const turn = this.checks++ % IDLE_FILE_EVERY;
     const seen = new Set<string>();
-    const compare = (path: string, force: boolean): void => {
+    const compare = (path: string, force: boolean, slot: number): void => {
       seen.add(path);
       const known = this.fileFacts.get(path);
-      if (known && !force && !sweep && now - known.mtimeMs > QUIET_FILE_MS) return;
+      if (known && !force && slot % IDLE_FILE_EVERY !== turn && now - known.mtimeMs > QUIET_FILE_MS) return;
       const st = statOrNull(path);
       const facts = st ? `${st.size}:${st.mtimeMs}:${st.ino}` : '';
       if (known?.facts === facts) return;
@@ -217,17 +221,23 @@ export class HomeWatcher {
       if (report) this.hints.rollout(path);
     };
     for (const day of days) {
-      let names: string[];
-      try {
-        names = readdirSync(day);
-      } catch {
-        continue;
+      const mtimeMs = statOrNull(day)?.mtimeMs ?? -1;
+      let listed = this.dayFiles.get(day);
+      if (!listed || listed.mtimeMs !== mtimeMs) {
+        let names: string[] = [];
+        try {
+          names = readdirSync(day);
+        } catch {
+          // gone: its files are hinted by the folder check
+        }
+        listed = { mtimeMs, paths: names.filter(isRolloutName).map((name) => join(day, name)) };
+        this.dayFiles.set(day, listed);
       }
-      for (const name of names) if (isRolloutName(name)) compare(join(day, name), false);
+      listed.paths.forEach((path, slot) => compare(path, false, slot));
     }
     for (const [path, at] of this.hot) {
       if (now - at > HOT_MS) this.hot.delete(path);
-      else if (!seen.has(path)) compare(path, true);
+      else if (!seen.has(path)) compare(path, true, 0);
     }
     for (const path of this.fileFacts.keys()) if (!seen.has(path)) this.fileFacts.delete(path);
   }

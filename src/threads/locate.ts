@@ -108,6 +108,9 @@ export async function verifyStored(ctx: ThreadContext, meta: ThreadMetadata, nam
     await ctx.refresh([meta.rolloutPath]);
     const now = store.getThread(meta.id);
     if (now && matchesFile(now.metadata)) return { metadata: now.metadata, name: now.name };
+    // Dropped: the file is in neither of Codex's places for it. A copy put anywhere else is
+    // indexed when the live index sees it, without a walk of the whole home here.
+    if (!now) return null;
   }
   let path: string | null = fp ? meta.rolloutPath : await findRolloutFile(ctx.codexHome, meta.id);
   if (path && !(await resolveInsideHome(ctx.codexHome, path))) path = null;
