@@ -171,7 +171,11 @@ async function measure(s: Server, threads: BenchThread[], batch: number, change:
     });
     const deadline = performance.now() + 30_000;
     while (group.some((g) => g.lag < 0)) {
-      if (performance.now() > deadline) throw new Error(`changes not visible after 30 s (${group.filter((g) => g.lag < 0).length} left)`);
+      if (performance.now() > deadline) {
+        const left = group.filter((g) => g.lag < 0);
+        const tail = s.stderr.split('\n').filter((l) => / (WARN|ERROR) /.test(l)).slice(-5).join('\n');
+        throw new Error(`changes not visible after 30 s (${left.length} left, by ${left.map((g) => g.by).join(',')}: ${left.map((g) => g.t.path).slice(0, 2).join(' ')}); last server warnings:\n${tail}`);
+      }
       for (const g of group) {
         if (g.lag < 0 && (await vis[g.by](s, g.t))) g.lag = performance.now() - g.at;
       }
@@ -182,26 +186,26 @@ async function measure(s: Server, threads: BenchThread[], batch: number, change:
   return out;
 }
 
-async function appendCost(s: Server, path: string, label: string, count: number, settleMs: number): Promise<void> {
+async function appendCost(s: Server, path: string, label: string, count: number, settleMs: number, prefix: string): Promise<void> {
   // The first append after start: the file is read once in full (it is not in the resumable-read cache).
   const c0 = s.cpuMs();
-  appendFileSync(path, turnLines(word('firstappend', 0)));
+  appendFileSync(path, turnLines(word(`${prefix}first`, 0)));
   await new Promise((r) => setTimeout(r, settleMs * 3));
   const first = s.cpuMs() - c0;
   const c1 = s.cpuMs();
   const t1 = performance.now();
   for (let i = 0; i < count; i++) {
-    appendFileSync(path, turnLines(word('costappend', i)));
+    appendFileSync(path, turnLines(word(`${prefix}cost`, i)));
     await new Promise((r) => setTimeout(r, settleMs));
   }
   const cpu = s.cpuMs() - c1;
   const wall = performance.now() - t1;
   let ok = false;
   for (let i = 0; i < 100 && !ok; i++) {
-    ok = (await s.call('thread/search', { query: word('costappend', count - 1), limit: 5 })).data.length === 1;
+    ok = (await s.call('thread/search', { query: word(`${prefix}cost`, count - 1), limit: 5 })).data.length === 1;
     if (!ok) await new Promise((r) => setTimeout(r, 50));
   }
-  const bytes = Buffer.byteLength(turnLines(word('costappend', 0)));
+  const bytes = Buffer.byteLength(turnLines(word(`${prefix}cost`, 0)));
   process.stdout.write(`  appended turn (${(bytes / 1024).toFixed(1)} KB) to ${label}: first ${first.toFixed(0)} ms CPU, then ${(cpu / count).toFixed(2)} ms CPU each over ${count} (${(wall / 1000).toFixed(1)} s)${ok ? '' : '  [last append NOT visible]'}\n`);
 }
 
@@ -253,8 +257,8 @@ async function runMode(home: string, mode: 'watch' | 'poll', opts: { changes: nu
   }));
 
   const settleMs = mode === 'watch' ? 150 : 1300;
-  await appendCost(s, threads[0].path, 'a small rollout', 20, settleMs);
-  if (opts.big) await appendCost(s, opts.big, 'the 50 MB rollout', 20, settleMs);
+  await appendCost(s, threads[0].path, 'a small rollout', 20, settleMs, `${opts.prefix}s`);
+  if (opts.big) await appendCost(s, opts.big, 'the 50 MB rollout', 20, settleMs, `${opts.prefix}b`);
 
   await new Promise((r) => setTimeout(r, 2000));
   const c0 = s.cpuMs();

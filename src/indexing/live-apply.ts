@@ -168,8 +168,8 @@ export async function applyRolloutPaths(target: LiveTarget, paths: Iterable<stri
     if (st.size === 0) return; // just created: its first line is on its way
     const archived = isArchivedPath(codexHome, path);
     const file: RolloutFile = { path, watermark, id, archived, size: st.size, mtimeMs: st.mtimeMs };
-    const at = getThreadRowByWatermark(db, watermark);
-    const row = at?.id === id ? at : getThreadRow(db, id);
+    // The row of this file, else the thread's row elsewhere (a move); the id comes from the name.
+    const row = getThreadRowByWatermark(db, watermark) ?? getThreadRow(db, id);
     queued.add(path);
     remember(row);
     if (row && row.watermark === watermark && sameFingerprint(row, st)) {

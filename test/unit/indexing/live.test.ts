@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { applyRolloutPaths, ReportedThreads, type LiveTarget } from '../../../src/indexing/live-apply.ts';
 import { NamesFollower } from '../../../src/indexing/names-follower.ts';
 import { TailCache } from '../../../src/indexing/tail-cache.ts';
+import { probeLiveMode } from '../../../src/indexing/watch-probe.ts';
 import { ResumableExtract, extractThreadMetadata } from '../../../src/rollout/extract.ts';
 import { realHomeSync } from '../../../src/rollout/paths.ts';
 import { openStateStore } from '../../../src/store/open.ts';
@@ -131,5 +132,16 @@ describe('indexing: live index parts', () => {
     assert.deepEqual(active.data.map((t) => t.id).sort(), threads.slice(2).map((t) => t.id).sort());
     assert.deepEqual(archivedList.data.map((t) => t.id).sort(), threads.slice(0, 2).map((t) => t.id).sort());
     for (const t of archivedList.data) assert.ok(t.path?.includes('/archived_sessions/'));
+  });
+
+  it('says which way a server would follow the home', () => {
+    mkdirSync(join(home, 'sessions', '2026', '03', '01'), { recursive: true });
+    const off = probeLiveMode(home, false);
+    assert.equal(off.mode, 'poll');
+    assert.match(off.reason ?? '', /disabled/);
+    const on = probeLiveMode(home, true);
+    assert.equal(on.mode, 'watch');
+    assert.equal(on.folders, 6); // the home, archived_sessions/, sessions/ and its three levels
+    assert.equal(probeLiveMode(join(root, 'no-such-home'), true).mode, 'poll');
   });
 });
