@@ -220,6 +220,7 @@ export async function applyRolloutPaths(target: LiveTarget, paths: Iterable<stri
       log.warn('failed to index rollout', { path, error: item.extracted.error });
       return;
     }
+    read.markWritten(item.extracted);
     target.tails.put(path, read);
     outcome.set(meta.id, meta.archived);
   });

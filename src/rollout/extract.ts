@@ -307,6 +307,8 @@ export class ResumableExtract {
   /** Where the next read starts. */
   offset = 0;
   private ino = 0;
+  private written = false;
+  private lastText: string | null = null;
 
   constructor(search = true) {
     this.search = search ? new SearchTextAccumulator() : null;
@@ -346,8 +348,21 @@ export class ResumableExtract {
     t.completeTo = s.completeTo;
     t.ino = s.ino;
     const result = finishResult(this.acc, abs, opts, { ...t });
-    if (this.search) result.searchText = this.search.finish();
+    if (this.search) {
+      const doc = this.search.finish();
+      // Unchanged (a document already at its cap, or lines without searchable text): left as
+      // stored (undefined), so an append does not rewrite the full-text index.
+      if (this.written && (doc?.text ?? null) === this.lastText) result.searchText = undefined;
+      else result.searchText = doc;
+    }
     return result;
+  }
+
+  /** The search document of the last read was stored (call after the caller wrote the result). */
+  markWritten(result: { searchText?: ThreadSearchText | null }): void {
+    if (!this.search || result.searchText === undefined) return;
+    this.written = true;
+    this.lastText = result.searchText?.text ?? null;
   }
 
   /** Characters of search text held (the cache of resumable reads is bounded by it). */

@@ -62,6 +62,14 @@ describe('indexing: live index parts', () => {
     assert.deepEqual(resumed.metadata, full.metadata);
     assert.deepEqual(resumed.searchText, full.searchText);
     assert.equal(resumed.metadata?.tokensUsed, 4242);
+    // Once stored, a document the appended lines do not change is not written again.
+    resumable.markWritten(resumed);
+    appendFileSync(t.path, text([{ timestamp: 'x', type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: { total_tokens: 5000 } } } }]));
+    const quiet = (await resumable.read(t.path, { codexHome: home }))!;
+    assert.equal(quiet.searchText, undefined);
+    assert.equal(quiet.metadata?.tokensUsed, 5000);
+    appendFileSync(t.path, text([febAgent('a new answer')]));
+    assert.match((await resumable.read(t.path, { codexHome: home }))!.searchText?.text ?? '', /a new answer/);
 
     // Another file at the same path: the resumed read refuses it.
     writeFileSync(t.path + '.new', text([...febPrompt('replacement')]));
