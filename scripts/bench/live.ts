@@ -186,7 +186,7 @@ async function measure(s: Server, threads: BenchThread[], batch: number, change:
   return out;
 }
 
-async function appendCost(s: Server, path: string, label: string, count: number, settleMs: number, prefix: string): Promise<void> {
+async function appendCost(s: Server, path: string, label: string, count: number, settleMs: number, prefix: string, checkSearch: boolean): Promise<void> {
   // The first append after start: the file is read once in full (it is not in the resumable-read cache).
   const c0 = s.cpuMs();
   appendFileSync(path, turnLines(word(`${prefix}first`, 0)));
@@ -200,7 +200,9 @@ async function appendCost(s: Server, path: string, label: string, count: number,
   }
   const cpu = s.cpuMs() - c1;
   const wall = performance.now() - t1;
-  let ok = false;
+  // A small rollout's new words become searchable; the 50 MB one's search document is already at
+  // its cap (the first 96 Ki characters), so its appends change the list fields only.
+  let ok = !checkSearch;
   for (let i = 0; i < 100 && !ok; i++) {
     ok = (await s.call('thread/search', { query: word(`${prefix}cost`, count - 1), limit: 5 })).data.length === 1;
     if (!ok) await new Promise((r) => setTimeout(r, 50));
@@ -267,8 +269,8 @@ async function runMode(home: string, mode: 'watch' | 'poll', opts: { changes: nu
   // The cost of an append is the same in both modes (only how it is noticed differs): measured
   // with watches, where each append is applied on its own.
   if (mode === 'watch') {
-    await appendCost(s, threads[0].path, 'a small rollout', 20, 150, `${opts.prefix}s`);
-    if (opts.big) await appendCost(s, opts.big, 'the 50 MB rollout', 20, 150, `${opts.prefix}b`);
+    await appendCost(s, threads[0].path, 'a small rollout', 20, 150, `${opts.prefix}s`, true);
+    if (opts.big) await appendCost(s, opts.big, 'the 50 MB rollout', 20, 150, `${opts.prefix}b`, false);
   }
 
   const problems = s.stderr.split('\n').filter((l) => / (WARN|ERROR) /.test(l) && !l.includes('failed to index'));
