@@ -17,6 +17,8 @@ import { invalidRequest } from '../errors.ts';
 export interface ForkOutcome {
   response: ThreadForkResponse;
   threadId: string;
+  /** Full turns of a paginated thread were returned: Codex announces that this is deprecated. */
+  deprecated: boolean;
 }
 
 export async function forkThread(ctx: ThreadContext, params: ThreadForkParams, spill?: SpillScope): Promise<ForkOutcome> {
@@ -38,5 +40,5 @@ export async function forkThread(ctx: ThreadContext, params: ThreadForkParams, s
   ctx.loaded.set({ id, metadata: forkMeta, name: parent.name, materialized: true, ephemeral: false, init: null });
   const turns = params.excludeTurns === true ? [] : await turnsOf(ctx, forkMeta, spill);
   const thread = wireThreadFor(ctx, { metadata: forkMeta, name: parent.name }, turns);
-  return { threadId: id, response: sessionConfiguration(thread, settings) };
+  return { threadId: id, response: sessionConfiguration(thread, settings), deprecated: turns.length > 0 && forkMeta.historyMode === 'paginated' };
 }

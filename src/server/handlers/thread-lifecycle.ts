@@ -24,8 +24,9 @@ export const threadLifecycleHandlers: Pick<Handlers, 'thread/start' | 'thread/re
   }),
 
   'thread/fork': (params, ctx) => withSpillScope(async (spill) => {
-    const { response, threadId } = await forkThread(ctx.services.threads, params, spill);
+    const { response, threadId, deprecated } = await forkThread(ctx.services.threads, params, spill);
     ctx.session.subscriptions.add(threadId);
+    if (deprecated) ctx.notifier.toSession(ctx.session, 'deprecationNotice', { summary: DEPRECATION_SUMMARY, details: null });
     // Like a new thread, the fork is announced to every connection, without its turns.
     ctx.afterResponse(() => ctx.notifier.broadcast('thread/started', { thread: { ...response.thread, turns: [] } }));
     return response;
