@@ -1,12 +1,11 @@
 // `thread/fork`: a new thread that continues a stored thread's history (wire-protocol.md §2;
 // rollout-format.md §7.4). The parent need not be loaded; the fork is loaded here, like a resume.
 
-import { resolve } from 'node:path';
 import type { ThreadForkParams, ThreadForkResponse } from '../protocol/thread-lifecycle.ts';
 import { newThreadId } from '../rollout/writer.ts';
 import type { SpillScope } from '../rollout/spilled-text.ts';
 import type { ThreadContext } from './context.ts';
-import { recordedApprovalPolicy, sessionConfiguration } from './lifecycle.ts';
+import { loadSettings, sessionConfiguration } from './lifecycle.ts';
 import { locateThread } from './locate.ts';
 import { withThreadLock } from './locks.ts';
 import { archivedSessionError, writeFork } from './mutations.ts';
@@ -27,13 +26,7 @@ export async function forkThread(ctx: ThreadContext, params: ThreadForkParams, s
   if (!parent || !parent.metadata.hasSessionMeta) throw invalidRequest(`no rollout found for thread id ${parentId}`);
   if (parent.metadata.archived) throw archivedSessionError(parentId);
   const meta = parent.metadata;
-  const settings = {
-    model: params.model ?? meta.model ?? ctx.defaultModel,
-    modelProvider: params.modelProvider ?? meta.modelProvider ?? ctx.defaultModelProvider,
-    cwd: params.cwd ? resolve(params.cwd) : meta.cwd,
-    approvalPolicy: params.approvalPolicy ?? recordedApprovalPolicy(meta),
-    sandbox: params.sandbox ?? 'read-only',
-  };
+  const settings = loadSettings(ctx, meta, params);
   const id = newThreadId();
   // The parent's file is read whole to be continued: no write to it may interleave.
   const forkMeta = await withThreadLock(parentId, () => writeFork(ctx, { parent, id, createdAt: new Date(), settings }));

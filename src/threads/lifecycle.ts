@@ -128,6 +128,19 @@ export function startThread(ctx: ThreadContext, params: ThreadStartParams, origi
   return { response, threadId: id };
 }
 
+type SettingsParams = Pick<ThreadResumeParams, 'model' | 'modelProvider' | 'cwd' | 'approvalPolicy' | 'sandbox'>;
+
+/** The settings a stored thread is loaded with (resume, fork): the client's overrides, else what the thread last ran with. */
+export function loadSettings(ctx: ThreadContext, meta: ThreadMetadata, params: SettingsParams): SessionConfig {
+  return {
+    model: params.model ?? meta.model ?? ctx.defaultModel,
+    modelProvider: params.modelProvider ?? meta.modelProvider ?? ctx.defaultModelProvider,
+    cwd: params.cwd ? resolve(params.cwd) : meta.cwd,
+    approvalPolicy: params.approvalPolicy ?? recordedApprovalPolicy(meta),
+    sandbox: params.sandbox ?? 'read-only',
+  };
+}
+
 export interface ResumeOutcome {
   response: ThreadResumeResponse;
   threadId: string;
@@ -166,13 +179,7 @@ export async function resumeThread(ctx: ThreadContext, params: ThreadResumeParam
   const thread = wireThreadFor(ctx, located, params.excludeTurns === true ? [] : turns);
   // Without Codex's database, an older-format thread's resume reports its creation as its update.
   if (!paginated) thread.updatedAt = thread.createdAt;
-  const settings = {
-    model: params.model ?? meta.model ?? ctx.defaultModel,
-    modelProvider: params.modelProvider ?? meta.modelProvider ?? ctx.defaultModelProvider,
-    cwd: params.cwd ? resolve(params.cwd) : meta.cwd,
-    approvalPolicy: params.approvalPolicy ?? recordedApprovalPolicy(meta),
-    sandbox: params.sandbox ?? 'read-only',
-  };
+  const settings = loadSettings(ctx, meta, params);
   const base = sessionConfiguration(thread, settings);
   if (!already && meta.hasSessionMeta) {
     const updated = await recordResumeSettings(ctx, meta, settings, located.name);

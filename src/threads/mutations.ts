@@ -127,9 +127,12 @@ export function archivedSessionError(id: string): Error {
  */
 export async function recordResumeSettings(ctx: ThreadContext, meta: ThreadMetadata, settings: ThreadSettings, name: string | null): Promise<ThreadMetadata> {
   if (meta.historyMode === 'paginated') return meta;
-  if (!(await resolveInsideHome(ctx.codexHome, meta.rolloutPath))) return meta;
-  await appendRolloutLines(meta.rolloutPath, [threadSettingsLine(meta.id, settings, new Date())]);
-  return (await indexRollout(ctx, meta.rolloutPath, {}, name)) ?? meta;
+  return withThreadLock(meta.id, async () => {
+    // A rollout reached through a link in sessions/ may resolve outside the home: never append there.
+    if (!(await resolveInsideHome(ctx.codexHome, meta.rolloutPath))) return meta;
+    await appendRolloutLines(meta.rolloutPath, [threadSettingsLine(meta.id, settings, new Date())]);
+    return (await indexRollout(ctx, meta.rolloutPath, {}, name)) ?? meta;
+  });
 }
 
 export interface ForkWrite {
