@@ -99,6 +99,34 @@ describe('thread/fork writes what Codex 0.169 writes', function () {
     }
   });
 
+  it('a fork survives a restart: listed first with its root preview and its parent name, from the index and from the files', async () => {
+    const { home, server } = await serve('codex-0.98.0');
+    const named = '01a2122f-b7f0-7440-b335-b838811b2b66'; // "Release notes v1.2"
+    let fork: Json;
+    try {
+      fork = (await server.call('thread/fork', { threadId: named, excludeTurns: true })).thread;
+      assert.equal(fork.name, 'Release notes v1.2');
+    } finally {
+      server.kill();
+    }
+    for (const args of [[], ['--no-index']]) {
+      const again = new AppServerProcess(home, args);
+      try {
+        await again.initialize();
+        const [row] = (await again.call('thread/list', { limit: 1, sortKey: 'updated_at' })).data;
+        assert.equal(row.id, fork.id);
+        assert.equal(row.preview, 'Draft a release note for version 1.2.');
+        assert.equal(row.name, 'Release notes v1.2');
+        assert.deepEqual(row.status, { type: 'notLoaded' });
+        const read = (await again.call('thread/read', { threadId: fork.id })).thread;
+        assert.equal(read.forkedFromId, named);
+        assert.equal(read.cliVersion, '0.169.0');
+      } finally {
+        again.kill();
+      }
+    }
+  });
+
   it('refuses unknown, archived and malformed parents with Codex errors, and writes nothing', async () => {
     const { home, server } = await serve('codex-0.169.0');
     try {
