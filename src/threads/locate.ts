@@ -9,7 +9,7 @@ import { findRolloutFile, resolveInsideHome } from '../rollout/paths.ts';
 
 export { findRolloutFile };
 import { readThreadName } from '../rollout/session-index.ts';
-import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import type { ThreadContext } from './context.ts';
 
 const log = logger('threads.locate');

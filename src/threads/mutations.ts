@@ -10,7 +10,7 @@ import type { Thread } from '../protocol/thread.ts';
 import { threadSettingsLine, writeForkRollout, type ThreadSettings } from '../rollout/fork-writer.ts';
 import { resolveInsideHome } from '../rollout/paths.ts';
 import { appendThreadName } from '../rollout/session-index.ts';
-import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import { appendRolloutLines, archiveRollout, deleteRollout, unarchiveRollout } from '../rollout/writer.ts';
 import type { ThreadContext } from './context.ts';
 import { indexRollout, locateThread, type LocatedThread } from './locate.ts';
