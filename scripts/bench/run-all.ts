@@ -12,6 +12,7 @@ const benches: Array<[string, string[]]> = [
   ['backfill.ts', []],
   ['thread-api.ts', extra],
   ['search.ts', []],
+  ['live.ts', []],
   ['logs.ts', []],
 ];
 
