@@ -56,7 +56,13 @@ const MAX_DEPTH = 8;
 const NEWEST_DAY_DIRS = 2;
 /** Files that changed within this window are stat-ed at every check too. */
 const HOT_MS = 15 * 60_000;
-/** Files of the newest day folders unchanged this long are stat-ed at one check in IDLE_FILE_EVERY. */
+/**
+ * Files of the newest day folders are stat-ed at every check while they changed within the last
+ * ACTIVE_FILE_MS, at one check in RESTING_FILE_EVERY until QUIET_FILE_MS, then at one in
+ * IDLE_FILE_EVERY (in turns, so each check stats a share of them).
+ */
+const ACTIVE_FILE_MS = 10 * 60_000;
+const RESTING_FILE_EVERY = 3;
 const QUIET_FILE_MS = 60 * 60_000;
 const IDLE_FILE_EVERY = 10;
 
@@ -199,21 +205,25 @@ export class HomeWatcher {
 
   /**
    * Appends: the files of the newest day folders and the files changed lately are stat-ed. A
-   * folder is listed again only when its mtime changed; a file of those folders that has been
-   * quiet for an hour is stat-ed at one check in IDLE_FILE_EVERY (in turns), so a home with
-   * thousands of rollouts a day costs a few hundred stats a check, not thousands. `report` false:
-   * record the files as they are (the start-up reconcile covers them).
+   * folder is listed again only when its mtime changed; its files are stat-ed less often the
+   * longer they have been quiet (see ACTIVE_FILE_MS), so a home with thousands of rollouts a day
+   * costs a few hundred stats a check, not thousands. `report` false: record the files as they
+   * are (the start-up reconcile covers them).
    */
   private checkFiles(report = true): void {
     const days = [...this.dirs].filter(([, d]) => d.depth === 3).map(([p]) => p).sort().slice(-NEWEST_DAY_DIRS);
     for (const day of this.dayFiles.keys()) if (!days.includes(day)) this.dayFiles.delete(day);
     const now = Date.now();
-    const turn = this.checks++ % IDLE_FILE_EVERY;
+    const check = this.checks++;
     const seen = new Set<string>();
     const compare = (path: string, force: boolean, slot: number): void => {
       seen.add(path);
       const known = this.fileFacts.get(path);
-      if (known && !force && slot % IDLE_FILE_EVERY !== turn && now - known.mtimeMs > QUIET_FILE_MS) return;
+      if (known && !force) {
+        const age = now - known.mtimeMs;
+        const every = age > QUIET_FILE_MS ? IDLE_FILE_EVERY : age > ACTIVE_FILE_MS ? RESTING_FILE_EVERY : 1;
+        if ((slot + check) % every !== 0) return;
+      }
       const st = statOrNull(path);
       const facts = st ? `${st.size}:${st.mtimeMs}:${st.ino}` : '';
       if (known?.facts === facts) return;
