@@ -9,7 +9,7 @@ import {
 import { clearHeadCache, listThreadsFromFiles } from '../../../src/rollout/listing.ts';
 import { FIXTURES, makeFixtureHome, type Exchange, type FixtureHome } from './fixture-home.ts';
 
-type Obj = Record<string, any>;
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function queryOf(params: Obj, defaultProvider: string): ThreadListQuery {
   const kinds = params.sourceKinds as SourceKind[] | null | undefined;
