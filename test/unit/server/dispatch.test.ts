@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { addLogSink, type LogRecord } from '../../../src/logs/logger.ts';
 import { METHOD_NAMES } from '../../../src/protocol/methods.ts';
 import { copyFixtureHome, removeDir } from '../../helpers/home.ts';
 import { afterAnswers, serveInProcess, type InProcessServer } from '../../helpers/in-process.ts';
+import { recordLogs } from '../../helpers/logs.ts';
 
 const THREAD = '01a2121e-e83b-7081-b133-76ea94c04633'; // 0.169 fixture, active
 
@@ -105,8 +105,7 @@ describe('dispatch (in process)', function () {
 
   it('maps an unexpected failure to -32603, logs it with its stack, and keeps serving', async () => {
     const client = await server.connect();
-    const records: LogRecord[] = [];
-    const detach = addLogSink({ minLevel: 'ERROR', write: (r) => records.push(r) });
+    const logs = recordLogs('ERROR');
     const sessionIndex = join(home, 'session_index.jsonl');
     rmSync(sessionIndex, { force: true });
     mkdirSync(sessionIndex); // appending a name now fails with EISDIR, an error no layer expects
@@ -115,12 +114,11 @@ describe('dispatch (in process)', function () {
       assert.equal(answer.error?.code, -32603);
       assert.match(answer.error?.message ?? '', /^internal error while handling thread\/name\/set: .*EISDIR/);
     } finally {
-      detach();
+      logs.stop();
       rmSync(sessionIndex, { recursive: true, force: true });
     }
-    const logged = records.filter((r) => r.target === 'server.dispatch');
-    assert.equal(logged.length, 1);
-    assert.equal(logged[0].message, 'request failed');
+    assert.deepEqual(logs.lines(), ['ERROR server.dispatch: request failed']);
+    const logged = logs.records;
     assert.equal(logged[0].fields?.method, 'thread/name/set');
     assert.match(String(logged[0].fields?.stack), /EISDIR/);
     // The same request succeeds once the file can be written, and the rename is visible.
