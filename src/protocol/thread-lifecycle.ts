@@ -1,4 +1,4 @@
-// `thread/start` and `thread/resume` (wire-protocol.md §2.3, §2.4). Params are open objects:
+// `thread/start` and `thread/resume` (docs/wire-protocol.md §2.3, §2.4). Params are open objects:
 // unknown fields are ignored, optional fields accept null.
 
 import Type from 'typebox';

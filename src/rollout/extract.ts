@@ -1,4 +1,4 @@
-// Thread metadata from a rollout (rollout-format.md §6). The derivation itself is pure (lines in,
+// Thread metadata from a rollout (docs/rollout-format.md §6). The derivation itself is pure (lines in,
 // ThreadMetadata out) so it can be tested without files; the two entry points at the bottom only
 // add the I/O: a full streaming read, or a bounded head read for listing.
 
