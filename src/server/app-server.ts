@@ -55,4 +55,3 @@ export async function serveStdio(options: AppServerOptions): Promise<void> {
   detach();
   connection.dispose();
 }
-
