@@ -150,6 +150,26 @@ for (const era of FIXTURE_ERAS) {
       }
     });
 
+    it('summarizes each thread alike by id and by rollout path, from the index and the files', async () => {
+      const listed: Json[] = (await fromIndex.call('thread/list', { limit: 100, sourceKinds: ALL_KINDS })).data;
+      for (const thread of listed) {
+        const { summary } = await fromIndex.call('getConversationSummary', { conversationId: thread.id });
+        assert.equal(summary.conversationId, thread.id);
+        assert.equal(summary.path, thread.path);
+        assert.equal(summary.preview, thread.preview);
+        assert.equal(summary.cwd, thread.cwd);
+        const relativePath = thread.path.slice(home.length + 1);
+        for (const params of [{ rolloutPath: thread.path }, { rolloutPath: relativePath }]) {
+          assert.deepEqual((await fromIndex.call('getConversationSummary', params)).summary, summary, JSON.stringify(params));
+        }
+        assert.deepEqual((await fromFiles.call('getConversationSummary', { conversationId: thread.id })).summary, summary);
+      }
+      for (const client of [fromIndex, fromFiles]) {
+        assert.deepEqual((await client.request('getConversationSummary', { conversationId: UNKNOWN })).error,
+          { code: -32600, message: `no rollout found for conversation id ${UNKNOWN}` });
+      }
+    });
+
     it('refuses unknown threads and cursors it did not make, from both backends alike', async () => {
       for (const client of [fromIndex, fromFiles]) {
         assert.deepEqual((await client.request('thread/read', { threadId: UNKNOWN })).error, { code: -32600, message: `thread not loaded: ${UNKNOWN}` });
