@@ -2,14 +2,15 @@
 // Cursors are JSON text, opaque to clients: `{"turnId", "includeAnchor"}` for turns (the form
 // Codex uses for legacy threads) and `{"itemId", "includeAnchor"}` for items.
 
-import { invalidRequest } from '../errors.ts';
+import { invalidInput, notFound } from '../errors.ts';
 import type { ThreadItem } from '../protocol/item.ts';
 import type { Turn } from '../protocol/turn.ts';
 import { withItemsView, type ItemsView } from '../rollout/history.ts';
 import type { SpillScope } from '../rollout/spilled-text.ts';
 import type { ThreadContext } from './context.ts';
 import { clampLimit } from '../model/list-params.ts';
-import { requireStoredThread, turnsOf } from './read-thread.ts';
+import { turnsOf } from './read-thread.ts';
+import { requireThread } from './require-thread.ts';
 import { parseThreadId } from './thread-id.ts';
 
 interface Anchor {
@@ -25,7 +26,7 @@ function decodeAnchor(cursor: string | null | undefined, field: 'turnId' | 'item
   } catch {
     // fall through
   }
-  throw invalidRequest(`invalid cursor: ${cursor}`);
+  throw invalidInput(`invalid cursor: ${cursor}`);
 }
 
 function encodeAnchor(field: 'turnId' | 'itemId', key: string, includeAnchor: boolean): string {
@@ -45,7 +46,7 @@ function pageBy<T>(all: T[], keyOf: (t: T) => string, field: 'turnId' | 'itemId'
   let start = 0;
   if (anchor) {
     const at = ordered.findIndex((t) => keyOf(t) === anchor.key);
-    if (at < 0) throw invalidRequest(`invalid cursor: ${cursor}`);
+    if (at < 0) throw invalidInput(`invalid cursor: ${cursor}`);
     start = anchor.includeAnchor ? at : at + 1;
   }
   const data = ordered.slice(start, start + limit);
@@ -61,7 +62,7 @@ async function storedTurns(ctx: ThreadContext, threadIdText: string, spill?: Spi
   const id = parseThreadId(threadIdText);
   const loaded = ctx.loaded.get(id);
   if (loaded && !loaded.materialized) return [];
-  const located = await requireStoredThread(ctx, id);
+  const located = await requireThread(ctx, id, 'read');
   return turnsOf(ctx, located.metadata, spill);
 }
 
@@ -77,7 +78,7 @@ export async function listItems(ctx: ThreadContext, params: { threadId: string; 
   let scope = turns;
   if (params.turnId !== undefined && params.turnId !== null) {
     scope = turns.filter((t) => t.id === params.turnId);
-    if (scope.length === 0) throw invalidRequest(`turn not found: ${params.turnId}`);
+    if (scope.length === 0) throw notFound(`turn not found: ${params.turnId}`);
   }
   const items = scope.flatMap((t) => t.items as ThreadItem[]);
   return pageBy(items, (i) => i.id, 'itemId', params.cursor, clampLimit(params.limit), params.sortDirection ?? 'asc');

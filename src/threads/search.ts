@@ -6,7 +6,7 @@
 // Cursor: base64url of JSON `[rank, key]`, the keyset position (bm25, document key) of the page's
 // last hit.
 
-import { invalidRequest } from '../errors.ts';
+import { invalidInput, unavailable } from '../errors.ts';
 import type { ThreadSearchHighlight, ThreadSearchHit, ThreadSearchParams, ThreadSearchResponse } from '../protocol/search.ts';
 import { DEFAULT_SOURCE_KINDS } from '../model/session-source.ts';
 import { MARK_CLOSE, MARK_OPEN, type SearchAnchor } from '../state/search-index.ts';
@@ -54,10 +54,10 @@ export function searchThreads(ctx: ThreadContext, params: ThreadSearchParams): T
   let anchor: SearchAnchor | null = null;
   if (params.cursor !== undefined && params.cursor !== null) {
     anchor = decodeSearchCursor(params.cursor);
-    if (anchor === null) throw invalidRequest(`invalid cursor: ${params.cursor.slice(0, 100)}`);
+    if (anchor === null) throw invalidInput(`invalid cursor: ${params.cursor.slice(0, 100)}`);
   }
   const store = ctx.store;
-  if (!store) throw invalidRequest('thread search is unavailable: the state database could not be opened');
+  if (!store) throw unavailable('thread search is unavailable: the state database could not be opened');
   const limit = clampLimit(params.limit);
   const rows = store.search({
     match,
