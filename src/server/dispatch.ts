@@ -5,6 +5,7 @@
 // no stack trace reaches stdout.
 
 import rpc from 'vscode-jsonrpc/node.js';
+import { errorMessage } from '../errors.ts';
 import { logger } from '../logs/logger.ts';
 import { ClientMethods, experimentalDescriptor, isMethodName, type MethodName } from '../protocol/methods.ts';
 import { unknownMethodMessage, validateParams } from '../protocol/validate.ts';
@@ -49,7 +50,7 @@ export class Dispatcher {
       return await this.run(method, rawParams, session, ctx);
     } catch (err) {
       const wire = toWireError(err, method);
-      if (wire.unexpected) log.error('request failed', { method, error: wire.message, stack: err instanceof Error ? err.stack : undefined });
+      if (wire.unexpected) log.error('request failed', { method, error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined });
       throw new rpc.ResponseError(wire.code, wire.message, wire.data);
     } finally {
       this.inFlight--;
