@@ -4,8 +4,9 @@
 
 import { invalidInput, notFound } from '../errors.ts';
 import type { ThreadItem } from '../protocol/item.ts';
+import type { ParamsOf } from '../protocol/methods.ts';
 import type { Turn } from '../protocol/turn.ts';
-import { withItemsView, type ItemsView } from '../rollout/history.ts';
+import { withItemsView } from '../rollout/history.ts';
 import type { SpillScope } from '../rollout/spilled-text.ts';
 import type { ThreadContext } from './context.ts';
 import { clampLimit } from '../model/list-params.ts';
@@ -66,20 +67,20 @@ async function storedTurns(ctx: ThreadContext, threadIdText: string, spill?: Spi
   return turnsOf(ctx, located.metadata, spill);
 }
 
-export async function listTurns(ctx: ThreadContext, params: { threadId: string; cursor?: string | null; limit?: number | null; sortDirection?: 'asc' | 'desc' | null; itemsView?: ItemsView | null }, spill?: SpillScope): Promise<Page<Turn>> {
+export async function listTurns(ctx: ThreadContext, params: ParamsOf<'thread/turns/list'>, spill?: SpillScope): Promise<Page<Turn>> {
   const turns = await storedTurns(ctx, params.threadId, spill);
   const page = pageBy(turns, (t) => t.id, 'turnId', params.cursor, clampLimit(params.limit), params.sortDirection ?? 'desc');
   const view = params.itemsView ?? 'summary';
   return { ...page, data: page.data.map((t) => withItemsView(t, view)) };
 }
 
-export async function listItems(ctx: ThreadContext, params: { threadId: string; turnId?: string | null; cursor?: string | null; limit?: number | null; sortDirection?: 'asc' | 'desc' | null }, spill?: SpillScope): Promise<Page<ThreadItem>> {
+export async function listItems(ctx: ThreadContext, params: ParamsOf<'thread/items/list'>, spill?: SpillScope): Promise<Page<ThreadItem>> {
   const turns = await storedTurns(ctx, params.threadId, spill);
   let scope = turns;
   if (params.turnId !== undefined && params.turnId !== null) {
     scope = turns.filter((t) => t.id === params.turnId);
     if (scope.length === 0) throw notFound(`turn not found: ${params.turnId}`);
   }
-  const items = scope.flatMap((t) => t.items as ThreadItem[]);
+  const items = scope.flatMap((t) => t.items);
   return pageBy(items, (i) => i.id, 'itemId', params.cursor, clampLimit(params.limit), params.sortDirection ?? 'asc');
 }
