@@ -12,6 +12,12 @@
 
 import { invalidInput } from '../errors.ts';
 
+/** Where a page of hits starts: strictly after this (bm25 rank, document key); the search cursor holds it. */
+export interface SearchAnchor {
+  rank: number;
+  key: number;
+}
+
 export const MAX_QUERY_CHARS = 1000;
 export const MAX_QUERY_TERMS = 32;
 
