@@ -34,29 +34,16 @@ export class DomainError extends Error {
   }
 }
 
-export function notFound(message: string): DomainError {
-  return new DomainError('notFound', message);
+function kindOf(kind: DomainErrorKind): (message: string) => DomainError {
+  return (message) => new DomainError(kind, message);
 }
 
-export function invalidInput(message: string): DomainError {
-  return new DomainError('invalidInput', message);
-}
-
-export function invalidFilter(message: string): DomainError {
-  return new DomainError('invalidFilter', message);
-}
-
-export function unsupported(message: string): DomainError {
-  return new DomainError('unsupported', message);
-}
-
-export function unavailable(message: string): DomainError {
-  return new DomainError('unavailable', message);
-}
-
-export function ioFailure(message: string): DomainError {
-  return new DomainError('io', message);
-}
+export const notFound = kindOf('notFound');
+export const invalidInput = kindOf('invalidInput');
+export const invalidFilter = kindOf('invalidFilter');
+export const unsupported = kindOf('unsupported');
+export const unavailable = kindOf('unavailable');
+export const ioFailure = kindOf('io');
 
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
