@@ -22,6 +22,8 @@ export type DomainErrorKind =
   | 'unsupported'
   /** Something the answer needs is not available in this process (the index could not be opened). */
   | 'unavailable'
+  /** The thread's state forbids the request (loading an archived thread). */
+  | 'conflict'
   /** A file or the index could not be read or written as the answer needs (an empty rollout, a read error). */
   | 'io';
 
@@ -43,6 +45,7 @@ export const invalidInput = kindOf('invalidInput');
 export const invalidFilter = kindOf('invalidFilter');
 export const unsupported = kindOf('unsupported');
 export const unavailable = kindOf('unavailable');
+export const conflict = kindOf('conflict');
 export const ioFailure = kindOf('io');
 
 export function errorMessage(err: unknown): string {

@@ -8,6 +8,7 @@ import type {
   McpToolCallItem, ReasoningItem, ThreadItem, UserInput, UserMessageItem, WebSearchAction, WebSearchItem,
 } from '../protocol/item.ts';
 import { isObject, num, str } from './lines.ts';
+import { shellJoin } from './shell-join.ts';
 
 /**
  * A wire item: every builder below returns its variant of the protocol's ThreadItem, so a schema
@@ -43,13 +44,6 @@ function camelKeys(value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[snakeToCamel(k)] = isObject(v) ? camelKeys(v) : v;
   return out;
-}
-
-const SAFE_ARG = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/** POSIX shell quoting of an argv, as shlex-style joining does: `a 'b c'`. */
-export function shellJoin(argv: readonly string[]): string {
-  return argv.map((a) => (a !== '' && SAFE_ARG.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 export function fileUriToPath(value: unknown): string {

@@ -39,6 +39,7 @@ const CODE_OF_KIND: Readonly<Record<DomainErrorKind, number>> = {
   invalidFilter: ErrorCode.InvalidParams,
   unsupported: ErrorCode.MethodNotFound,
   unavailable: ErrorCode.InvalidRequest,
+  conflict: ErrorCode.InvalidRequest,
   io: ErrorCode.InternalError,
 };
 

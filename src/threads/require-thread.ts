@@ -9,7 +9,7 @@ import { locateThread, type LocatedThread } from './locate.ts';
 const UNKNOWN_THREAD = {
   /** `thread/read`, `thread/turns/list`, `thread/items/list`, `thread/dynamicTools/list`. */
   read: (id: string) => `thread not loaded: ${id}`,
-  /** `thread/archive`, `thread/delete`, `thread/name/set`, `thread/metadata/update`, `thread/resume`. */
+  /** `thread/archive`, `thread/delete`, `thread/name/set`, `thread/metadata/update`, `thread/resume`, `thread/fork`. */
   rollout: (id: string) => `no rollout found for thread id ${id}`,
   /** `thread/unarchive` of a thread that is not archived. */
   archivedRollout: (id: string) => `no archived rollout found for thread id ${id}`,
