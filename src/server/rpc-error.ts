@@ -1,16 +1,9 @@
-// JSON-RPC error codes and the one mapping from thrown values to wire errors. Services throw
+// The one mapping from thrown values to wire errors (codes: protocol/error-codes.ts). Services throw
 // `DomainError`s (src/errors.ts, which also states what detail reaches clients); the dispatcher's
 // own refusals (handshake, unknown method, params) are `RpcError`s with their code.
 
 import { DomainError, errorMessage, type DomainErrorKind } from '../errors.ts';
-
-export const ErrorCode = {
-  InvalidRequest: -32600,
-  MethodNotFound: -32601,
-  InvalidParams: -32602,
-  InternalError: -32603,
-  Overloaded: -32001,
-} as const;
+import { ErrorCode } from '../protocol/error-codes.ts';
 
 export class RpcError extends Error {
   readonly code: number;
