@@ -1,11 +1,10 @@
-// Rebuilds a thread's turns from its rollout (rollout-format.md §7, wire-protocol.md §5). One
+// Rebuilds a thread's turns from its rollout (docs/rollout-format.md §7, docs/wire-protocol.md §5). One
 // reducer handles both eras in a single pass: Feb-era events (implicit turns `rollout-<k>`, items
 // `item-N`) and 0.169 `item_completed` items with recorded ids and times; the turn and id rules
 // live in turn-ledger.ts. 0.169 forks are
 // stitched onto the parent's history up to `history_base.end_byte_offset`.
 
 import type { Turn } from '../protocol/turn.ts';
-import type { ThreadItem } from '../protocol/item.ts';
 import { isObject, num, payloadOf, str, type RolloutLine } from './lines.ts';
 import { RESPONSE_ITEMS, streamRollout, type ReadStats } from './reader.ts';
 import {
@@ -95,7 +94,7 @@ export class HistoryBuilder extends TurnLedger<WireItem, TurnState> {
       const wire: Turn = {
         id: turn.id,
         rootTurnId: turn.rootTurnId,
-        items: turn.items as unknown as ThreadItem[],
+        items: turn.items,
         itemsView: 'full',
         status: turn.status === 'inProgress' && !(opts.running && i === last) ? 'interrupted' : turn.status,
         error: turn.error as Turn['error'],
@@ -128,7 +127,7 @@ export class HistoryBuilder extends TurnLedger<WireItem, TurnState> {
   }
 
   protected mergeReasoning(last: WireItem, summary: boolean, text: string): void {
-    (last[summary ? 'summary' : 'content'] as string[]).push(text);
+    if (last.type === 'reasoning') (summary ? last.summary : last.content).push(text);
   }
 
   protected turnItem(raw: Payload, p: Payload): WireItem | null {

@@ -31,13 +31,14 @@ async function pageFromIndex(ctx: ThreadContext, query: ThreadListQuery): Promis
     const verified: LocatedThread[] = [];
     let repaired = false;
     for (const row of rows) {
-      if (matchesFile(row.metadata)) {
-        verified.push({ metadata: row.metadata, name: row.name });
+      const checked = matchesFile(row.metadata) ? { metadata: row.metadata, name: row.name } : await verifyStored(ctx, row.metadata, row.name);
+      if (checked !== null && checked.metadata === row.metadata) {
+        verified.push(checked);
         continue;
       }
       repaired = true;
-      const checked = await verifyStored(ctx, row.metadata, row.name);
-      if (checked && matchesFilters(checked.metadata, query)) verified.push(checked);
+      // Out of rounds: a repaired row is kept only when its repaired values pass the page's filters.
+      if (checked !== null && round >= MAX_REPAIR_ROUNDS && matchesFilters(checked.metadata, query)) verified.push(checked);
     }
     if (!repaired || round >= MAX_REPAIR_ROUNDS) return verified;
   }
