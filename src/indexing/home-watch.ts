@@ -174,7 +174,7 @@ export class HomeWatcher {
     this.hints.dir(dir);
   }
 
-  /** One periodic check (also run by tests and benches directly). */
+  /** One periodic check. */
   check(): void {
     if (this.closed) return;
     const facts = this.factsOf(join(this.codexHome, SESSION_INDEX_FILE));

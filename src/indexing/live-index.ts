@@ -119,11 +119,6 @@ export class LiveIndex {
     await this.settle();
   }
 
-  /** One periodic check now (tests and benches use it to drive poll mode without waiting). */
-  checkNow(): void {
-    this.watcher.check();
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     this.watcher.close();

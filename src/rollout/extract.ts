@@ -341,7 +341,7 @@ async function applyLineagePreview(result: ExtractResult, opts: ExtractOptions):
  * A full read that can be continued once the rollout has grown: the accumulators keep their state
  * and the next `read` starts at the first byte after the last complete line, so an append costs
  * the appended bytes, not the file. Codex only ever appends to a rollout; a file that shrank or was
- * replaced (another inode) is detected and reported as `restart`, to be read again from the start.
+ * replaced (another inode) makes `read` answer null, and the caller reads it again from the start.
  */
 export class ResumableExtract {
   private readonly acc = new MetadataAccumulator();
