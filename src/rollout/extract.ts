@@ -9,7 +9,7 @@ import {
   type RolloutLine, type SessionMetaPayload,
 } from './lines.ts';
 import { isArchivedPath, parseRolloutFileName } from './paths.ts';
-import { RESPONSE_ITEMS, readHead, streamRollout, RolloutReadError, type ReadStats } from './reader.ts';
+import { RESPONSE_ITEMS, readHead, readHeadSync, streamRollout, RolloutReadError, type HeadResult, type ReadStats } from './reader.ts';
 import { errorMessage } from '../errors.ts';
 import { SearchTextAccumulator, type ThreadSearchText } from './search-text.ts';
 
@@ -278,18 +278,35 @@ export async function extractThreadMetadata(path: string, opts: ExtractOptions):
   return result;
 }
 
+function headResult(head: HeadResult, abs: string, opts: ExtractOptions): ExtractResult {
+  const acc = new MetadataAccumulator();
+  for (const line of head.lines) acc.push(line);
+  const result = finishResult(acc, abs, opts, head.stats);
+  // The head only sees the first turn; the latest one is unknown until a full read.
+  if (result.metadata) result.metadata.recencyAt = null;
+  return result;
+}
+
+function headFailure(err: unknown): ExtractResult {
+  return { metadata: null, stats: emptyReadStats(), error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
+}
+
 /** Head-only variant for listing: tokens, model and policies reflect the head window only. */
 export async function extractHeadMetadata(path: string, opts: ExtractOptions): Promise<ExtractResult> {
   const abs = resolve(opts.codexHome, path);
-  const acc = new MetadataAccumulator();
   try {
-    const head = await readHead(abs);
-    for (const line of head.lines) acc.push(line);
-    const result = finishResult(acc, abs, opts, head.stats);
-    // The head only sees the first turn; the latest one is unknown until a full read.
-    if (result.metadata) result.metadata.recencyAt = null;
-    return result;
+    return headResult(await readHead(abs), abs, opts);
   } catch (err) {
-    return { metadata: null, stats: emptyReadStats(), error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
+    return headFailure(err);
+  }
+}
+
+/** extractHeadMetadata with blocking reads (see readHeadSync): the list fields of a cold home's backfill. */
+export function extractHeadMetadataSync(path: string, opts: ExtractOptions): ExtractResult {
+  const abs = resolve(opts.codexHome, path);
+  try {
+    return headResult(readHeadSync(abs), abs, opts);
+  } catch (err) {
+    return headFailure(err);
   }
 }

@@ -2,6 +2,7 @@
 // (blank lines, CRLF, bad JSON, non-object JSON, oversize lines, a half-written last line) are
 // skipped and counted, never thrown; only a missing or unreadable file is an error.
 
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { asRolloutLine, isUserEvent, type RolloutLine } from './lines.ts';
 
@@ -97,14 +98,50 @@ function emptyStats(): ReadStats {
   return { parsedLines: 0, blankLines: 0, skippedInvalid: 0, skippedOversize: 0, truncatedTail: false, capped: false, bytesRead: 0, fileSize: 0, mtimeMs: 0 };
 }
 
+function openFailure(path: string, err: unknown): RolloutReadError {
+  const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+  const what = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : `cannot be opened (${code})`;
+  return new RolloutReadError(path, code, `rollout file ${path} ${what}`);
+}
+
 export async function openRollout(path: string): Promise<FileHandle> {
   try {
     return await open(path, 'r');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    const what = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : `cannot be opened (${code})`;
-    throw new RolloutReadError(path, code, `rollout file ${path} ${what}`);
+    throw openFailure(path, err);
   }
+}
+
+/**
+ * One line's bytes as a parsed line, counted in `stats`: null for a blank line, `{line: null}` for
+ * one that is not a rollout line (a half-written last line when `isTail`).
+ */
+function decodeLine(bytes: Buffer, start: number, end: number, isTail: boolean, stats: ReadStats, envelopeTypes?: ReadonlySet<string>): ParsedLine | null {
+  if (envelopeTypes && bytes.length >= ENVELOPE_ONLY_MIN_BYTES) {
+    const envelope = envelopeOnly(bytes, envelopeTypes);
+    if (envelope) {
+      stats.parsedLines += 1;
+      return { line: envelope, start, end, text: '' };
+    }
+  }
+  const text = bytes.toString('utf8').trim();
+  if (text === '') {
+    stats.blankLines += 1;
+    return null;
+  }
+  let line: RolloutLine | null = null;
+  try {
+    line = asRolloutLine(JSON.parse(text));
+  } catch {
+    line = null;
+  }
+  if (line) {
+    stats.parsedLines += 1;
+    return { line, start, end, text };
+  }
+  if (isTail) stats.truncatedTail = true;
+  else stats.skippedInvalid += 1;
+  return { line: null, start, end, text };
 }
 
 /**
@@ -200,31 +237,7 @@ export class RolloutStream implements AsyncIterable<ParsedLine> {
   }
 
   private decode(bytes: Buffer, start: number, end: number, isTail: boolean): ParsedLine | null {
-    if (this.opts.envelopeOnly && bytes.length >= ENVELOPE_ONLY_MIN_BYTES) {
-      const envelope = envelopeOnly(bytes, this.opts.envelopeOnly);
-      if (envelope) {
-        this.stats.parsedLines += 1;
-        return { line: envelope, start, end, text: '' };
-      }
-    }
-    const text = bytes.toString('utf8').trim();
-    if (text === '') {
-      this.stats.blankLines += 1;
-      return null;
-    }
-    let line: RolloutLine | null = null;
-    try {
-      line = asRolloutLine(JSON.parse(text));
-    } catch {
-      line = null;
-    }
-    if (line) {
-      this.stats.parsedLines += 1;
-      return { line, start, end, text };
-    }
-    if (isTail) this.stats.truncatedTail = true;
-    else this.stats.skippedInvalid += 1;
-    return { line: null, start, end, text };
+    return decodeLine(bytes, start, end, isTail, this.stats, this.opts.envelopeOnly);
   }
 }
 
@@ -245,40 +258,125 @@ export interface HeadOptions {
 }
 
 /**
- * Reads the head window of a rollout (rollout-format.md §8): 10 counted (non-blank) lines, or up
- * to 210 once a session_meta has been seen without a user event; stops as soon as both are seen,
- * and never reads more than `maxBytes`.
+ * The head window (rollout-format.md §8): 10 counted (non-blank) lines, or up to 210 once a
+ * session_meta has been seen without a user event; complete as soon as both are seen (plus a few
+ * lines for the turn's context). Shared by the async and the synchronous head reads.
  */
+class HeadWindow {
+  readonly lines: RolloutLine[] = [];
+  sawSessionMeta = false;
+  sawUserEvent = false;
+  private sawTurnContext = false;
+  private counted = 0;
+  private countedAtUserEvent = 0;
+
+  /** Takes the next non-blank line (null: not a rollout line); true once the window is complete. */
+  push(line: RolloutLine | null): boolean {
+    this.counted += 1;
+    if (line) {
+      this.lines.push(line);
+      if (line.type === 'session_meta') this.sawSessionMeta = true;
+      if (line.type === 'turn_context') this.sawTurnContext = true;
+      if (!this.sawUserEvent && isUserEvent(line)) {
+        this.sawUserEvent = true;
+        this.countedAtUserEvent = this.counted;
+      }
+    }
+    // Early-2026 files write the turn's context (its model) just after the prompt: a few more
+    // lines give listings the model without a full read.
+    if (this.sawSessionMeta && this.sawUserEvent && (this.sawTurnContext || this.counted >= this.countedAtUserEvent + TURN_CONTEXT_GRACE_LINES)) return true;
+    return this.counted >= (this.sawSessionMeta && !this.sawUserEvent ? HEAD_EXTENDED_LINES : HEAD_LINES);
+  }
+
+  result(stats: ReadStats): HeadResult {
+    return { lines: this.lines, stats, sawSessionMeta: this.sawSessionMeta, sawUserEvent: this.sawUserEvent };
+  }
+}
+
+/** Reads the head window of a rollout (see HeadWindow), never more than `maxBytes`. */
 export async function readHead(path: string, opts: HeadOptions = {}): Promise<HeadResult> {
   const maxBytes = opts.maxBytes ?? DEFAULT_HEAD_MAX_BYTES;
   const stream = new RolloutStream(path, {
     endByteOffset: maxBytes,
     maxLineBytes: Math.min(opts.maxLineBytes ?? maxBytes, maxBytes),
-    chunkBytes: 64 * 1024,
+    chunkBytes: HEAD_CHUNK_BYTES,
     yieldInvalid: true,
   });
-  const lines: RolloutLine[] = [];
-  let counted = 0;
-  let sawSessionMeta = false;
-  let sawUserEvent = false;
-  let sawTurnContext = false;
-  let countedAtUserEvent = 0;
+  const window = new HeadWindow();
   for await (const item of stream) {
-    counted += 1;
-    if (item.line) {
-      lines.push(item.line);
-      if (item.line.type === 'session_meta') sawSessionMeta = true;
-      if (item.line.type === 'turn_context') sawTurnContext = true;
-      if (!sawUserEvent && isUserEvent(item.line)) {
-        sawUserEvent = true;
-        countedAtUserEvent = counted;
+    if (window.push(item.line)) break;
+  }
+  return window.result(stream.stats);
+}
+
+const HEAD_CHUNK_BYTES = 64 * 1024;
+/** The synchronous head read's buffer, reused from file to file (grown up to the head cap when a line needs it). */
+let headScratch = Buffer.allocUnsafe(HEAD_CHUNK_BYTES);
+
+/**
+ * readHead without the thread pool: the same window, lines and stats, read with blocking calls
+ * into one reused buffer. Several times faster per file, which is what lists a cold home in
+ * seconds; each call blocks for a fraction of a millisecond, so callers yield between files.
+ */
+export function readHeadSync(path: string, opts: HeadOptions = {}): HeadResult {
+  const maxBytes = opts.maxBytes ?? DEFAULT_HEAD_MAX_BYTES;
+  const maxLine = Math.min(opts.maxLineBytes ?? maxBytes, maxBytes);
+  const stats = emptyStats();
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw openFailure(path, err);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new RolloutReadError(path, 'EISDIR', `rollout path ${path} is not a file`);
+    stats.fileSize = st.size;
+    stats.mtimeMs = st.mtimeMs;
+    const limit = Math.min(maxBytes, st.size);
+    const window = new HeadWindow();
+    let filled = 0; // bytes of the file in headScratch, from offset 0
+    let lineStart = 0;
+    for (;;) {
+      // Every complete line in the buffer.
+      const view = headScratch.subarray(0, filled);
+      let nl: number;
+      while ((nl = view.indexOf(10, lineStart)) >= 0) {
+        const end = nl + 1;
+        let item: ParsedLine | null;
+        if (nl - lineStart > maxLine) {
+          stats.skippedOversize += 1;
+          item = { line: null, start: lineStart, end, text: '' };
+        } else item = decodeLine(view.subarray(lineStart, nl), lineStart, end, false, stats);
+        lineStart = end;
+        if (item && window.push(item.line)) return window.result(stats);
+      }
+      if (filled >= limit) break;
+      if (filled + HEAD_CHUNK_BYTES > headScratch.length) {
+        const grown = Buffer.allocUnsafe(Math.min(Math.max(headScratch.length * 2, filled + HEAD_CHUNK_BYTES), Math.max(limit, HEAD_CHUNK_BYTES)));
+        headScratch.copy(grown, 0, 0, filled);
+        headScratch = grown;
+      }
+      const bytesRead = readSync(fd, headScratch, filled, Math.min(headScratch.length, limit) - filled, filled);
+      if (bytesRead === 0) break; // the file shrank under us
+      filled += bytesRead;
+      stats.bytesRead += bytesRead;
+    }
+    if (lineStart < filled) {
+      const tail = headScratch.subarray(lineStart, filled);
+      if (filled < st.size) {
+        // Cut by the head cap rather than by the end of the file: not a content problem.
+        if (tail.toString('utf8').trim() !== '') stats.capped = true;
+      } else if (filled - lineStart > maxLine) {
+        stats.skippedOversize += 1;
+        window.push(null);
+      } else {
+        const item = decodeLine(tail, lineStart, filled, true, stats);
+        if (item) window.push(item.line);
       }
     }
-    // Early-2026 files write the turn's context (its model) just after the prompt: a few more
-    // lines give listings the model without a full read.
-    if (sawSessionMeta && sawUserEvent && (sawTurnContext || counted >= countedAtUserEvent + TURN_CONTEXT_GRACE_LINES)) break;
-    const window = sawSessionMeta && !sawUserEvent ? HEAD_EXTENDED_LINES : HEAD_LINES;
-    if (counted >= window) break;
+    return window.result(stats);
+  } finally {
+    closeSync(fd);
   }
-  return { lines, stats: stream.stats, sawSessionMeta, sawUserEvent };
 }

@@ -54,6 +54,20 @@ export async function extractFiles(
   return out;
 }
 
+/**
+ * Phase 1 for a slice of files: each one's list fields from its head, read with blocking calls
+ * (tens of microseconds a file; callers keep slices small and yield between them).
+ */
+export function extractListFields(source: RolloutSource, codexHome: string, files: RolloutFile[]): ExtractedFile[] {
+  return files.map((file) => {
+    try {
+      return { file, extracted: source.extractListFields!(file.path, codexHome, file.archived) };
+    } catch (err) {
+      return { file, extracted: { metadata: null, error: err instanceof Error ? err.message : String(err) } };
+    }
+  });
+}
+
 export interface WriteCounts {
   upserted: number;
   failed: number;
@@ -74,7 +88,10 @@ export function clearFailure(db: Database, watermark: string): void {
   db.run('DELETE FROM index_failures WHERE path = ?', watermark);
 }
 
-/** Writes one extracted file. Must run inside a transaction (the caller's batch). */
+/**
+ * Writes one extracted file: its row (marked details-pending when only its list fields were read),
+ * tools and search text. Must run inside a transaction (the caller's batch).
+ */
 export function writeExtracted(db: Database, item: ExtractedFile, names: Map<string, string>, nowMs: number): boolean {
   const { file, extracted } = item;
   const meta = extracted.metadata;
@@ -87,7 +104,7 @@ export function writeExtracted(db: Database, item: ExtractedFile, names: Map<str
   if (db.get('SELECT 1 AS one FROM threads WHERE watermark = ? AND id <> ? LIMIT 1', file.watermark, meta.id)) {
     db.run('DELETE FROM threads WHERE watermark = ? AND id <> ?', file.watermark, meta.id);
   }
-  upsertThread(db, meta, { watermark: file.watermark, name: names.get(meta.id) ?? null, nowMs });
+  upsertThread(db, meta, { watermark: file.watermark, name: names.get(meta.id) ?? null, nowMs, detailsPending: extracted.listOnly === true });
   if (meta.dynamicTools && meta.dynamicTools.length > 0) insertDynamicTools(db, meta.id, flattenDynamicTools(meta.dynamicTools));
   if (extracted.searchText !== undefined) replaceSearchText(db, meta, extracted.searchText);
   clearFailure(db, file.watermark);

@@ -1,6 +1,7 @@
 // The facade the thread API uses: one open index for one Codex home, its thread, tool and memory
-// operations, and the background indexing (backfill while incomplete, then reconcile, then the
-// memory journal replay when the index was rebuilt).
+// operations, and the background indexing: phase 1 (the backfill of every thread's list fields)
+// while incomplete, then reconcile, the memory journal replay when the index was rebuilt, and
+// phase 2 (turns and search text of the rows phase 1 wrote).
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logger } from '../logs/logger.ts';
@@ -10,6 +11,7 @@ import type { DynamicToolRow, DynamicToolSpec, ThreadMetadata } from '../rollout
 import { readBackfillState, type BackfillState } from './backfill-state.ts';
 import { runBackfill, type BackfillOptions, type BackfillResult, type IndexProgress } from './backfill.ts';
 import type { Database } from './db.ts';
+import { countDetailsPending, runDetailsPass, type DetailsResult } from './details.ts';
 import { discrepancies, repairThreadFromRollout, type DiscrepancyCounter } from './discrepancies.ts';
 import { flattenDynamicTools, groupDynamicTools, insertDynamicTools, readDynamicTools } from './dynamic-tools.ts';
 import { watermarkOf } from './indexer.ts';
@@ -34,14 +36,21 @@ export interface IndexingResult {
   reconcile: ReconcileResult | null;
   /** Set when this run backfilled (a new or rebuilt index): the memories replayed from the journal. */
   memories: MemoryRestoreResult | null;
+  /** Phase 2, when rows were waiting for it. */
+  details: DetailsResult | null;
 }
+
+/** `backfill`: phase 1 (list fields); `details`: phase 2 (turns and search text). */
+export type IndexingPhase = 'backfill' | 'reconcile' | 'details';
 
 export const DEFAULT_LEASE_RETRY_MS = 5000;
 
 export interface IndexingOptions extends Pick<BackfillOptions, 'signal' | 'maxBatches' | 'concurrency' | 'leaseMs'> {
   /** While another process holds the backfill lease, try again this often (0: give up at once). */
   leaseRetryMs?: number;
-  onProgress?: (phase: 'backfill' | 'reconcile', progress: IndexProgress) => void;
+  onProgress?: (phase: IndexingPhase, progress: IndexProgress) => void;
+  /** Called once every thread is listable from the index (phase 1 and the reconcile done), before phase 2. */
+  onListable?: (result: Pick<IndexingResult, 'backfill' | 'reconcile'>) => void;
 }
 
 export interface StateStoreInfo {
@@ -184,6 +193,11 @@ export class StateStore {
     return this.backfillState().status === 'complete';
   }
 
+  /** Threads whose turns and search text are not indexed yet (phase 2 still to read them). */
+  detailsPending(): { threads: number; bytes: number } {
+    return countDetailsPending(this.db);
+  }
+
   /** True while this process is backfilling or reconciling. */
   isIndexing(): boolean {
     return this.indexing !== null;
@@ -219,7 +233,16 @@ export class StateStore {
           onProgress: options.onProgress && ((p) => options.onProgress?.('reconcile', p)),
         });
       }
-      return { backfill, reconcile, memories: await this.restoreMemories(backfill.outcome) };
+      const memories = await this.restoreMemories(backfill.outcome);
+      let details: DetailsResult | null = null;
+      if (reconcile && !options.signal?.aborted) {
+        options.onListable?.({ backfill, reconcile });
+        details = await runDetailsPass(this.db, this.codexHome, {
+          source: this.source, concurrency: options.concurrency, signal: options.signal,
+          onProgress: options.onProgress && ((p) => options.onProgress?.('details', p)),
+        });
+      }
+      return { backfill, reconcile, memories, details };
     };
     this.indexing = run().finally(() => {
       this.indexing = null;
