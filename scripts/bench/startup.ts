@@ -2,17 +2,18 @@
 // spawn, the `initialize` answer and the first `thread/list` answer (sent as soon as `initialize`
 // is answered).
 //
-//   node scripts/bench/startup.ts --home DIR[,DIR…] [--runs 7] [--server REPO]          restart on an indexed home
-//   node scripts/bench/startup.ts --cold --home DIR [--runs 3] [--server REPO]         cold start, no index yet
+//   node scripts/bench/startup.ts --home DIR[,DIR…] [--runs 7] [--server REPO[,REPO]]   restart on an indexed home
+//   node scripts/bench/startup.ts --cold --home DIR [--runs 3] [--server REPO[,REPO]]  cold start, no index yet
 //
 // Restart: each home is cloned once (hard links to its rollouts, so nothing is copied) into
 // `<home>.idx-<server>` and indexed there with `threadstate backfill`; then the server is started
-// `--runs` times. Cold: each run clones the home afresh, starts the server with no index, and
+// `--runs` times (with several `--server`s, their runs alternate, so each sees the same load). Cold: each run clones the home afresh, starts the server with no index, and
 // polls the index (read-only) every 20 ms: "listable" is when the backfill is complete (thread/list
 // answers from the index), "full" when no thread still waits for its turn-derived fields and search
 // text. The server's peak RSS (VmHWM) covers the backfill and the thread/list and thread/search
-// calls made while and after it runs. `--server` runs another checkout (e.g. main, for a before/after
-// table); every figure is printed as median and min over the runs, as this machine is shared.
+// calls made while and after it runs. `--server A,B` runs other checkouts (e.g. main and a branch,
+// for a before/after table); every figure is printed as median and min over the runs, as this
+// machine is shared.
 
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -191,49 +192,62 @@ async function main(): Promise<void> {
     process.stderr.write('usage: node scripts/bench/startup.ts --home DIR[,DIR…] [--runs N] [--server REPO] [--cold]\n');
     process.exit(2);
   }
-  const server = resolve(values.server!);
-  const tag = basename(server);
-  for (const home of values.home.split(',').map((h) => resolve(h))) {
-    if (values.cold) {
-      const runs = Number(values.runs ?? 3);
-      const out = { init: [] as number[], listable: [] as number[], full: [] as number[], hwm: [] as number[] };
+  const servers = values.server!.split(',').map((p) => resolve(p));
+  const homes = values.home.split(',').map((h) => resolve(h));
+  if (values.cold) {
+    const runs = Number(values.runs ?? 3);
+    for (const home of homes) {
+      const out = new Map(servers.map((s) => [s, { init: [] as number[], listable: [] as number[], full: [] as number[], hwm: [] as number[] }]));
       for (let i = 0; i < runs; i++) {
-        const r = await coldOnce(server, home, `${home}.cold-${tag}`);
-        out.init.push(r.init);
-        out.listable.push(r.listable);
-        out.full.push(r.full);
-        out.hwm.push(r.hwm);
-        console.log(`  run ${i + 1}: initialize ${r.init.toFixed(0)} ms, listable ${(r.listable / 1000).toFixed(2)} s, full ${(r.full / 1000).toFixed(2)} s, peak RSS ${r.hwm.toFixed(0)} MB, ${r.rows} rows; thread/search while indexing: ${r.searchDuring}`);
+        for (const server of servers) {
+          const r = await coldOnce(server, home, `${home}.cold-${basename(server)}`);
+          const o = out.get(server)!;
+          o.init.push(r.init);
+          o.listable.push(r.listable);
+          o.full.push(r.full);
+          o.hwm.push(r.hwm);
+          console.log(`  ${basename(server)} run ${i + 1}: initialize ${r.init.toFixed(0)} ms, listable ${(r.listable / 1000).toFixed(2)} s, full ${(r.full / 1000).toFixed(2)} s, peak RSS ${r.hwm.toFixed(0)} MB, ${r.rows} rows; thread/search while indexing: ${r.searchDuring}`);
+        }
       }
-      console.log(`cold start ${home} (server ${server}):`);
-      console.log(`  initialize answered:           ${fmt(out.init)}`);
-      console.log(`  every thread listable (index): ${fmt(out.listable, 's')}`);
-      console.log(`  full index with search text:   ${fmt(out.full, 's')}`);
-      console.log(`  server peak RSS (VmHWM):       ${fmt(out.hwm, 'MB')}`);
-      continue;
+      for (const [server, o] of out) {
+        console.log(`cold start ${home} (server ${server}):`);
+        console.log(`  initialize answered:           ${fmt(o.init)}`);
+        console.log(`  every thread listable (index): ${fmt(o.listable, 's')}`);
+        console.log(`  full index with search text:   ${fmt(o.full, 's')}`);
+        console.log(`  server peak RSS (VmHWM):       ${fmt(o.hwm, 'MB')}`);
+      }
     }
-    const runs = Number(values.runs ?? 7);
-    const idx = `${home}.idx-${tag}`;
-    if (!existsSync(idx) || !dbFile(idx) || !indexState(idx)?.complete) {
-      cloneInto(home, idx);
-      const t = performance.now();
-      execFileSync(process.execPath, [join(server, 'bin', 'threadstate.mjs'), 'backfill', '--codex-home', idx], { stdio: ['ignore', 'ignore', 'inherit'], cwd: server });
-      console.log(`indexed ${idx} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    return;
+  }
+  const runs = Number(values.runs ?? 7);
+  for (const home of homes) {
+    const idxOf = (server: string) => `${home}.idx-${basename(server)}`;
+    for (const server of servers) {
+      const idx = idxOf(server);
+      if (!existsSync(idx) || !dbFile(idx) || !indexState(idx)?.complete) {
+        cloneInto(home, idx);
+        const t = performance.now();
+        execFileSync(process.execPath, [join(server, 'bin', 'threadstate.mjs'), 'backfill', '--codex-home', idx], { stdio: ['ignore', 'ignore', 'inherit'], cwd: server });
+        console.log(`indexed ${idx} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      }
+      // One start first so every run finds the same warm caches (page cache, compile cache).
+      await restartOnce(server, idx);
     }
-    // One start first so every run finds the same warm caches (page cache, compile cache).
-    await restartOnce(server, idx);
-    const init: number[] = [];
-    const list: number[] = [];
-    let listed = 0;
+    const out = new Map(servers.map((s) => [s, { init: [] as number[], list: [] as number[], listed: 0 }]));
     for (let i = 0; i < runs; i++) {
-      const r = await restartOnce(server, idx);
-      init.push(r.init);
-      list.push(r.list);
-      listed = r.listed;
+      for (const server of servers) {
+        const r = await restartOnce(server, idxOf(server));
+        const o = out.get(server)!;
+        o.init.push(r.init);
+        o.list.push(r.list);
+        o.listed = r.listed;
+      }
     }
-    console.log(`restart on ${idx} (server ${server}):`);
-    console.log(`  initialize answered:        ${fmt(init)}`);
-    console.log(`  first thread/list answered: ${fmt(list)} (${listed} threads in the page)`);
+    for (const [server, o] of out) {
+      console.log(`restart on ${idxOf(server)} (server ${server}):`);
+      console.log(`  initialize answered:        ${fmt(o.init)}`);
+      console.log(`  first thread/list answered: ${fmt(o.list)} (${o.listed} threads in the page)`);
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import type { ThreadListQuery } from '../rollout/list-query.ts';
 import { isArchivedPath } from '../rollout/paths.ts';
 import type { DynamicToolRow, DynamicToolSpec, ThreadMetadata } from '../rollout/thread-metadata.ts';
 import { readBackfillState, type BackfillState } from './backfill-state.ts';
+import { writeCleanMark } from './clean-mark.ts';
 import { runBackfill, type BackfillOptions, type BackfillResult, type IndexProgress } from './backfill.ts';
 import type { Database } from './db.ts';
 import { countDetailsPending, runDetailsPass, type DetailsResult } from './details.ts';
@@ -267,7 +268,9 @@ export class StateStore {
     }
   }
 
+  /** Closes the index; a clean close leaves the mark that spares the next start its integrity check. */
   close(): void {
     this.db.close();
+    writeCleanMark(this.db.path);
   }
 }
