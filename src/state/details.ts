@@ -1,18 +1,26 @@
 // Phase 2 of indexing: every row that phase 1 (the backfill's head reads) left details-pending is
 // read in full for its turn-derived fields and search text, most recently written threads first,
-// in batches (200 files or 32 MB of rollouts per transaction), yielding between batches so a
+// in batches (50 files or 8 MB of rollouts per transaction), yielding between batches so a
 // server keeps answering. The queue is the rows themselves, so an interrupted pass resumes where it
 // stopped at the next start. Two processes may work the queue at once: a row is only written while
 // it is still pending at the same path, so the second write of a row is skipped, never doubled.
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { logger } from '../logs/logger.ts';
-import { BACKFILL_BATCH_BYTES, BACKFILL_BATCH_SIZE, batchesOf, type IndexProgress } from './backfill.ts';
+import { batchesOf, type IndexProgress } from './backfill.ts';
 import type { Database } from './db.ts';
 import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, recordFailure, writeExtracted, type ExtractedFile } from './indexer.ts';
 import { defaultRolloutSource, type RolloutFile, type RolloutSource } from './rollout-source.ts';
 
 const log = logger('state.details');
+
+/**
+ * Phase 2 commits smaller batches than phase 1: each file's search document (up to ~100k
+ * characters) and FTS5's pending terms are held until the commit, so 200 full reads per
+ * transaction cost ~30 MB more peak memory on a real-sized home for no measurable speed.
+ */
+export const DETAILS_BATCH_SIZE = 50;
+export const DETAILS_BATCH_BYTES = 8 * 1024 * 1024;
 
 export interface DetailsOptions {
   source?: RolloutSource;
@@ -78,8 +86,8 @@ export function writeDetails(db: Database, item: ExtractedFile, nowMs: number = 
 export async function runDetailsPass(db: Database, codexHome: string, options: DetailsOptions = {}): Promise<DetailsResult> {
   const started = Date.now();
   const source = options.source ?? defaultRolloutSource;
-  const batchSize = options.batchSize ?? BACKFILL_BATCH_SIZE;
-  const batchBytes = options.batchBytes ?? BACKFILL_BATCH_BYTES;
+  const batchSize = options.batchSize ?? DETAILS_BATCH_SIZE;
+  const batchBytes = options.batchBytes ?? DETAILS_BATCH_BYTES;
   const result: DetailsResult = { outcome: 'complete', indexed: 0, failed: 0, skipped: 0, durationMs: 0 };
   const pending = countDetailsPending(db);
   if (pending.threads === 0) return result;

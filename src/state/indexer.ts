@@ -14,7 +14,7 @@ export interface ExtractedFile {
   extracted: Extracted;
 }
 
-export const DEFAULT_EXTRACT_CONCURRENCY = 8;
+export const DEFAULT_EXTRACT_CONCURRENCY = 2;
 /** Files above this size are read one at a time: parsing several at once only multiplies memory. */
 export const BIG_FILE_BYTES = 8 * 1024 * 1024;
 
