@@ -10,7 +10,8 @@
 // `--runs` times (with several `--server`s, their runs alternate, so each sees the same load). Cold: each run clones the home afresh, starts the server with no index, and
 // polls the index (read-only) every 20 ms: "listable" is when the backfill is complete (thread/list
 // answers from the index), "full" when no thread still waits for its turn-derived fields and search
-// text. The server's peak RSS (VmHWM) covers the backfill and the thread/list and thread/search
+// text. Each is also given as the server's CPU time (user + system) by then, which the load other
+// processes put on the machine does not inflate. The server's peak RSS (VmHWM) covers the backfill and the thread/list and thread/search
 // calls made while and after it runs. `--server A,B` runs other checkouts (e.g. main and a branch,
 // for a before/after table); every figure is printed as median and min over the runs, as this
 // machine is shared.
@@ -50,6 +51,16 @@ function vmHwmMb(pid: number): number {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds (user + system) the process has used so far: a figure the machine's load does not inflate. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
   }
@@ -142,7 +153,7 @@ function indexState(home: string): { complete: boolean; pending: number } | null
   }
 }
 
-async function coldOnce(server: string, home: string, scratch: string): Promise<{ init: number; listable: number; full: number; hwm: number; rows: number; searchDuring: string }> {
+async function coldOnce(server: string, home: string, scratch: string): Promise<{ init: number; listable: number; full: number; cpuListable: number; cpuFull: number; hwm: number; rows: number; searchDuring: string }> {
   cloneInto(home, scratch);
   const t0 = performance.now();
   const c = startServer(server, scratch);
@@ -151,6 +162,8 @@ async function coldOnce(server: string, home: string, scratch: string): Promise<
   if (init.error) throw new Error(`initialize failed: ${JSON.stringify(init.error)}`);
   let listable = 0;
   let full = 0;
+  let cpuListable = 0;
+  let cpuFull = 0;
   let searchDuring = 'not tried';
   for (;;) {
     await new Promise((r) => setTimeout(r, 20));
@@ -159,6 +172,7 @@ async function coldOnce(server: string, home: string, scratch: string): Promise<
     const now = performance.now() - t0;
     if (st.complete && listable === 0) {
       listable = now;
+      cpuListable = cpuSeconds(c.pid);
       // A list and a search while phase 2 runs: what does search say?
       await c.call('thread/list', LIST);
       const s = await c.call('thread/search', { query: 'refactor parser', limit: 10 });
@@ -166,6 +180,7 @@ async function coldOnce(server: string, home: string, scratch: string): Promise<
     }
     if (st.complete && st.pending === 0) {
       full = now;
+      cpuFull = cpuSeconds(c.pid);
       break;
     }
   }
@@ -179,7 +194,7 @@ async function coldOnce(server: string, home: string, scratch: string): Promise<
   db.close();
   await c.close();
   rmSync(scratch, { recursive: true, force: true });
-  return { init: tInit, listable, full, hwm, rows, searchDuring };
+  return { init: tInit, listable, full, cpuListable, cpuFull, hwm, rows, searchDuring };
 }
 
 async function main(): Promise<void> {
@@ -197,7 +212,7 @@ async function main(): Promise<void> {
   if (values.cold) {
     const runs = Number(values.runs ?? 3);
     for (const home of homes) {
-      const out = new Map(servers.map((s) => [s, { init: [] as number[], listable: [] as number[], full: [] as number[], hwm: [] as number[] }]));
+      const out = new Map(servers.map((s) => [s, { init: [] as number[], listable: [] as number[], full: [] as number[], cpuListable: [] as number[], cpuFull: [] as number[], hwm: [] as number[] }]));
       for (let i = 0; i < runs; i++) {
         for (const server of servers) {
           const r = await coldOnce(server, home, `${home}.cold-${basename(server)}`);
@@ -205,8 +220,10 @@ async function main(): Promise<void> {
           o.init.push(r.init);
           o.listable.push(r.listable);
           o.full.push(r.full);
+          o.cpuListable.push(r.cpuListable * 1000);
+          o.cpuFull.push(r.cpuFull * 1000);
           o.hwm.push(r.hwm);
-          console.log(`  ${basename(server)} run ${i + 1}: initialize ${r.init.toFixed(0)} ms, listable ${(r.listable / 1000).toFixed(2)} s, full ${(r.full / 1000).toFixed(2)} s, peak RSS ${r.hwm.toFixed(0)} MB, ${r.rows} rows; thread/search while indexing: ${r.searchDuring}`);
+          console.log(`  ${basename(server)} run ${i + 1}: initialize ${r.init.toFixed(0)} ms, listable ${(r.listable / 1000).toFixed(2)} s, full ${(r.full / 1000).toFixed(2)} s (server CPU ${r.cpuListable.toFixed(2)} s / ${r.cpuFull.toFixed(2)} s), peak RSS ${r.hwm.toFixed(0)} MB, ${r.rows} rows; thread/search while indexing: ${r.searchDuring}`);
         }
       }
       for (const [server, o] of out) {
@@ -214,6 +231,8 @@ async function main(): Promise<void> {
         console.log(`  initialize answered:           ${fmt(o.init)}`);
         console.log(`  every thread listable (index): ${fmt(o.listable, 's')}`);
         console.log(`  full index with search text:   ${fmt(o.full, 's')}`);
+        console.log(`  server CPU until listable:     ${fmt(o.cpuListable, 's')}`);
+        console.log(`  server CPU until full:         ${fmt(o.cpuFull, 's')}`);
         console.log(`  server peak RSS (VmHWM):       ${fmt(o.hwm, 'MB')}`);
       }
     }

@@ -417,12 +417,14 @@ export function readHeadSync(path: string, opts: HeadOptions = {}): HeadResult {
         if (item && window.push(item.line)) return window.result(stats);
       }
       if (filled >= limit) break;
-      if (filled + HEAD_CHUNK_BYTES > headScratch.length) {
-        const grown = Buffer.allocUnsafe(Math.min(Math.max(headScratch.length * 2, filled + HEAD_CHUNK_BYTES), Math.max(limit, HEAD_CHUNK_BYTES)));
+      // One chunk at a time, as the async read does (its stats count the same bytes).
+      const want = Math.min(HEAD_CHUNK_BYTES, limit - filled);
+      if (filled + want > headScratch.length) {
+        const grown = Buffer.allocUnsafe(Math.min(Math.max(headScratch.length * 2, filled + want), Math.max(limit, HEAD_CHUNK_BYTES)));
         headScratch.copy(grown, 0, 0, filled);
         headScratch = grown;
       }
-      const bytesRead = readSync(fd, headScratch, filled, Math.min(headScratch.length, limit) - filled, filled);
+      const bytesRead = readSync(fd, headScratch, filled, want, filled);
       if (bytesRead === 0) break; // the file shrank under us
       filled += bytesRead;
       stats.bytesRead += bytesRead;

@@ -53,6 +53,7 @@ describe('state: backfill and doctor commands', () => {
     assert.equal(report.integrity.detail, 'ok');
     assert.deepEqual(report.counts, { threads: 14, archived: 3, listable: report.counts!.listable, failedFiles: 0 });
     assert.equal(report.backfill?.status, 'complete');
+    assert.deepEqual(report.details, { pendingThreads: 0, pendingBytes: 0 });
 
     const added = writeRollout(home, { time: '2026-03-01T00-00-00' });
     const gone = readdirSync(`${home}/archived_sessions`)[0];
