@@ -87,7 +87,7 @@ export function formatIndexingSummary(store: StateStore, result: IndexingResult)
   }
   const d = result.details;
   const pending = store.detailsPending().threads;
-  if (d) lines.push(`phase 2 (turns and search text): ${d.outcome}, ${d.indexed} threads read in full, ${d.failed} failed in ${(d.durationMs / 1000).toFixed(1)}s${pending > 0 ? `, ${pending} still to read` : ''}`);
+  if (d && d.indexed + d.failed + d.skipped > 0) lines.push(`phase 2 (turns and search text): ${d.outcome}, ${d.indexed} threads read in full, ${d.failed} failed in ${(d.durationMs / 1000).toFixed(1)}s${pending > 0 ? `, ${pending} still to read` : ''}`);
   else lines.push(pending > 0 ? `phase 2 (turns and search text): ${pending} threads still to read` : 'phase 2 (turns and search text): complete');
   const failures = store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM index_failures')?.n ?? 0;
   const counts = store.db.get<{ n: number; a: number | null }>('SELECT COUNT(*) AS n, SUM(archived) AS a FROM threads');
