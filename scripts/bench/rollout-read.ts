@@ -33,7 +33,7 @@ async function measureOne(path: string): Promise<void> {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      home: { type: 'string' }, threads: { type: 'string', default: '10000' }, big: { type: 'string', default: '3' },
+      home: { type: 'string' }, threads: { type: 'string', default: '10000' }, big: { type: 'string', default: '3' }, sizes: { type: 'string', default: 'small' },
       'measure-one': { type: 'string' },
     },
   });
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     home = mkdtempSync(join(tmpdir(), 'ts-bench-home-'));
     cleanup = true;
     const t0 = performance.now();
-    const gen = generateHome({ out: home, threads: Number(values.threads), big: Number(values.big) });
+    const gen = generateHome({ out: home, threads: Number(values.threads), big: Number(values.big), sizes: values.sizes === 'real' ? 'real' : 'small' });
     process.stdout.write(`generated ${gen.files} rollouts (${(gen.bytes / MB).toFixed(0)} MB, ${gen.bigFiles.length} big) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   try {
