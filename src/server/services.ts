@@ -91,10 +91,16 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     if (indexing || !store || options.indexOnStart === false || abort.signal.aborted) return;
     const started = Date.now();
     const elapsed = () => Date.now() - started;
+    // CPU time alongside wall time: on a busy machine the wall time says little about the work.
+    const cpuStart = process.cpuUsage();
+    const cpuMs = () => {
+      const u = process.cpuUsage(cpuStart);
+      return Math.round((u.user + u.system) / 1000);
+    };
     indexing = store.startBackgroundIndexing({
       signal: abort.signal,
       onListable: ({ backfill, reconcile }) => log.info('every thread is listable from the index (phase 1 of 2 done); reading turns and search text next', {
-        backfill: backfill.outcome, reconcile: reconcile ? { ...reconcile } : null, detailsPending: store.detailsPending().threads, elapsedMs: elapsed(),
+        backfill: backfill.outcome, reconcile: reconcile ? { ...reconcile } : null, detailsPending: store.detailsPending().threads, elapsedMs: elapsed(), cpuMs: cpuMs(),
       }),
     }).then(
       (result) => {
@@ -104,7 +110,7 @@ export async function createServices(codexHome: string, options: ServiceOptions 
         log.info('index is up to date with the rollouts', {
           backfill: result.backfill.outcome, reconcile: result.reconcile ? { ...result.reconcile } : null,
           memories: result.memories ? { ...result.memories } : null, details: result.details ? { ...result.details } : null,
-          elapsedMs: elapsed(), memoryMb: memoryFigures(),
+          elapsedMs: elapsed(), cpuMs: cpuMs(), memoryMb: memoryFigures(),
         });
       },
       (err: unknown) => log.error('indexing failed; lists fall back to the rollout files', { error: errorMessage(err) }),
