@@ -207,11 +207,90 @@ function decodeLine(bytes: Buffer, start: number, end: number, isTail: boolean, 
 }
 
 /**
+ * Splits chunks of a file into parsed lines: the state of one pass (the carried start of a line
+ * that runs past a chunk, an oversize line being skipped) shared by the async and sync streams.
+ */
+class LineSplitter {
+  private readonly carry = new LineCarry();
+  private skipping = false; // inside an oversize line
+  private lineStart = 0;
+  private readonly stats: ReadStats;
+  private readonly opts: StreamOptions;
+  private readonly maxLine: number;
+
+  constructor(stats: ReadStats, opts: StreamOptions) {
+    this.stats = stats;
+    this.opts = opts;
+    this.maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  }
+
+  /** The lines completed by `buf[0, bytesRead)`, which starts at file offset `chunkStart`. */
+  *push(buf: Buffer, bytesRead: number, chunkStart: number): Generator<ParsedLine> {
+    const carry = this.carry;
+    let from = 0;
+    while (from < bytesRead) {
+      const nl = buf.indexOf(10, from);
+      const segEnd = nl === -1 || nl >= bytesRead ? bytesRead : nl;
+      const segLen = segEnd - from;
+      if (!this.skipping && carry.length + segLen > this.maxLine) {
+        this.skipping = true;
+        carry.clear();
+        this.stats.skippedOversize += 1;
+      }
+      if (nl === -1 || nl >= bytesRead) {
+        if (!this.skipping) carry.append(buf, from, segEnd);
+        return;
+      }
+      const end = chunkStart + nl + 1;
+      if (this.skipping) {
+        this.skipping = false;
+        if (this.opts.yieldInvalid) yield { line: null, start: this.lineStart, end, text: '' };
+      } else {
+        let bytes = buf.subarray(from, segEnd);
+        if (carry.length > 0) {
+          carry.append(buf, from, segEnd);
+          bytes = carry.bytes();
+        }
+        const item = decodeLine(bytes, this.lineStart, end, false, this.stats, this.opts.envelopeOnly);
+        carry.clear();
+        if (item && (item.line || this.opts.yieldInvalid)) yield item;
+      }
+      this.lineStart = end;
+      from = nl + 1;
+    }
+  }
+
+  /** The last line, once reading stopped at `pos` of a file of `size` bytes. */
+  *finish(pos: number, size: number): Generator<ParsedLine> {
+    if (this.skipping) {
+      if (this.opts.yieldInvalid) yield { line: null, start: this.lineStart, end: pos, text: '' };
+    } else if (this.carry.length > 0) {
+      const tail = this.carry.bytes();
+      if (pos < size) {
+        // Cut by endByteOffset rather than by the end of the file: not a content problem.
+        if (tail.toString('utf8').trim() !== '') this.stats.capped = true;
+      } else {
+        const item = decodeLine(tail, this.lineStart, pos, true, this.stats, this.opts.envelopeOnly);
+        if (item && (item.line || this.opts.yieldInvalid)) yield item;
+      }
+    }
+  }
+
+  release(): void {
+    this.carry.release();
+  }
+}
+
+/**
  * A single-pass stream of parsed lines. Memory stays bounded by the longest accepted line: the
  * file is read in chunks and split by hand, and a line longer than `maxLineBytes` is dropped as
  * soon as it grows past the cap. `stats` is final once iteration ends.
+ *
+ * Iterated with `for await`, it reads through the thread pool; with a plain `for` it reads with
+ * blocking calls, which costs ~2.5x less CPU per line (no promise per line) but blocks the event
+ * loop for the whole read: callers that iterate synchronously yield now and then themselves.
  */
-export class RolloutStream implements AsyncIterable<ParsedLine> {
+export class RolloutStream implements AsyncIterable<ParsedLine>, Iterable<ParsedLine> {
   readonly path: string;
   readonly stats: ReadStats = emptyStats();
   private readonly opts: StreamOptions;
@@ -224,85 +303,66 @@ export class RolloutStream implements AsyncIterable<ParsedLine> {
     return this.run();
   }
 
+  [Symbol.iterator](): Generator<ParsedLine> {
+    return this.runSync();
+  }
+
+  private checkFile(st: { isFile(): boolean; size: number; mtimeMs: number }): number {
+    if (!st.isFile()) throw new RolloutReadError(this.path, 'EISDIR', `rollout path ${this.path} is not a file`);
+    this.stats.fileSize = st.size;
+    this.stats.mtimeMs = st.mtimeMs;
+    return Math.min(this.opts.endByteOffset ?? Infinity, st.size);
+  }
+
   private async *run(): AsyncGenerator<ParsedLine> {
-    const maxLine = this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-    const chunkBytes = this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-    const stats = this.stats;
     const fh = await openRollout(this.path);
-    const buf = takeChunk(chunkBytes);
+    const buf = takeChunk(this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+    const lines = new LineSplitter(this.stats, this.opts);
     try {
       const st = await fh.stat();
-      if (!st.isFile()) throw new RolloutReadError(this.path, 'EISDIR', `rollout path ${this.path} is not a file`);
-      stats.fileSize = st.size;
-      stats.mtimeMs = st.mtimeMs;
-      const limit = Math.min(this.opts.endByteOffset ?? Infinity, st.size);
-      const carry = new LineCarry();
-      let skipping = false; // inside an oversize line
-      let lineStart = 0;
+      const limit = this.checkFile(st);
       let pos = 0;
-      try {
-        while (pos < limit) {
-          const want = Math.min(buf.length, limit - pos);
-          const { bytesRead } = await fh.read(buf, 0, want, pos);
-          if (bytesRead === 0) break; // the file shrank under us
-          const chunkStart = pos;
-          pos += bytesRead;
-          stats.bytesRead += bytesRead;
-          let from = 0;
-          while (from < bytesRead) {
-            const nl = buf.indexOf(10, from);
-            const segEnd = nl === -1 || nl >= bytesRead ? bytesRead : nl;
-            const segLen = segEnd - from;
-            if (!skipping && carry.length + segLen > maxLine) {
-              skipping = true;
-              carry.clear();
-              stats.skippedOversize += 1;
-            }
-            if (nl === -1 || nl >= bytesRead) {
-              if (!skipping) carry.append(buf, from, segEnd);
-              break;
-            }
-            const end = chunkStart + nl + 1;
-            if (skipping) {
-              skipping = false;
-              if (this.opts.yieldInvalid) yield { line: null, start: lineStart, end, text: '' };
-            } else {
-              let bytes = buf.subarray(from, segEnd);
-              if (carry.length > 0) {
-                carry.append(buf, from, segEnd);
-                bytes = carry.bytes();
-              }
-              const item = this.decode(bytes, lineStart, end, false);
-              carry.clear();
-              if (item && (item.line || this.opts.yieldInvalid)) yield item;
-            }
-            lineStart = end;
-            from = nl + 1;
-          }
-        }
-        if (skipping) {
-          if (this.opts.yieldInvalid) yield { line: null, start: lineStart, end: pos, text: '' };
-        } else if (carry.length > 0) {
-          const tail = carry.bytes();
-          if (pos < st.size) {
-            // Cut by endByteOffset rather than by the end of the file: not a content problem.
-            if (tail.toString('utf8').trim() !== '') stats.capped = true;
-          } else {
-            const item = this.decode(tail, lineStart, pos, true);
-            if (item && (item.line || this.opts.yieldInvalid)) yield item;
-          }
-        }
-      } finally {
-        carry.release();
+      while (pos < limit) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, limit - pos), pos);
+        if (bytesRead === 0) break; // the file shrank under us
+        this.stats.bytesRead += bytesRead;
+        yield* lines.push(buf, bytesRead, pos);
+        pos += bytesRead;
       }
+      yield* lines.finish(pos, st.size);
     } finally {
+      lines.release();
       giveChunk(buf);
       await fh.close();
     }
   }
 
-  private decode(bytes: Buffer, start: number, end: number, isTail: boolean): ParsedLine | null {
-    return decodeLine(bytes, start, end, isTail, this.stats, this.opts.envelopeOnly);
+  private *runSync(): Generator<ParsedLine> {
+    let fd: number;
+    try {
+      fd = openSync(this.path, 'r');
+    } catch (err) {
+      throw openFailure(this.path, err);
+    }
+    const buf = takeChunk(this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+    const lines = new LineSplitter(this.stats, this.opts);
+    try {
+      const st = fstatSync(fd);
+      const limit = this.checkFile(st);
+      let pos = 0;
+      while (pos < limit) {
+        const bytesRead = readSync(fd, buf, 0, Math.min(buf.length, limit - pos), pos);
+        if (bytesRead === 0) break; // the file shrank under us
+        this.stats.bytesRead += bytesRead;
+        yield* lines.push(buf, bytesRead, pos);
+        pos += bytesRead;
+      }
+      yield* lines.finish(pos, st.size);
+    } finally {
+      lines.release();
+      giveChunk(buf);
+      closeSync(fd);
+    }
   }
 }
 
