@@ -4,5 +4,7 @@
 -- pending rollout in full for the turn-derived fields (latest model, tokens, recency, policies) and
 -- the search text, and clears the mark. Rows written before this migration were read in full.
 ALTER TABLE threads ADD COLUMN details_pending INTEGER NOT NULL DEFAULT 0;
--- Phase 2's queue, most recently written threads first (those are searched first).
-CREATE INDEX threads_details_pending ON threads (updated_at_ms DESC, id) WHERE details_pending = 1;
+-- Phase 2's queue, in watermark order as the one-pass backfill read the files: search documents get
+-- their keys in the same order as before (thread/search's rank window takes the highest keys as the
+-- most recently written threads).
+CREATE INDEX threads_details_pending ON threads (watermark) WHERE details_pending = 1;

@@ -1,6 +1,7 @@
 // Phase 2 of indexing: every row that phase 1 (the backfill's head reads) left details-pending is
-// read in full for its turn-derived fields and search text, most recently written threads first,
-// in batches (50 files or 8 MB of rollouts per transaction), yielding between batches so a
+// read in full for its turn-derived fields and search text, in watermark order like the one-pass
+// backfill (so search documents get their keys in the same order: thread/search's rank window takes
+// the highest keys as the most recently written threads), in batches (50 files or 8 MB of rollouts per transaction), yielding between batches so a
 // server keeps answering. The queue is the rows themselves, so an interrupted pass resumes where it
 // stopped at the next start. Two processes may work the queue at once: a row is only written while
 // it is still pending at the same path, so the second write of a row is skipped, never doubled.
@@ -60,7 +61,7 @@ export function countDetailsPending(db: Database): { threads: number; bytes: num
 function nextPending(db: Database, limit: number): RolloutFile[] {
   return db.all<PendingRow>(
     `SELECT id, rollout_path, watermark, archived, file_size, file_mtime_ms FROM threads INDEXED BY threads_details_pending
-     WHERE details_pending = 1 ORDER BY updated_at_ms DESC, id LIMIT ?`,
+     WHERE details_pending = 1 ORDER BY watermark LIMIT ?`,
     limit,
   ).map((r) => ({ path: r.rollout_path, watermark: r.watermark, id: r.id, archived: r.archived === 1, size: r.file_size, mtimeMs: r.file_mtime_ms }));
 }

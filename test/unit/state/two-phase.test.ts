@@ -42,12 +42,17 @@ function pick(r: Row, keys: string[]): Row {
   return Object.fromEntries(keys.map((k) => [k, r[k]]));
 }
 
-async function onePass(home: string): Promise<{ rows: Row[]; docs: Row[] }> {
+/** Threads in search-document key order: thread/search's rank window takes the highest keys as the newest. */
+function keyOrder(db: Database): string[] {
+  return db.all<{ thread_id: string }>('SELECT thread_id FROM thread_search_items ORDER BY key').map((r) => r.thread_id);
+}
+
+async function onePass(home: string): Promise<{ rows: Row[]; docs: Row[]; keys: string[] }> {
   const store = openStateStore(home, { path: `${home}/one-pass.sqlite` });
   try {
     await runBackfill(store.db, home, { source: onePassSource });
     assert.equal(countDetailsPending(store.db).threads, 0, 'a one-pass backfill leaves nothing for phase 2');
-    return { rows: rows(store.db), docs: searchDocs(store.db) };
+    return { rows: rows(store.db), docs: searchDocs(store.db), keys: keyOrder(store.db) };
   } finally {
     store.close();
   }
@@ -79,6 +84,7 @@ describe('state: two-phase indexing', () => {
         assert.equal(progress[progress.length - 1], expected.rows.length);
         assert.deepEqual(rows(store.db), expected.rows);
         assert.deepEqual(searchDocs(store.db), expected.docs);
+        assert.deepEqual(keyOrder(store.db), expected.keys, 'documents are keyed in the same order as a one-pass import');
       } finally {
         store.close();
       }
