@@ -3,9 +3,9 @@
 // turns and search text. With progress and a summary.
 
 import { resolveCodexHome } from '../config.ts';
-import type { IndexProgress } from '../state/backfill.ts';
-import { openStateStore } from '../state/open.ts';
-import type { IndexingPhase, IndexingResult, StateStore } from '../state/store.ts';
+import type { IndexProgress } from '../indexing/backfill.ts';
+import { openStateStore } from '../store/open.ts';
+import type { IndexingPhase, IndexingResult, StateStore } from '../store/store.ts';
 import { CODEX_HOME_FLAG, flagValue, type Command } from './command.ts';
 
 const MB = 1024 * 1024;

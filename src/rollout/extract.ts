@@ -4,7 +4,7 @@
 
 import { resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { DynamicToolSpec, GitMetadata, ThreadMetadata } from './thread-metadata.ts';
+import type { DynamicToolSpec, GitMetadata, ThreadMetadata } from '../model/thread-metadata.ts';
 import {
   eventType, isObject, num, payloadOf, str,
   type RolloutLine, type SessionMetaPayload,
