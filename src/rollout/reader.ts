@@ -14,6 +14,8 @@ export const HEAD_LINES = 10;
 export const HEAD_EXTENDED_LINES = 210;
 /** Lines read past the first user event looking for its turn_context. */
 export const TURN_CONTEXT_GRACE_LINES = 4;
+/** Head reads go 64 KiB at a time: the first user message is usually within the first chunk. */
+const HEAD_CHUNK_BYTES = 64 * 1024;
 
 export interface ReadStats {
   /** Lines yielded: JSON objects with a string `type`. */
@@ -97,7 +99,7 @@ function takeChunk(size: number): Buffer {
 
 function giveChunk(buf: Buffer): void {
   // Only the standard sizes are kept: a buffer grown for one huge line is left to the collector.
-  if (buf.length !== DEFAULT_CHUNK_BYTES && buf.length !== CARRY_BYTES && buf.length !== 64 * 1024) return;
+  if (buf.length !== DEFAULT_CHUNK_BYTES && buf.length !== CARRY_BYTES && buf.length !== HEAD_CHUNK_BYTES) return;
   let free = chunkPool.get(buf.length);
   if (!free) chunkPool.set(buf.length, (free = []));
   if (free.length < CHUNKS_KEPT_PER_SIZE) free.push(buf);
@@ -418,15 +420,20 @@ class HeadWindow {
   }
 }
 
-/** Reads the head window of a rollout (see HeadWindow), never more than `maxBytes`. */
-export async function readHead(path: string, opts: HeadOptions = {}): Promise<HeadResult> {
+/** The stream of a head read: capped at `maxBytes`, read in 64 KiB chunks, invalid lines counted. */
+function headStream(path: string, opts: HeadOptions): RolloutStream {
   const maxBytes = opts.maxBytes ?? DEFAULT_HEAD_MAX_BYTES;
-  const stream = new RolloutStream(path, {
+  return new RolloutStream(path, {
     endByteOffset: maxBytes,
     maxLineBytes: Math.min(opts.maxLineBytes ?? maxBytes, maxBytes),
     chunkBytes: HEAD_CHUNK_BYTES,
     yieldInvalid: true,
   });
+}
+
+/** Reads the head window of a rollout (see HeadWindow), never more than `maxBytes`. */
+export async function readHead(path: string, opts: HeadOptions = {}): Promise<HeadResult> {
+  const stream = headStream(path, opts);
   const window = new HeadWindow();
   for await (const item of stream) {
     if (window.push(item.line)) break;
@@ -434,76 +441,16 @@ export async function readHead(path: string, opts: HeadOptions = {}): Promise<He
   return window.result(stream.stats);
 }
 
-const HEAD_CHUNK_BYTES = 64 * 1024;
-/** The synchronous head read's buffer, reused from file to file (grown up to the head cap when a line needs it). */
-let headScratch = Buffer.allocUnsafe(HEAD_CHUNK_BYTES);
-
 /**
- * readHead without the thread pool: the same window, lines and stats, read with blocking calls
- * into one reused buffer. Several times faster per file, which is what lists a cold home in
- * seconds; each call blocks for a fraction of a millisecond, so callers yield between files.
+ * readHead with blocking reads: the same window, lines and stats without the thread pool and a
+ * promise per line, several times faster per file, which is what lists a cold home in seconds.
+ * Each call blocks for a fraction of a millisecond; callers yield between files.
  */
 export function readHeadSync(path: string, opts: HeadOptions = {}): HeadResult {
-  const maxBytes = opts.maxBytes ?? DEFAULT_HEAD_MAX_BYTES;
-  const maxLine = Math.min(opts.maxLineBytes ?? maxBytes, maxBytes);
-  const stats = emptyStats();
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw openFailure(path, err);
+  const stream = headStream(path, opts);
+  const window = new HeadWindow();
+  for (const item of stream) {
+    if (window.push(item.line)) break;
   }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new RolloutReadError(path, 'EISDIR', `rollout path ${path} is not a file`);
-    stats.fileSize = st.size;
-    stats.mtimeMs = st.mtimeMs;
-    const limit = Math.min(maxBytes, st.size);
-    const window = new HeadWindow();
-    let filled = 0; // bytes of the file in headScratch, from offset 0
-    let lineStart = 0;
-    for (;;) {
-      // Every complete line in the buffer.
-      const view = headScratch.subarray(0, filled);
-      let nl: number;
-      while ((nl = view.indexOf(10, lineStart)) >= 0) {
-        const end = nl + 1;
-        let item: ParsedLine | null;
-        if (nl - lineStart > maxLine) {
-          stats.skippedOversize += 1;
-          item = { line: null, start: lineStart, end, text: '' };
-        } else item = decodeLine(view.subarray(lineStart, nl), lineStart, end, false, stats);
-        lineStart = end;
-        if (item && window.push(item.line)) return window.result(stats);
-      }
-      if (filled >= limit) break;
-      // One chunk at a time, as the async read does (its stats count the same bytes).
-      const want = Math.min(HEAD_CHUNK_BYTES, limit - filled);
-      if (filled + want > headScratch.length) {
-        const grown = Buffer.allocUnsafe(Math.min(Math.max(headScratch.length * 2, filled + want), Math.max(limit, HEAD_CHUNK_BYTES)));
-        headScratch.copy(grown, 0, 0, filled);
-        headScratch = grown;
-      }
-      const bytesRead = readSync(fd, headScratch, filled, want, filled);
-      if (bytesRead === 0) break; // the file shrank under us
-      filled += bytesRead;
-      stats.bytesRead += bytesRead;
-    }
-    if (lineStart < filled) {
-      const tail = headScratch.subarray(lineStart, filled);
-      if (filled < st.size) {
-        // Cut by the head cap rather than by the end of the file: not a content problem.
-        if (tail.toString('utf8').trim() !== '') stats.capped = true;
-      } else if (filled - lineStart > maxLine) {
-        stats.skippedOversize += 1;
-        window.push(null);
-      } else {
-        const item = decodeLine(tail, lineStart, filled, true, stats);
-        if (item) window.push(item.line);
-      }
-    }
-    return window.result(stats);
-  } finally {
-    closeSync(fd);
-  }
+  return window.result(stream.stats);
 }
