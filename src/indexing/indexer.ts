@@ -3,7 +3,6 @@
 // wrap in one transaction.
 
 import { relative, sep, isAbsolute } from 'node:path';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Database } from '../sqlite/db.ts';
 import { insertDynamicTools, flattenDynamicTools } from '../state/dynamic-tools.ts';
 import type { Extracted, RolloutSource } from './rollout-source.ts';
@@ -17,13 +16,11 @@ export interface ExtractedFile {
 }
 
 /**
- * Full reads in flight at once. Reads block (see extractThreadMetadata), so more than one only
- * overlaps a big file's yields with small files; each one in flight holds its buffers and parse
- * state, and 8 cost ~50 MB more peak RSS than 2 on a real-sized home for no speed.
+ * Full reads in flight at once: two keep the thread pool reading one file while the other is
+ * parsed. Each one in flight holds its buffers and parse state: 8 cost ~50 MB more peak RSS than
+ * 2 on a real-sized home, for no speed.
  */
 export const DEFAULT_EXTRACT_CONCURRENCY = 2;
-/** The longest stretch of extraction between two turns of the event loop. */
-const EXTRACT_SLICE_MS = 10;
 /** Files above this size are read one at a time: parsing several at once only multiplies memory. */
 export const BIG_FILE_BYTES = 8 * 1024 * 1024;
 
@@ -47,15 +44,8 @@ export async function extractFiles(
       return { metadata: null, error: err instanceof Error ? err.message : String(err) };
     }
   };
-  let lastYield = performance.now();
   const worker = async (): Promise<void> => {
     while (next < files.length) {
-      // Reads of small files never wait for I/O (see extractThreadMetadata): let the event loop in.
-      if (performance.now() - lastYield > EXTRACT_SLICE_MS) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
-        if (next >= files.length) break;
-      }
       const i = next++;
       const file = files[i];
       let extracted: Promise<Extracted>;

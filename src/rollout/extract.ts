@@ -3,7 +3,6 @@
 // add the I/O: a full streaming read, or a bounded head read for listing.
 
 import { resolve } from 'node:path';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { DynamicToolSpec, GitMetadata, ThreadMetadata } from '../model/thread-metadata.ts';
 import {
   eventType, isObject, num, payloadOf, str,
@@ -257,9 +256,6 @@ function finishResult(acc: MetadataAccumulator, path: string, opts: ExtractOptio
   return { metadata, stats };
 }
 
-/** A full read hands the event loop back after this many bytes. */
-const EXTRACT_YIELD_BYTES = 4 * 1024 * 1024;
-
 /** Full streaming read of one rollout. Never throws: I/O problems come back in `error`. */
 export async function extractThreadMetadata(path: string, opts: ExtractOptions): Promise<ExtractResult> {
   const abs = resolve(opts.codexHome, path);
@@ -268,18 +264,13 @@ export async function extractThreadMetadata(path: string, opts: ExtractOptions):
   // Neither the metadata nor the search text reads a response item beyond its envelope (type and
   // timestamp); their payloads hold the bulk of an early-2026 rollout (tool output).
   const stream = streamRollout(abs, { envelopeOnly: RESPONSE_ITEMS });
-  // Read with blocking calls (a promise per line cost more CPU than the parsing), handing the event
-  // loop back every few MB so a server keeps answering during a 50 MB read.
-  let yieldAt = EXTRACT_YIELD_BYTES;
+  // A chunk's lines at a time: a promise per line cost more CPU than parsing the line.
   try {
-    for (const { line } of stream) {
-      if (line) {
+    for await (const batch of stream.batches()) {
+      for (const { line } of batch) {
+        if (!line) continue;
         acc.push(line);
         search?.push(line);
-      }
-      if (stream.stats.bytesRead >= yieldAt) {
-        yieldAt = stream.stats.bytesRead + EXTRACT_YIELD_BYTES;
-        await yieldToEventLoop();
       }
     }
   } catch (err) {

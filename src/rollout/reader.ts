@@ -288,9 +288,9 @@ class LineSplitter {
  * file is read in chunks and split by hand, and a line longer than `maxLineBytes` is dropped as
  * soon as it grows past the cap. `stats` is final once iteration ends.
  *
- * Iterated with `for await`, it reads through the thread pool; with a plain `for` it reads with
- * blocking calls, which costs ~2.5x less CPU per line (no promise per line) but blocks the event
- * loop for the whole read: callers that iterate synchronously yield now and then themselves.
+ * Iterated with `for await`, it reads through the thread pool, a promise per line; `batches()`
+ * reads the same way but hands over a chunk's lines at once (far less CPU for a long read); with a
+ * plain `for` it reads with blocking calls (short reads: heads) and blocks the event loop meanwhile.
  */
 export class RolloutStream implements AsyncIterable<ParsedLine>, Iterable<ParsedLine> {
   readonly path: string;
@@ -309,14 +309,14 @@ export class RolloutStream implements AsyncIterable<ParsedLine>, Iterable<Parsed
     return this.runSync();
   }
 
-  private checkFile(st: { isFile(): boolean; size: number; mtimeMs: number }): number {
-    if (!st.isFile()) throw new RolloutReadError(this.path, 'EISDIR', `rollout path ${this.path} is not a file`);
-    this.stats.fileSize = st.size;
-    this.stats.mtimeMs = st.mtimeMs;
-    return Math.min(this.opts.endByteOffset ?? Infinity, st.size);
-  }
-
-  private async *run(): AsyncGenerator<ParsedLine> {
+  /**
+   * The lines chunk by chunk: reads go through the thread pool (overlapping the caller's parsing
+   * on another core) but a chunk's lines are handed over as one synchronous iterable, so a full
+   * read costs one promise per chunk instead of one per line (~2.5x less CPU per line on real
+   * rollouts). Lines are decoded as the batch is iterated; each batch must be iterated to its end
+   * (or the stream abandoned) before the next is asked for, as the next read reuses the buffer.
+   */
+  async *batches(): AsyncGenerator<Iterable<ParsedLine>> {
     const fh = await openRollout(this.path);
     const buf = takeChunk(this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
     const lines = new LineSplitter(this.stats, this.opts);
@@ -328,15 +328,26 @@ export class RolloutStream implements AsyncIterable<ParsedLine>, Iterable<Parsed
         const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, limit - pos), pos);
         if (bytesRead === 0) break; // the file shrank under us
         this.stats.bytesRead += bytesRead;
-        yield* lines.push(buf, bytesRead, pos);
+        yield lines.push(buf, bytesRead, pos);
         pos += bytesRead;
       }
-      yield* lines.finish(pos, st.size);
+      yield lines.finish(pos, st.size);
     } finally {
       lines.release();
       giveChunk(buf);
       await fh.close();
     }
+  }
+
+  private checkFile(st: { isFile(): boolean; size: number; mtimeMs: number }): number {
+    if (!st.isFile()) throw new RolloutReadError(this.path, 'EISDIR', `rollout path ${this.path} is not a file`);
+    this.stats.fileSize = st.size;
+    this.stats.mtimeMs = st.mtimeMs;
+    return Math.min(this.opts.endByteOffset ?? Infinity, st.size);
+  }
+
+  private async *run(): AsyncGenerator<ParsedLine> {
+    for await (const batch of this.batches()) yield* batch;
   }
 
   private *runSync(): Generator<ParsedLine> {
