@@ -10,6 +10,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { logger } from '../logs/logger.ts';
 import { batchesOf, type IndexProgress } from './backfill.ts';
 import type { Database } from '../sqlite/db.ts';
+import { optimizeSearchIndex } from '../state/search-index.ts';
 import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, recordFailure, writeExtracted, type ExtractedFile } from './indexer.ts';
 import { defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
 import type { RolloutFile } from './walk.ts';
@@ -23,6 +24,8 @@ const log = logger('indexing.details');
  */
 export const DETAILS_BATCH_SIZE = 50;
 export const DETAILS_BATCH_BYTES = 8 * 1024 * 1024;
+/** A pass that wrote at least this many search documents ends by merging the full-text index. */
+export const OPTIMIZE_AFTER_DOCUMENTS = 500;
 
 export interface DetailsOptions {
   source?: RolloutSource;
@@ -31,6 +34,8 @@ export interface DetailsOptions {
   batchBytes?: number;
   signal?: AbortSignal;
   onProgress?: (progress: IndexProgress) => void;
+  /** Merge the full-text index at the end when at least this many documents were written (default OPTIMIZE_AFTER_DOCUMENTS). */
+  optimizeAfter?: number;
 }
 
 export interface DetailsResult {
@@ -121,6 +126,7 @@ export async function runDetailsPass(db: Database, codexHome: string, options: D
       await yieldToEventLoop();
     }
   });
+  if (result.outcome === 'complete' && result.indexed >= (options.optimizeAfter ?? OPTIMIZE_AFTER_DOCUMENTS)) db.transaction(() => optimizeSearchIndex(db));
   result.durationMs = Date.now() - started;
   log.info('turns and search text indexed', { ...result });
   return result;
