@@ -123,7 +123,7 @@ export async function runBackfill(db: Database, codexHome: string, options: Back
           return true;
         }
         const extracted = listOnly
-          ? extractListFields(source, codexHome, batch)
+          ? await extractListFields(source, codexHome, batch)
           : await extractFiles(source, codexHome, batch, options.concurrency ?? DEFAULT_EXTRACT_CONCURRENCY);
         const counts = db.transaction(() => {
           const c = writeBatch(db, extracted, names);

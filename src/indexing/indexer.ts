@@ -61,17 +61,19 @@ export async function extractFiles(
 }
 
 /**
- * Phase 1 for a slice of files: each one's list fields from its head, read with blocking calls
+ * Phase 1 for a slice of files: each one's list fields from its head, read with a blocking call
  * (tens of microseconds a file; callers keep slices small and yield between them).
  */
-export function extractListFields(source: RolloutSource, codexHome: string, files: RolloutFile[]): ExtractedFile[] {
-  return files.map((file) => {
+export async function extractListFields(source: RolloutSource, codexHome: string, files: RolloutFile[]): Promise<ExtractedFile[]> {
+  const out: ExtractedFile[] = [];
+  for (const file of files) {
     try {
-      return { file, extracted: source.extractListFields!(file.path, codexHome, file.archived) };
+      out.push({ file, extracted: await source.extractListFields!(file.path, codexHome, file.archived) });
     } catch (err) {
-      return { file, extracted: { metadata: null, error: err instanceof Error ? err.message : String(err) } };
+      out.push({ file, extracted: { metadata: null, error: err instanceof Error ? err.message : String(err) } });
     }
-  });
+  }
+  return out;
 }
 
 export interface WriteCounts {

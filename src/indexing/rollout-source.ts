@@ -2,7 +2,7 @@
 // reconcile can be driven by the real files (the default) or by a test double.
 
 import { logger } from '../logs/logger.ts';
-import { extractHeadMetadataSync, extractThreadMetadata, type ExtractResult } from '../rollout/extract.ts';
+import { extractHeadMetadataBlocking, extractThreadMetadata, type ExtractResult } from '../rollout/extract.ts';
 import { readThreadNames } from '../rollout/session-index.ts';
 import type { ThreadSearchText } from '../rollout/search-text.ts';
 import type { ThreadMetadata } from '../model/thread-metadata.ts';
@@ -25,10 +25,11 @@ export interface RolloutSource {
   /** Phase 2 (or both phases at once): a full read, with the search text. */
   extract(path: string, codexHome: string, archived: boolean): Promise<Extracted>;
   /**
-   * Phase 1: the list fields from the rollout's head, with blocking reads (fast enough to list a
-   * cold home in seconds). A source without it is backfilled in one full pass.
+   * Phase 1: the list fields from the rollout's head, with a blocking read (fast enough to list a
+   * cold home in seconds; only a fork waits, for its lineage's heads). A source without it is
+   * backfilled in one full pass.
    */
-  extractListFields?(path: string, codexHome: string, archived: boolean): Extracted;
+  extractListFields?(path: string, codexHome: string, archived: boolean): Promise<Extracted>;
   /** Thread names from session_index.jsonl (the last entry per id wins). */
   readNames(codexHome: string): Promise<Map<string, string>>;
 }
@@ -64,8 +65,8 @@ async function extract(path: string, codexHome: string, archived: boolean): Prom
   return extracted;
 }
 
-function extractListFields(path: string, codexHome: string, archived: boolean): Extracted {
-  const extracted = usable(extractHeadMetadataSync(path, { codexHome, archived }), path);
+async function extractListFields(path: string, codexHome: string, archived: boolean): Promise<Extracted> {
+  const extracted = usable(await extractHeadMetadataBlocking(path, { codexHome, archived }), path);
   if (extracted.metadata) extracted.listOnly = true;
   return extracted;
 }

@@ -1,4 +1,4 @@
-// Tolerant, memory-bounded readers for rollout files (rollout-format.md §8, §9). Content problems
+// Tolerant, memory-bounded readers for rollout files (docs/rollout-format.md §8, §9). Content problems
 // (blank lines, CRLF, bad JSON, non-object JSON, oversize lines, a half-written last line) are
 // skipped and counted, never thrown; only a missing or unreadable file is an error.
 
@@ -396,7 +396,7 @@ export interface HeadOptions {
 }
 
 /**
- * The head window (rollout-format.md §8): 10 counted (non-blank) lines, or up to 210 once a
+ * The head window (docs/rollout-format.md §8): 10 counted (non-blank) lines, or up to 210 once a
  * session_meta has been seen without a user event; complete as soon as both are seen (plus a few
  * lines for the turn's context). Shared by the async and the synchronous head reads.
  */

@@ -7,7 +7,6 @@ import { logger } from '../logs/logger.ts';
 import { Dispatcher } from './dispatch.ts';
 import { handlers } from './handlers/index.ts';
 import { NdjsonMessageReader, NdjsonMessageWriter } from './ndjson.ts';
-import { Notifier } from './notifier.ts';
 import type { Services } from './services.ts';
 import { Session } from './session.ts';
 
@@ -63,7 +62,8 @@ export interface AppServerOptions {
 export async function serveStdio(options: AppServerOptions): Promise<void> {
   const { input, output, services } = options;
   const reader = new NdjsonMessageReader(input);
-  const writer = new NdjsonMessageWriter(output);
+  const dispatcher = new Dispatcher(handlers);
+  const writer = new NdjsonMessageWriter(output, dispatcher.answers);
   const rpcLogger = {
     error: (m: string) => log.warn(m),
     warn: (m: string) => log.warn(m),
@@ -73,13 +73,12 @@ export async function serveStdio(options: AppServerOptions): Promise<void> {
   const connection = rpc.createMessageConnection(reader, writer, rpcLogger);
   const session = new Session(1);
   const notifier = services.notifier;
-  const dispatcher = new Dispatcher(handlers);
   const detach = notifier.add({
     session,
     // Straight to the writer: vscode-jsonrpc refuses to send once stdin has closed, but answers
     // and notifications of in-flight requests must still go out.
-    send: (method, params) => {
-      writer.write({ jsonrpc: '2.0', method, params } as rpc.NotificationMessage).catch((err: unknown) => log.warn('failed to send notification', { method, error: String(err) }));
+    send: (method, params, emittedAtMs) => {
+      writer.write({ jsonrpc: '2.0', method, params, emittedAtMs } as rpc.NotificationMessage).catch((err: unknown) => log.warn('failed to send notification', { method, error: String(err) }));
     },
   });
 
@@ -106,5 +105,3 @@ export async function serveStdio(options: AppServerOptions): Promise<void> {
   detach();
   connection.dispose();
 }
-
-export { Notifier };

@@ -19,7 +19,7 @@ import { watermarkOf } from '../indexing/indexer.ts';
 import { deleteMemory, getMemory, listRecentMemories, nextMemoryTime, upsertMemory, type StoredMemory } from '../state/memory.ts';
 import { appendMemoryJournal, restoreMemoriesFromJournal, type MemoryRestoreResult } from './memory-journal.ts';
 import { runReconcile, type ReconcileResult } from '../indexing/reconcile.ts';
-import { itemMatches, replaceSearchText, searchIndex, type ItemMatch, type SearchIndexQuery } from '../state/search-index.ts';
+import { itemMatches, replaceSearchText, searchIndex, type HighlightedMatch, type SearchIndexQuery } from '../state/search-index.ts';
 import type { ThreadSearchText } from '../rollout/search-text.ts';
 import { defaultRolloutSource, type RolloutSource } from '../indexing/rollout-source.ts';
 import { listThreads } from '../state/thread-list.ts';
@@ -116,8 +116,8 @@ export class StateStore {
     return searchIndex(this.db, query).map((hit) => ({ ...(this.stored(hit.row, false) as StoredThread), rank: hit.rank, key: hit.key }));
   }
 
-  /** The matched item and snippet of each hit of a page, by document key (absent when the document is gone). */
-  searchItems(match: string, keys: readonly number[], seek = false): Map<number, ItemMatch> {
+  /** The matched item, snippet and highlights of each hit of a page, by document key (absent when the document is gone). */
+  searchItems(match: string, keys: readonly number[], seek = false): Map<number, HighlightedMatch> {
     return itemMatches(this.db, match, keys, seek);
   }
 

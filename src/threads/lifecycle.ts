@@ -2,7 +2,7 @@
 // items), `thread/resume`, `thread/inject_items`, `thread/loaded/list`, `thread/unsubscribe`.
 
 import { resolve } from 'node:path';
-import { invalidRequest } from '../errors.ts';
+import { invalidInput, notFound } from '../errors.ts';
 import type { AskForApproval, SandboxPolicy, ThreadResumeParams, ThreadResumeResponse, ThreadStartParams, ThreadStartResponse } from '../protocol/thread-lifecycle.ts';
 import type { Thread } from '../protocol/thread.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
@@ -16,12 +16,36 @@ import { validateDynamicTools } from './dynamic-tools.ts';
 import { clampLimit } from '../model/list-params.ts';
 import type { LoadedThread } from './loaded.ts';
 import { indexRollout } from './locate.ts';
-import { withThreadLock } from './locks.ts';
 import { dynamicToolsOf } from './thread-tools.ts';
-import { requireStoredThread, turnsOf, wireThreadFor } from './read-thread.ts';
+import { turnsOf, wireThreadFor } from './read-thread.ts';
+import { requireThread, unknownThread } from './require-thread.ts';
+import { resumeCursors } from './history-pages.ts';
+import type { LocatedThread } from './locate.ts';
+import { archivedSessionError, recordResumeSettings } from './mutations.ts';
 import { parseThreadId } from './thread-id.ts';
 
 type SandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access';
+
+const APPROVAL_MODES = new Set(['untrusted', 'on-failure', 'on-request', 'never']);
+
+/** The approval policy a thread last ran with (`never` for `codex exec` threads), else `on-request`. */
+export function recordedApprovalPolicy(meta: ThreadMetadata): AskForApproval {
+  const mode = meta.approvalMode;
+  if (mode === null) return 'on-request';
+  if (APPROVAL_MODES.has(mode)) return mode as AskForApproval;
+  try {
+    const value: unknown = JSON.parse(mode);
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as AskForApproval;
+  } catch {
+    // a policy this version does not know: fall back
+  }
+  return 'on-request';
+}
+
+/** The collaboration mode a loaded thread reports (Codex's default mode, with the thread's model). */
+export function collaborationMode(model: string): Record<string, unknown> {
+  return { mode: 'default', settings: { model, reasoning_effort: null, developer_instructions: null } };
+}
 
 function sandboxPolicy(mode: SandboxMode, cwd: string): SandboxPolicy {
   switch (mode) {
@@ -31,7 +55,7 @@ function sandboxPolicy(mode: SandboxMode, cwd: string): SandboxPolicy {
   }
 }
 
-interface SessionConfig {
+export interface SessionConfig {
   model: string;
   modelProvider: string;
   cwd: string;
@@ -39,7 +63,7 @@ interface SessionConfig {
   sandbox: SandboxMode;
 }
 
-function sessionConfiguration(thread: Thread, config: SessionConfig): ThreadStartResponse {
+export function sessionConfiguration(thread: Thread, config: SessionConfig): ThreadStartResponse {
   return {
     thread,
     model: config.model,
@@ -104,6 +128,19 @@ export function startThread(ctx: ThreadContext, params: ThreadStartParams, origi
   return { response, threadId: id };
 }
 
+type SettingsParams = Pick<ThreadResumeParams, 'model' | 'modelProvider' | 'cwd' | 'approvalPolicy' | 'sandbox'>;
+
+/** The settings a stored thread is loaded with (resume, fork): the client's overrides, else what the thread last ran with. */
+export function loadSettings(ctx: ThreadContext, meta: ThreadMetadata, params: SettingsParams): SessionConfig {
+  return {
+    model: params.model ?? meta.model ?? ctx.defaultModel,
+    modelProvider: params.modelProvider ?? meta.modelProvider ?? ctx.defaultModelProvider,
+    cwd: params.cwd ? resolve(params.cwd) : meta.cwd,
+    approvalPolicy: params.approvalPolicy ?? recordedApprovalPolicy(meta),
+    sandbox: params.sandbox ?? 'read-only',
+  };
+}
+
 export interface ResumeOutcome {
   response: ThreadResumeResponse;
   threadId: string;
@@ -113,47 +150,50 @@ export interface ResumeOutcome {
 async function resumeTarget(ctx: ThreadContext, params: ThreadResumeParams): Promise<string> {
   if (params.path !== undefined && params.path !== null) {
     const path = await resolveInsideHome(ctx.codexHome, params.path);
-    if (!path) throw invalidRequest(`rollout path ${params.path} is outside the Codex home`);
+    if (!path) throw invalidInput(`rollout path ${params.path} is outside the Codex home`);
     const extracted = await extractThreadMetadata(path, { codexHome: ctx.codexHome });
-    if (!extracted.metadata || !extracted.metadata.hasSessionMeta) throw invalidRequest(`no rollout found at ${params.path}`);
+    if (!extracted.metadata || !extracted.metadata.hasSessionMeta) throw notFound(`no rollout found at ${params.path}`);
     return extracted.metadata.id;
   }
-  return parseThreadId(params.threadId);
+  return parseThreadId(params.threadId, 'session');
 }
 
 export async function resumeThread(ctx: ThreadContext, params: ThreadResumeParams, spill?: SpillScope): Promise<ResumeOutcome> {
   const id = await resumeTarget(ctx, params);
   const already = ctx.loaded.get(id);
-  let located;
+  let located: LocatedThread;
   if (already && !already.materialized) {
     located = { metadata: already.metadata, name: already.name };
   } else {
-    located = await requireStoredThread(ctx, id, `no rollout found for thread id ${id}`);
+    located = await requireThread(ctx, id, 'rollout');
+    if (located.metadata.archived) throw archivedSessionError(id);
     // The loaded thread keeps its declared tools (re-read from the rollout if the index lost them).
     const tools = await dynamicToolsOf(ctx, located.metadata);
     located = { ...located, metadata: { ...located.metadata, dynamicTools: tools.length > 0 ? tools : null } };
     ctx.loaded.set({ id, metadata: located.metadata, name: located.name, materialized: true, ephemeral: false, init: null });
   }
-  const turns = params.excludeTurns === true || !located.metadata.hasSessionMeta ? [] : await turnsOf(ctx, located.metadata, spill);
-  const thread = wireThreadFor(ctx, located, turns);
   const meta = located.metadata;
-  const base = sessionConfiguration(thread, {
-    model: params.model ?? meta.model ?? ctx.defaultModel,
-    modelProvider: params.modelProvider ?? meta.modelProvider ?? ctx.defaultModelProvider,
-    cwd: params.cwd ? resolve(params.cwd) : meta.cwd,
-    approvalPolicy: params.approvalPolicy ?? 'on-request',
-    sandbox: params.sandbox ?? 'read-only',
-  });
-  const first = turns[0];
+  const paginated = meta.historyMode === 'paginated';
+  // A 0.169 thread's cursors name its newest turn and item, so its turns are read even when excluded.
+  const turns = meta.hasSessionMeta && (params.excludeTurns !== true || paginated) ? await turnsOf(ctx, meta, spill) : [];
+  const thread = wireThreadFor(ctx, located, params.excludeTurns === true ? [] : turns);
+  // Without Codex's database, an older-format thread's resume reports its creation as its update.
+  if (!paginated) thread.updatedAt = thread.createdAt;
+  const settings = loadSettings(ctx, meta, params);
+  const base = sessionConfiguration(thread, settings);
+  if (!already && meta.hasSessionMeta) {
+    const updated = await recordResumeSettings(ctx, meta, settings, located.name);
+    const loaded = ctx.loaded.get(id);
+    if (loaded) loaded.metadata = { ...updated, dynamicTools: meta.dynamicTools };
+  }
   return {
     threadId: id,
-    deprecated: turns.length > 0 && meta.historyMode === 'paginated',
+    deprecated: params.excludeTurns !== true && turns.length > 0 && paginated,
     response: {
       ...base,
-      collaborationMode: null,
+      collaborationMode: collaborationMode(settings.model),
       initialTurnsPage: null,
-      turnsBackwardsCursor: first ? JSON.stringify({ turnId: first.id, includeAnchor: true }) : null,
-      itemsBackwardsCursor: first && first.items[0] ? JSON.stringify({ itemId: first.items[0].id, includeAnchor: true }) : null,
+      ...resumeCursors(id, turns),
     },
   };
 }
@@ -169,7 +209,7 @@ function messageText(item: Record<string, unknown>, partType: string): string | 
 
 /**
  * The rollout lines for injected items: each item as a `response_item`, plus the event Codex's
- * history and titles read for user prompts and assistant answers (rollout-format.md §10).
+ * history and titles read for user prompts and assistant answers (docs/rollout-format.md §10).
  */
 export function injectedLines(items: Record<string, unknown>[], at: Date = new Date()): unknown[] {
   const lines: unknown[] = [];
@@ -197,33 +237,31 @@ export async function injectItems(ctx: ThreadContext, threadIdText: string, item
   const id = parseThreadId(threadIdText);
   const records = items.map((item, i) => {
     if (!item || typeof item !== 'object' || Array.isArray(item) || typeof (item as { type?: unknown }).type !== 'string') {
-      throw invalidRequest(`Invalid request: items[${i}] must be a Responses API item (an object with a string \`type\`)`);
+      throw invalidInput(`Invalid request: items[${i}] must be a Responses API item (an object with a string \`type\`)`);
     }
     return item as Record<string, unknown>;
   });
-  await withThreadLock(id, async () => {
-    const loaded = ctx.loaded.get(id);
-    if (!loaded) throw invalidRequest(`thread not found: ${id}`);
-    if (loaded.ephemeral || records.length === 0) return;
-    if (!loaded.materialized) {
-      const created = await createRollout(ctx.codexHome, loaded.init ?? { id, cwd: loaded.metadata.cwd });
-      loaded.metadata = { ...loaded.metadata, rolloutPath: created.path };
-      loaded.materialized = true;
-    }
-    // A rollout reached through a link in sessions/ may resolve outside the home: never append there.
-    if (!(await resolveInsideHome(ctx.codexHome, loaded.metadata.rolloutPath))) {
-      throw invalidRequest(`rollout path ${loaded.metadata.rolloutPath} is outside the Codex home`);
-    }
-    await appendRolloutLines(loaded.metadata.rolloutPath, injectedLines(records));
-    const meta = await indexRollout(ctx, loaded.metadata.rolloutPath, {}, loaded.name);
-    if (meta) loaded.metadata = meta;
-  });
+  const loaded = ctx.loaded.get(id);
+  if (!loaded) throw unknownThread(id, 'thread');
+  if (loaded.ephemeral || records.length === 0) return;
+  if (!loaded.materialized) {
+    const created = await createRollout(ctx.codexHome, loaded.init ?? { id, cwd: loaded.metadata.cwd });
+    loaded.metadata = { ...loaded.metadata, rolloutPath: created.path };
+    loaded.materialized = true;
+  }
+  // A rollout reached through a link in sessions/ may resolve outside the home: never append there.
+  if (!(await resolveInsideHome(ctx.codexHome, loaded.metadata.rolloutPath))) {
+    throw invalidInput(`rollout path ${loaded.metadata.rolloutPath} is outside the Codex home`);
+  }
+  await appendRolloutLines(loaded.metadata.rolloutPath, injectedLines(records));
+  const meta = await indexRollout(ctx, loaded.metadata.rolloutPath, {}, loaded.name);
+  if (meta) loaded.metadata = meta;
 }
 
 export function listLoaded(ctx: ThreadContext, cursor: string | null | undefined, limit: number | null | undefined): { data: string[]; nextCursor: string | null } {
   let ids = ctx.loaded.ids();
   if (cursor !== undefined && cursor !== null) {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(cursor)) throw invalidRequest(`invalid cursor: ${cursor}`);
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(cursor)) throw invalidInput(`invalid cursor: ${cursor}`);
     ids = ids.filter((id) => id > cursor.toLowerCase());
   }
   if (limit === undefined || limit === null) return { data: ids, nextCursor: null };

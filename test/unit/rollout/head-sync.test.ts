@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extractHeadMetadata, extractHeadMetadataSync } from '../../../src/rollout/extract.ts';
+import { extractHeadMetadata, extractHeadMetadataBlocking } from '../../../src/rollout/extract.ts';
 import { readHead, readHeadSync, RolloutReadError } from '../../../src/rollout/reader.ts';
 import { FIXTURES, makeTempDir } from '../../helpers/home.ts';
 
@@ -47,7 +47,7 @@ describe('rollout: synchronous head read', () => {
     it(`reads the same lines and stats as the async head read: ${name}`, async () => {
       const path = join(dir, name);
       assert.deepEqual(readHeadSync(path), await readHead(path));
-      assert.deepEqual(extractHeadMetadataSync(path, { codexHome: dir }), await extractHeadMetadata(path, { codexHome: dir }));
+      assert.deepEqual(await extractHeadMetadataBlocking(path, { codexHome: dir }), await extractHeadMetadata(path, { codexHome: dir }));
     });
   }
 
@@ -72,7 +72,7 @@ describe('rollout: synchronous head read', () => {
       const sync = (() => { try { readHeadSync(path); return null; } catch (err) { return err; } })();
       assert.ok(sync instanceof RolloutReadError, String(sync));
       await assert.rejects(readHead(path), (err: unknown) => err instanceof RolloutReadError && err.code === (sync as RolloutReadError).code);
-      const extracted = extractHeadMetadataSync(path, { codexHome: dir });
+      const extracted = await extractHeadMetadataBlocking(path, { codexHome: dir });
       assert.equal(extracted.metadata, null);
       assert.match(extracted.error ?? '', /does not exist|not a file/);
     }
