@@ -69,7 +69,12 @@ export function searchThreads(ctx: ThreadContext, params: ThreadSearchParams): T
     };
   });
   const last = page[page.length - 1];
-  return { data, nextCursor: rows.length > limit && last ? encodeSearchCursor({ rank: last.rank, key: last.key }) : null };
+  const response: ThreadSearchResponse = { data, nextCursor: rows.length > limit && last ? encodeSearchCursor({ rank: last.rank, key: last.key }) : null };
+  // Partial while phase 1 or 2 of indexing is unfinished: the answer says so rather than look complete.
+  const listing = !store.isComplete();
+  const threadsToRead = store.detailsPending().threads;
+  if (listing || threadsToRead > 0) response.indexing = { listing, threadsToRead };
+  return response;
 }
 
 const MAX_CHECK_ROUNDS = 3;

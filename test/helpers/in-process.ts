@@ -113,7 +113,8 @@ export class InProcessServer {
  */
 export async function serveInProcess(home: string, options: { index?: boolean } = {}): Promise<InProcessServer> {
   const services = await createServices(home, { logStore: false, useIndex: options.index !== false });
-  await services.indexing;
+  services.startIndexing();
+  await services.indexing();
   return new InProcessServer(services);
 }
 

@@ -33,7 +33,8 @@ describe('Dispatcher (in process, real services over a copy of the 0.169 fixture
   before(async () => {
     home = copyFixtureHome('codex-0.169.0');
     services = await createServices(home, { logStore: false });
-    await services.indexing;
+    services.startIndexing();
+    await services.indexing();
   });
   after(async () => {
     await services.close();
