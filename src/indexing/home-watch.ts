@@ -26,8 +26,11 @@ export type LiveMode = 'watch' | 'poll';
 export interface HomeHints {
   /** This rollout may have been created, grown, moved or deleted. */
   rollout(path: string): void;
-  /** Entries of this folder were added or removed. */
-  dir(path: string): void;
+  /**
+   * Entries of this folder were added or removed. `created`: the folder is new, so changes to its
+   * files may have happened before it was watched: every rollout in it is a hint.
+   */
+  dir(path: string, created?: boolean): void;
   /** session_index.jsonl may have grown. */
   names(): void;
   /** Something changed that only a full reconcile can sort out. */
@@ -343,7 +346,7 @@ export class HomeWatcher {
       }
     }
     // A folder created just now may already hold files written before its watch existed.
-    if (isNew) this.hints.dir(dir);
+    if (isNew) this.hints.dir(dir, true);
     return true;
   }
 

@@ -226,7 +226,9 @@ export async function applyRolloutPaths(target: LiveTarget, paths: Iterable<stri
   });
   const changes: ThreadChange[] = [];
   for (const [id, after] of outcome) {
-    changes.push({ threadId: id, kind: reported.kindOf(id, before.get(id), after), archived: after });
+    const kind = reported.kindOf(id, before.get(id), after);
+    log.debug('thread changed on disk', { threadId: id, kind, archived: after, rowBefore: before.get(id) ?? null, seenRowid: reported.seenRowid });
+    changes.push({ threadId: id, kind, archived: after });
     reported.set(id, after);
   }
   for (const b of before.values()) reported.seenRowid = Math.max(reported.seenRowid, b.rowid);

@@ -50,7 +50,8 @@ export class LiveIndex {
   private readonly maxWaitMs: number;
   private readonly listeners = new Set<ChangeListener>();
   private readonly paths = new Set<string>();
-  private readonly dirs = new Set<string>();
+  /** Folders whose entries changed; true: a new folder, every rollout in it is hinted. */
+  private readonly dirs = new Map<string, boolean>();
   private namesDirty = false;
   private rescanWanted = false;
   private ready = false;
@@ -67,7 +68,7 @@ export class LiveIndex {
     this.names = new NamesFollower(store.codexHome);
     this.watcher = new HomeWatcher(store.codexHome, {
       rollout: (path) => this.hint(() => this.paths.add(path)),
-      dir: (path) => this.hint(() => this.dirs.add(path)),
+      dir: (path, created) => this.hint(() => this.dirs.set(path, created === true || this.dirs.get(path) === true)),
       names: () => this.hint(() => { this.namesDirty = true; }),
       rescan: () => this.hint(() => { this.rescanWanted = true; }),
     }, options);
@@ -171,7 +172,9 @@ export class LiveIndex {
       this.rescanWanted = false;
       await this.rescan();
     }
-    for (const dir of this.takeAll(this.dirs)) this.compareDir(dir);
+    const dirs = [...this.dirs];
+    this.dirs.clear();
+    for (const [dir, created] of dirs) this.compareDir(dir, created);
     if (this.namesDirty) {
       this.namesDirty = false;
       this.applyNames(await this.names.readNew());
@@ -190,7 +193,7 @@ export class LiveIndex {
     await yieldToEventLoop();
   }
 
-  private takeAll(set: Set<string>, max = Infinity): string[] {
+  private takeAll(set: Set<string>, max: number): string[] {
     const out: string[] = [];
     for (const v of set) {
       if (out.length >= max) break;
@@ -201,7 +204,7 @@ export class LiveIndex {
   }
 
   /** A folder's entries changed: rollouts on disk without a row, and rows without a file, are hinted. */
-  private compareDir(dir: string): void {
+  private compareDir(dir: string, created: boolean): void {
     const prefix = `${watermarkOf(this.store.codexHome, dir)}/`;
     let names = new Set<string>();
     let gone = false;
@@ -223,7 +226,7 @@ export class LiveIndex {
         this.paths.add(row.rollout_path); // the folder is gone: so is everything under it
       }
     }
-    for (const name of names) if (!indexed.has(name)) this.paths.add(join(dir, name));
+    for (const name of names) if (created || !indexed.has(name)) this.paths.add(join(dir, name));
   }
 
   private applyNames(names: Map<string, string>): void {

@@ -397,10 +397,12 @@ export class ResumableExtract {
     const abs = resolve(opts.codexHome, path);
     const stream = streamRollout(abs, { envelopeOnly: RESPONSE_ITEMS, startByteOffset: this.offset });
     try {
-      for await (const { line } of stream) {
-        if (!line) continue;
-        this.acc.push(line);
-        this.search?.push(line);
+      for await (const batch of stream.batches()) {
+        for (const { line } of batch) {
+          if (!line) continue;
+          this.acc.push(line);
+          this.search?.push(line);
+        }
       }
     } catch (err) {
       return { metadata: null, stats: stream.stats, error: err instanceof RolloutReadError ? err.message : errorMessage(err) };

@@ -186,7 +186,8 @@ describe('live index: consistency and notifications', function () {
     const server = new AppServerProcess(home, [], { THREADSTATE_WATCH: '0', THREADSTATE_POLL_MS: '600000', THREADSTATE_RECONCILE_MS: '600000' });
     servers.push(server);
     await server.initialize();
-    await until('indexed', async () => (await listIds(server)).size === 6);
+    // Both phases of the start-up indexing done: listed, and searchable.
+    await until('indexed', async () => (await listIds(server)).size === 6 && (await searchIds(server, 'pendingword')).length === 6);
 
     const archivedPath = (p: string) => join(home, 'archived_sessions', p.split('/').pop()!);
     const check = async (archivedFirst: boolean, wantArchived: Set<string>): Promise<void> => {
