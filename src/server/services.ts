@@ -1,6 +1,7 @@
 // The composition root: everything a handler may call, built once per server process. The index
 // opens (or is rebuilt) here and starts indexing in the background; the server answers at once.
 
+import { CodexDbSync } from '../codex-db/sync.ts';
 import { ensureDir, readDefaultModelProvider, readTopLevelConfigString } from '../config.ts';
 import { errorMessage } from '../errors.ts';
 import { logger, type Level } from '../logs/logger.ts';
@@ -75,6 +76,7 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     defaultModel: readTopLevelConfigString(codexHome, 'model') ?? FALLBACK_MODEL,
     store,
     loaded: new LoadedThreads(),
+    codexDb: new CodexDbSync(codexHome),
   };
   const abort = new AbortController();
   let indexing: Promise<void> = Promise.resolve();

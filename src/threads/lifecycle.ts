@@ -205,7 +205,8 @@ export async function injectItems(ctx: ThreadContext, threadIdText: string, item
     const loaded = ctx.loaded.get(id);
     if (!loaded) throw invalidRequest(`thread not found: ${id}`);
     if (loaded.ephemeral || records.length === 0) return;
-    if (!loaded.materialized) {
+    const firstWrite = !loaded.materialized;
+    if (firstWrite) {
       const created = await createRollout(ctx.codexHome, loaded.init ?? { id, cwd: loaded.metadata.cwd });
       loaded.metadata = { ...loaded.metadata, rolloutPath: created.path };
       loaded.materialized = true;
@@ -216,7 +217,10 @@ export async function injectItems(ctx: ThreadContext, threadIdText: string, item
     }
     await appendRolloutLines(loaded.metadata.rolloutPath, injectedLines(records));
     const meta = await indexRollout(ctx, loaded.metadata.rolloutPath, {}, loaded.name);
-    if (meta) loaded.metadata = meta;
+    if (!meta) return;
+    loaded.metadata = meta;
+    if (firstWrite) ctx.codexDb?.threadCreated(meta, { defaultModelProvider: ctx.defaultModelProvider, name: loaded.name });
+    else ctx.codexDb?.threadAppended(meta);
   });
 }
 

@@ -1,6 +1,6 @@
 // Mutations of stored threads. Each writes the rollout side first (move, delete, session_index
-// append) and then the index, so a failure half-way leaves the files authoritative and the next
-// read repairs the row.
+// append), then the index, then Codex's own databases when the home has them, so a failure half-way
+// leaves the files authoritative and the next read repairs the rows.
 
 import { stat } from 'node:fs/promises';
 import { invalidRequest } from '../errors.ts';
@@ -31,7 +31,9 @@ export async function archiveThread(ctx: ThreadContext, threadIdText: string): P
     const path = await archiveRollout(ctx.codexHome, located.metadata.rolloutPath);
     ctx.loaded.delete(id);
     const moved = await stat(path);
-    await indexRollout(ctx, path, { archived: true, archivedAt: Math.floor(Date.now() / 1000), updatedAt: Math.floor(moved.mtimeMs / 1000) });
+    const archivedAt = Math.floor(Date.now() / 1000);
+    await indexRollout(ctx, path, { archived: true, archivedAt, updatedAt: Math.floor(moved.mtimeMs / 1000) });
+    ctx.codexDb?.threadArchived(id, path, archivedAt, moved.mtimeMs);
     return id;
   });
 }
@@ -44,6 +46,7 @@ export async function unarchiveThread(ctx: ThreadContext, threadIdText: string):
     const path = await unarchiveRollout(ctx.codexHome, located.metadata.rolloutPath);
     const meta = await indexRollout(ctx, path, { archived: false, archivedAt: null });
     if (!meta) throw invalidRequest(`no archived rollout found for thread id ${id}`);
+    ctx.codexDb?.threadUnarchived(id, path, (await stat(path)).mtimeMs);
     return wireThreadFor(ctx, { metadata: meta, name: located.name });
   });
 }
@@ -61,6 +64,7 @@ export async function deleteThread(ctx: ThreadContext, threadIdText: string): Pr
       log.warn('could not journal the deletion of a thread memory', { threadId: id, error: String(err) });
     }
     ctx.store?.deleteThread(id);
+    ctx.codexDb?.threadDeleted(id);
     return id;
   });
 }
@@ -79,6 +83,7 @@ export async function setThreadName(ctx: ThreadContext, threadIdText: string, ra
     if (!(loaded && !loaded.materialized)) await requireRollout(ctx, id);
     await appendThreadName(ctx.codexHome, id, name);
     ctx.store?.setName(id, name);
+    ctx.codexDb?.threadRenamed(id, name);
     if (loaded) loaded.name = name;
     return { threadId: id, name };
   });
@@ -106,6 +111,7 @@ export async function updateThreadMetadata(ctx: ThreadContext, threadIdText: str
     await requireRollout(ctx, id);
     if (!ctx.store) throw invalidRequest('thread metadata cannot be updated: the state database is unavailable');
     ctx.store.setGit(id, patch);
+    ctx.codexDb?.threadGitUpdated(id, patch);
     const stored = ctx.store.getThread(id);
     if (!stored) throw invalidRequest(`no rollout found for thread id ${id}`);
     return wireThreadFor(ctx, stored);

@@ -1,0 +1,169 @@
+// Keeps Codex's own databases in step with threadstate's mutations: for each one, the smallest change
+// Codex 0.169 makes itself, on the rows of that thread only (docs/codex-databases.md).
+//
+// Safety rules: a database is opened only when it already exists (SQLite `mode=rw`, which never
+// creates a file), with a busy timeout, one short IMMEDIATE transaction per change; its schema is
+// checked inside that transaction, and anything not exactly as verified skips the change with a WARN.
+// Nothing here creates, migrates, vacuums or deletes a database. A failure never fails the mutation:
+// the rollout is the truth, and Codex read-repairs paths and archive state from the files itself.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { pathToFileURL } from 'node:url';
+import { errorMessage } from '../errors.ts';
+import { logger } from '../logs/logger.ts';
+import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import { CODEX_HISTORY_DB, CODEX_STATE_DB, codexSqliteHome } from './files.ts';
+import { HISTORY_DB_SCHEMA, STATE_DB_SCHEMA, schemaMismatch, type VerifiedSchema } from './schema.ts';
+import { threadRowFor } from './thread-row.ts';
+
+const log = logger('codex-db.sync');
+
+/** What happened to Codex's side of one mutation. */
+export type CodexDbOutcome =
+  | 'applied' // the rows were changed
+  | 'no-row' // Codex keeps no row for this thread (it adds one from the rollout when it meets it)
+  | 'absent' // the home has no such Codex database
+  | 'skipped' // the database is not the verified schema: left alone, with a WARN
+  | 'failed'; // busy past the timeout or another error: left alone, with a WARN
+
+export interface GitPatch {
+  sha?: string | null;
+  branch?: string | null;
+  originUrl?: string | null;
+}
+
+export interface CodexDbSyncOptions {
+  /** How long a write waits for Codex's own writers (ms). Short: the server waits with it. */
+  busyTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class CodexDbSync {
+  readonly sqliteHome: string;
+  private readonly busyTimeoutMs: number;
+
+  constructor(codexHome: string, options: CodexDbSyncOptions = {}) {
+    this.sqliteHome = codexSqliteHome(codexHome, options.env);
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 2000;
+  }
+
+  private write(file: string, schema: VerifiedSchema, threadId: string, action: string, change: (db: DatabaseSync) => boolean): CodexDbOutcome {
+    const path = join(this.sqliteHome, file);
+    if (!existsSync(path)) return 'absent';
+    let db: DatabaseSync | null = null;
+    try {
+      const url = pathToFileURL(path);
+      url.searchParams.set('mode', 'rw');
+      db = new DatabaseSync(url, { timeout: this.busyTimeoutMs, enableForeignKeyConstraints: true });
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const mismatch = schemaMismatch(db, schema);
+        if (mismatch !== null) {
+          db.exec('ROLLBACK');
+          log.warn(`left Codex's ${file} unchanged: it is not the schema threadstate verified`, { threadId, action, path, reason: mismatch, verified: schema.label });
+          return 'skipped';
+        }
+        const changed = change(db);
+        db.exec('COMMIT');
+        return changed ? 'applied' : 'no-row';
+      } catch (err) {
+        if (db.isTransaction) db.exec('ROLLBACK');
+        throw err;
+      }
+    } catch (err) {
+      log.warn(`could not update Codex's ${file}; Codex repairs it from the rollout when it reads the thread`, { threadId, action, path, error: errorMessage(err) });
+      return 'failed';
+    } finally {
+      db?.close();
+    }
+  }
+
+  private updateThread(threadId: string, action: string, set: Record<string, string | number | null>): CodexDbOutcome {
+    const columns = Object.keys(set);
+    const sql = `UPDATE threads SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
+    return this.write(CODEX_STATE_DB, STATE_DB_SCHEMA, threadId, action, (db) => Number(db.prepare(sql).run(...columns.map((c) => set[c]), threadId).changes) > 0);
+  }
+
+  /**
+   * A thread threadstate just wrote to disk for the first time (`thread/start` materialized by its
+   * first items, or a fork): Codex inserts its row then. An existing row is left as it is.
+   */
+  threadCreated(meta: ThreadMetadata, settings: { defaultModelProvider: string; name?: string | null; settingsFrom?: string | null }): CodexDbOutcome {
+    return this.write(CODEX_STATE_DB, STATE_DB_SCHEMA, meta.id, 'create', (db) => {
+      let inherited: { sandbox_policy: string; approval_mode: string } | undefined;
+      if (settings.settingsFrom) {
+        inherited = db.prepare('SELECT sandbox_policy, approval_mode FROM threads WHERE id = ?').get(settings.settingsFrom) as typeof inherited;
+      }
+      const row = threadRowFor(meta, {
+        defaultModelProvider: settings.defaultModelProvider, name: settings.name ?? null,
+        sandboxPolicy: inherited?.sandbox_policy, approvalMode: inherited?.approval_mode,
+      });
+      const columns = Object.keys(row);
+      const sql = `INSERT INTO threads (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT(id) DO NOTHING`;
+      return Number(db.prepare(sql).run(...columns.map((c) => row[c])).changes) > 0;
+    });
+  }
+
+  /**
+   * Items appended to a thread's rollout: Codex moves `updated_at` (and its ms twin) to the write,
+   * and takes the first user message as title/preview when the row had none.
+   */
+  threadAppended(meta: ThreadMetadata): CodexDbOutcome {
+    const updatedAtMs = Math.floor(meta.fingerprint.mtimeMs > 0 ? meta.fingerprint.mtimeMs : Date.now());
+    return this.write(CODEX_STATE_DB, STATE_DB_SCHEMA, meta.id, 'append', (db) => {
+      const result = db.prepare(
+        `UPDATE threads SET updated_at = ?, updated_at_ms = ?,
+           title = CASE WHEN title = '' THEN ? ELSE title END,
+           first_user_message = CASE WHEN first_user_message = '' THEN ? ELSE first_user_message END,
+           preview = CASE WHEN preview = '' THEN ? ELSE preview END
+         WHERE id = ?`,
+      ).run(Math.floor(updatedAtMs / 1000), updatedAtMs, meta.title, meta.firstUserMessage, meta.preview, meta.id);
+      return Number(result.changes) > 0;
+    });
+  }
+
+  /** The rollout moved to `archived_sessions/`: path, archived flag and time, and `updated_at` from the file's mtime. */
+  threadArchived(threadId: string, rolloutPath: string, archivedAt: number, mtimeMs: number): CodexDbOutcome {
+    const ms = Math.floor(mtimeMs);
+    return this.updateThread(threadId, 'archive', { rollout_path: rolloutPath, archived: 1, archived_at: archivedAt, updated_at: Math.floor(ms / 1000), updated_at_ms: ms });
+  }
+
+  /** The rollout moved back to `sessions/` (and was touched): path, archived flag cleared, `updated_at` from the new mtime. */
+  threadUnarchived(threadId: string, rolloutPath: string, mtimeMs: number): CodexDbOutcome {
+    const ms = Math.floor(mtimeMs);
+    return this.updateThread(threadId, 'unarchive', { rollout_path: rolloutPath, archived: 0, archived_at: null, updated_at: Math.floor(ms / 1000), updated_at_ms: ms });
+  }
+
+  threadRenamed(threadId: string, name: string): CodexDbOutcome {
+    return this.updateThread(threadId, 'rename', { name });
+  }
+
+  /** `thread/metadata/update`: omitted fields stay, null clears, a string replaces. */
+  threadGitUpdated(threadId: string, patch: GitPatch): CodexDbOutcome {
+    const set: Record<string, string | null> = {};
+    if (patch.sha !== undefined) set.git_sha = patch.sha;
+    if (patch.branch !== undefined) set.git_branch = patch.branch;
+    if (patch.originUrl !== undefined) set.git_origin_url = patch.originUrl;
+    if (Object.keys(set).length === 0) return 'no-row';
+    return this.updateThread(threadId, 'git', set);
+  }
+
+  /**
+   * The thread row goes (Codex's foreign keys cascade to its dynamic tools, attachments and review
+   * feedback), and so does the history projection of that thread.
+   */
+  threadDeleted(threadId: string): CodexDbOutcome {
+    const state = this.write(CODEX_STATE_DB, STATE_DB_SCHEMA, threadId, 'delete', (db) => Number(db.prepare('DELETE FROM threads WHERE id = ?').run(threadId).changes) > 0);
+    const history = this.write(CODEX_HISTORY_DB, HISTORY_DB_SCHEMA, threadId, 'delete', (db) => {
+      let changes = 0;
+      for (const table of ['thread_items', 'thread_turns', 'thread_history_projection_state']) {
+        changes += Number(db.prepare(`DELETE FROM ${table} WHERE thread_id = ?`).run(threadId).changes);
+      }
+      return changes > 0;
+    });
+    if (state === 'applied' || history === 'applied') return 'applied';
+    return state === 'absent' && history !== 'absent' ? history : state;
+  }
+}

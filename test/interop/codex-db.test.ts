@@ -1,0 +1,207 @@
+// Interop with the REAL Codex 0.169 app-server on a home it has used (its own databases present):
+// every mutation threadstate makes must be seen by a restarted Codex exactly as if Codex had made it,
+// must touch only the rows of the threads it mutated, and what Codex mutates must be seen by a
+// restarted threadstate. Skipped (with a message) when the real Codex is not installed:
+// `bash scripts/interop/install-codex.sh` installs it.
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppServerProcess, type Json } from '../helpers/app-server.ts';
+import { diffDumps, dumpHome, threadOfChange, type HomeDump } from '../helpers/codex-db-dump.ts';
+import { copyFixtureHome, removeDir } from '../helpers/home.ts';
+import { RealCodexProcess, realCodexBin } from '../helpers/real-codex.ts';
+
+// 0.169 fixture threads, each given one role.
+const ARCHIVE = '01a2121e-e322-7aa0-ac65-d3d7e1327f4c'; // active; threadstate archives it
+const UNARCHIVE = '01a2121f-1442-7ee2-934d-ae9b771a2d2e'; // archived; threadstate unarchives it
+const RENAME = '01a2121e-e83b-7081-b133-76ea94c04633'; // active; threadstate renames it
+const GIT = '01a2121e-ee19-7783-a123-30693c826764'; // active; threadstate sets its git metadata
+const DELETE = '01a2121e-f37e-7311-83bb-ab1068bd7541'; // active; threadstate deletes it
+const CODEX_ARCHIVED = '01a2121f-0866-7240-b7f5-ad25e41f2c18'; // active; Codex archives it itself
+// Mutated by Codex afterwards, for threadstate to see.
+const CODEX_ARCHIVES = '01a2121e-fe02-7513-800d-39f442446825';
+const CODEX_RENAMES = '01a2121f-0edc-7123-9a44-4d190a4f85fe';
+const CODEX_DELETES = '01a2121f-28db-7a93-9be9-58c24e8c8d2b';
+
+const ALL_SOURCES = ['cli', 'vscode', 'exec', 'appServer', 'subAgent', 'subAgentReview', 'subAgentCompact', 'subAgentThreadSpawn', 'subAgentOther', 'unknown'];
+const bin = realCodexBin();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const userItem = (text: string) => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
+const assistantItem = (text: string) => ({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] });
+
+async function listAll(server: AppServerProcess, archived: boolean): Promise<Json[]> {
+  const result = await server.call('thread/list', { limit: 100, sourceKinds: ALL_SOURCES, archived });
+  return result.data;
+}
+
+describe('real Codex 0.169 sees what threadstate changes, in a home with its databases', function () {
+  this.timeout(180000);
+  let scratch: string;
+  let home: string;
+  let codexBefore: Map<string, Json>;
+  let dumpBefore: HomeDump;
+  let dumpAfter: HomeDump;
+  let newThread: string;
+  let refusalOfOwnArchive: Json;
+
+  const startCodex = async () => {
+    const codex = new RealCodexProcess(bin!, home, join(scratch, 'user-home'));
+    await codex.initializeCodex();
+    return codex;
+  };
+
+  before(async function () {
+    if (!bin) {
+      console.log('    (skipped: the real Codex CLI 0.169.0 is not installed; run `bash scripts/interop/install-codex.sh`)');
+      this.skip();
+    }
+    home = copyFixtureHome('codex-0.169.0');
+    scratch = join(home, '..');
+    // Codex uses the home: backfills its databases, read-repairs, projects history, archives a thread.
+    const codex = await startCodex();
+    try {
+      const active = await listAll(codex, false);
+      const archived = await listAll(codex, true);
+      codexBefore = new Map([...active, ...archived].map((t) => [t.id, t]));
+      for (const t of active) await codex.call('thread/read', { threadId: t.id, includeTurns: true });
+      await codex.call('thread/archive', { threadId: CODEX_ARCHIVED });
+      refusalOfOwnArchive = await codex.request('thread/resume', { threadId: CODEX_ARCHIVED });
+    } finally {
+      await codex.close();
+    }
+    assert.ok(existsSync(join(home, 'state_5.sqlite')), 'Codex created its state database');
+    assert.ok(existsSync(join(home, 'thread_history_1.sqlite')), 'Codex created its history database');
+
+    dumpBefore = dumpHome(home);
+    const server = new AppServerProcess(home);
+    try {
+      await server.initialize({ experimentalApi: true });
+      await server.call('thread/archive', { threadId: ARCHIVE });
+      await server.call('thread/unarchive', { threadId: UNARCHIVE });
+      await server.call('thread/name/set', { threadId: RENAME, name: 'Renamed by threadstate' });
+      await server.call('thread/metadata/update', { threadId: GIT, gitInfo: { sha: 'abc1234', branch: 'feature/x', originUrl: 'https://example.invalid/repo.git' } });
+      await server.call('thread/delete', { threadId: DELETE });
+      const started = await server.call('thread/start', { cwd: home });
+      newThread = started.thread.id;
+      await server.call('thread/inject_items', { threadId: newThread, items: [userItem('Prompt written by threadstate'), assistantItem('Answer written by threadstate')] });
+      await server.call('thread/inject_items', { threadId: newThread, items: [userItem('Second prompt'), assistantItem('Second answer')] });
+      await server.call('thread/name/set', { threadId: newThread, name: 'Started by threadstate' });
+    } finally {
+      await server.close();
+    }
+    dumpAfter = dumpHome(home);
+  });
+
+  after(() => {
+    if (home) removeDir(scratch);
+  });
+
+  it('changes only the rows of the threads it mutated, and the ones Codex changes for them', () => {
+    const changes = diffDumps(dumpBefore, dumpAfter);
+    const mutated = new Set([ARCHIVE, UNARCHIVE, RENAME, GIT, DELETE, newThread]);
+    const foreign = changes.filter((c) => !mutated.has(threadOfChange(c) ?? ''));
+    assert.deepEqual(foreign, [], 'no row of another thread (or without a thread) changed');
+    const byThread = (id: string) => changes.filter((c) => threadOfChange(c) === id && c.table === 'threads');
+    const archivedColumns = Object.keys(byThread(ARCHIVE)[0].columns ?? {});
+    for (const c of ['archived', 'archived_at', 'rollout_path']) assert.ok(archivedColumns.includes(c), `archive sets ${c}`);
+    assert.deepEqual(archivedColumns.filter((c) => !['archived', 'archived_at', 'rollout_path', 'updated_at', 'updated_at_ms'].includes(c)), []);
+    const unarchivedColumns = Object.keys(byThread(UNARCHIVE)[0].columns ?? {});
+    for (const c of ['archived', 'archived_at', 'rollout_path', 'updated_at']) assert.ok(unarchivedColumns.includes(c), `unarchive sets ${c}`);
+    assert.deepEqual(Object.keys(byThread(RENAME)[0].columns ?? {}), ['name']);
+    assert.deepEqual(Object.keys(byThread(GIT)[0].columns ?? {}).sort(), ['git_branch', 'git_origin_url', 'git_sha']);
+    assert.equal(byThread(DELETE)[0].kind, 'removed');
+    assert.equal(byThread(newThread)[0].kind, 'added');
+    assert.equal(dumpAfter['state_5.sqlite'].threads.get(JSON.stringify([newThread]))?.name, 'Started by threadstate');
+  });
+
+  it('a restarted Codex lists, reads and resumes every thread as threadstate left it', async () => {
+    const codex = await startCodex();
+    try {
+      const active = new Map((await listAll(codex, false)).map((t) => [t.id, t]));
+      const archived = new Map((await listAll(codex, true)).map((t) => [t.id, t]));
+
+      assert.ok(archived.has(ARCHIVE) && !active.has(ARCHIVE), 'archived by threadstate: in the archived list only');
+      assert.ok(active.has(UNARCHIVE) && !archived.has(UNARCHIVE), 'unarchived by threadstate: in the active list only');
+      assert.ok(!active.has(DELETE) && !archived.has(DELETE), 'deleted: in no list');
+      assert.equal(active.get(RENAME)?.name, 'Renamed by threadstate');
+      for (const id of [ARCHIVE, UNARCHIVE, RENAME, GIT]) {
+        const listed = active.get(id) ?? archived.get(id);
+        assert.equal(listed.preview, codexBefore.get(id).preview, `${id}: preview unchanged`);
+        if (id !== RENAME) assert.equal(listed.name, codexBefore.get(id).name, `${id}: name unchanged`);
+      }
+      assert.deepEqual(active.get(GIT)?.gitInfo, { sha: 'abc1234', branch: 'feature/x', originUrl: 'https://example.invalid/repo.git' });
+      const fresh = active.get(newThread);
+      assert.ok(fresh, 'the thread threadstate started is listed');
+      assert.equal(fresh.preview, 'Prompt written by threadstate');
+      assert.equal(fresh.name, 'Started by threadstate');
+
+      // The TUI's `--last` lists from Codex's database alone: the rows must say the same.
+      const dbOnly = async (archivedList: boolean) => new Set((await codex.call('thread/list', { limit: 100, sourceKinds: ALL_SOURCES, archived: archivedList, useStateDbOnly: true })).data.map((t: Json) => t.id));
+      const dbActive = await dbOnly(false);
+      const dbArchived = await dbOnly(true);
+      assert.deepEqual([dbArchived.has(ARCHIVE), dbActive.has(ARCHIVE)], [true, false]);
+      assert.deepEqual([dbActive.has(UNARCHIVE), dbArchived.has(UNARCHIVE)], [true, false]);
+      assert.ok(dbActive.has(newThread) && !dbActive.has(DELETE));
+
+      const readArchived = (await codex.call('thread/read', { threadId: ARCHIVE })).thread;
+      assert.equal(readArchived.path, join(home, 'archived_sessions', readArchived.path.split('/').pop()));
+      assert.ok(existsSync(readArchived.path));
+      const readUnarchived = (await codex.call('thread/read', { threadId: UNARCHIVE })).thread;
+      assert.ok(readUnarchived.path.startsWith(join(home, 'sessions') + '/') && existsSync(readUnarchived.path));
+
+      const readNew = (await codex.call('thread/read', { threadId: newThread, includeTurns: true })).thread;
+      assert.ok(existsSync(readNew.path));
+      const texts = readNew.turns.flatMap((t: Json) => t.items).map((i: Json) => i.type === 'userMessage' ? i.content[0].text : i.text);
+      assert.deepEqual(texts, ['Prompt written by threadstate', 'Answer written by threadstate', 'Second prompt', 'Second answer']);
+
+      const deleted = await codex.request('thread/read', { threadId: DELETE });
+      assert.ok(deleted.error, 'a deleted thread cannot be read');
+
+      const refused = await codex.request('thread/resume', { threadId: ARCHIVE });
+      assert.ok(refused.error, 'resuming a thread threadstate archived is refused');
+      assert.equal(refused.error.code, refusalOfOwnArchive.error.code);
+      assert.equal(refused.error.message, refusalOfOwnArchive.error.message.split(CODEX_ARCHIVED).join(ARCHIVE));
+      const resumed = await codex.call('thread/resume', { threadId: UNARCHIVE, excludeTurns: true });
+      assert.equal(resumed.thread.id, UNARCHIVE);
+      const resumedNew = await codex.call('thread/resume', { threadId: newThread });
+      assert.equal(resumedNew.thread.turns.length, 2);
+
+      // Codex's own later mutations of threads threadstate moved still work (the reported failure).
+      await codex.call('thread/unarchive', { threadId: ARCHIVE });
+      // And Codex mutates, for threadstate to see.
+      await codex.call('thread/archive', { threadId: CODEX_ARCHIVES });
+      await codex.call('thread/name/set', { threadId: CODEX_RENAMES, name: 'Renamed by Codex' });
+      await codex.call('thread/delete', { threadId: CODEX_DELETES });
+      const started = await codex.call('thread/start', { cwd: home });
+      await codex.call('thread/inject_items', { threadId: started.thread.id, items: [userItem('Prompt written by Codex')] });
+      await sleep(500);
+      const after = await listAll(codex, false);
+      assert.ok(after.some((t) => t.id === ARCHIVE), 'Codex unarchived the thread threadstate had archived');
+      newCodexThread = started.thread.id;
+    } finally {
+      await codex.close();
+    }
+  });
+
+  let newCodexThread: string;
+
+  it('a restarted threadstate sees what Codex changed', async () => {
+    const server = new AppServerProcess(home);
+    try {
+      await server.initialize({ experimentalApi: true });
+      const active = new Map((await listAll(server, false)).map((t) => [t.id, t]));
+      const archived = new Map((await listAll(server, true)).map((t) => [t.id, t]));
+      assert.ok(archived.has(CODEX_ARCHIVES) && !active.has(CODEX_ARCHIVES));
+      assert.ok(active.has(ARCHIVE) && !archived.has(ARCHIVE));
+      assert.equal(active.get(CODEX_RENAMES)?.name, 'Renamed by Codex');
+      assert.ok(!active.has(CODEX_DELETES) && !archived.has(CODEX_DELETES));
+      assert.ok(!active.has(newCodexThread), 'like Codex, threadstate does not list a thread holding only injected response items');
+      const read = await server.call('thread/read', { threadId: newCodexThread });
+      assert.equal(read.thread.id, newCodexThread);
+    } finally {
+      await server.close();
+    }
+  });
+});
