@@ -73,7 +73,7 @@ export class CodexDbSync {
         throw err;
       }
     } catch (err) {
-      log.warn(`could not update Codex's ${file}; Codex repairs it from the rollout when it reads the thread`, { threadId, action, path, error: errorMessage(err) });
+      log.warn(`could not update Codex's ${file}; left as it was (the rollout stays authoritative)`, { threadId, action, path, error: errorMessage(err) });
       return 'failed';
     } finally {
       db?.close();
@@ -88,17 +88,27 @@ export class CodexDbSync {
 
   /**
    * A thread threadstate just wrote to disk for the first time (`thread/start` materialized by its
-   * first items, or a fork): Codex inserts its row then. An existing row is left as it is.
+   * first items): Codex inserts its row then. An existing row is left as it is.
    */
-  threadCreated(meta: ThreadMetadata, settings: { defaultModelProvider: string; name?: string | null; settingsFrom?: string | null }): CodexDbOutcome {
-    return this.write(CODEX_STATE_DB, STATE_DB_SCHEMA, meta.id, 'create', (db) => {
-      let inherited: { sandbox_policy: string; approval_mode: string } | undefined;
-      if (settings.settingsFrom) {
-        inherited = db.prepare('SELECT sandbox_policy, approval_mode FROM threads WHERE id = ?').get(settings.settingsFrom) as typeof inherited;
-      }
+  threadCreated(meta: ThreadMetadata, settings: { defaultModelProvider: string; name?: string | null }): CodexDbOutcome {
+    return this.insertThread(meta, 'create', settings.defaultModelProvider, settings.name ?? null, null);
+  }
+
+  /**
+   * A fork threadstate wrote (`thread/fork`): Codex inserts the fork's row carrying the parent's
+   * name, sandbox policy and approval mode (not its git metadata). For the fork service to call
+   * once the rollout is on disk and indexed.
+   */
+  threadForked(meta: ThreadMetadata, parentId: string, settings: { defaultModelProvider: string }): CodexDbOutcome {
+    return this.insertThread(meta, 'fork', settings.defaultModelProvider, null, parentId);
+  }
+
+  private insertThread(meta: ThreadMetadata, action: string, defaultModelProvider: string, name: string | null, parentId: string | null): CodexDbOutcome {
+    return this.write(CODEX_STATE_DB, STATE_DB_SCHEMA, meta.id, action, (db) => {
+      let parent: { sandbox_policy: string; approval_mode: string; name: string | null } | undefined;
+      if (parentId) parent = db.prepare('SELECT sandbox_policy, approval_mode, name FROM threads WHERE id = ?').get(parentId) as typeof parent;
       const row = threadRowFor(meta, {
-        defaultModelProvider: settings.defaultModelProvider, name: settings.name ?? null,
-        sandboxPolicy: inherited?.sandbox_policy, approvalMode: inherited?.approval_mode,
+        defaultModelProvider, name: name ?? parent?.name ?? null, sandboxPolicy: parent?.sandbox_policy, approvalMode: parent?.approval_mode,
       });
       const columns = Object.keys(row);
       const sql = `INSERT INTO threads (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT(id) DO NOTHING`;
