@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildCodexDbReport } from '../../src/codex-db/doctor.ts';
 import { AppServerProcess, type Json } from '../helpers/app-server.ts';
 import { diffDumps, dumpHome, threadOfChange, type HomeDump } from '../helpers/codex-db-dump.ts';
 import { copyFixtureHome, removeDir } from '../helpers/home.ts';
@@ -114,6 +115,13 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
     assert.equal(byThread(DELETE)[0].kind, 'removed');
     assert.equal(byThread(newThread)[0].kind, 'added');
     assert.equal(dumpAfter['state_5.sqlite'].threads.get(JSON.stringify([newThread]))?.name, 'Started by threadstate');
+  });
+
+  it('doctor finds both databases kept in step and no thread disagreeing with its rollout', async () => {
+    const report = await buildCodexDbReport(home, {});
+    assert.deepEqual(report.databases.filter((d) => d.keptInStep).map((d) => d.path.slice(home.length + 1)), ['state_5.sqlite', 'thread_history_1.sqlite']);
+    assert.deepEqual(report.disagreements, []);
+    assert.equal(report.inStep, true);
   });
 
   it('a restarted Codex lists, reads and resumes every thread as threadstate left it', async () => {
