@@ -39,7 +39,7 @@ export const HISTORY_DB_SCHEMA: VerifiedSchema = {
   columns: {
     thread_turns: ['thread_id'],
     thread_items: ['thread_id'],
-    thread_history_projection_state: ['thread_id'],
+    thread_history_projection_state: ['thread_id', 'next_rollout_byte_offset', 'next_rollout_ordinal'],
   },
 };
 

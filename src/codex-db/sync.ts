@@ -118,11 +118,14 @@ export class CodexDbSync {
 
   /**
    * Items appended to a thread's rollout: Codex moves `updated_at` (and its ms twin) to the write,
-   * and takes the first user message as title/preview when the row had none.
+   * and takes the first user message as title/preview when the row had none. For a thread whose
+   * history Codex projects, Codex's own injection moves the projection past the new lines without
+   * adding turns; so does this, but only when the projection had reached the old end of the file
+   * (`append.sizeBefore`), so lines Codex has not projected yet are never skipped.
    */
-  threadAppended(meta: ThreadMetadata): CodexDbOutcome {
+  threadAppended(meta: ThreadMetadata, append: { sizeBefore: number; sizeAfter: number; lines: number } | null = null): CodexDbOutcome {
     const updatedAtMs = Math.floor(meta.fingerprint.mtimeMs > 0 ? meta.fingerprint.mtimeMs : Date.now());
-    return this.write(CODEX_STATE_DB, STATE_DB_SCHEMA, meta.id, 'append', (db) => {
+    const state = this.write(CODEX_STATE_DB, STATE_DB_SCHEMA, meta.id, 'append', (db) => {
       const result = db.prepare(
         `UPDATE threads SET updated_at = ?, updated_at_ms = ?,
            title = CASE WHEN title = '' THEN ? ELSE title END,
@@ -132,6 +135,12 @@ export class CodexDbSync {
       ).run(Math.floor(updatedAtMs / 1000), updatedAtMs, meta.title, meta.firstUserMessage, meta.preview, meta.id);
       return Number(result.changes) > 0;
     });
+    if (!append || state !== 'applied') return state;
+    this.write(CODEX_HISTORY_DB, HISTORY_DB_SCHEMA, meta.id, 'append', (db) => Number(db.prepare(
+      `UPDATE thread_history_projection_state SET next_rollout_byte_offset = ?, next_rollout_ordinal = next_rollout_ordinal + ?
+       WHERE thread_id = ? AND next_rollout_byte_offset = ?`,
+    ).run(append.sizeAfter, append.lines, meta.id, append.sizeBefore).changes) > 0);
+    return state;
   }
 
   /** The rollout moved to `archived_sessions/`: path, archived flag and time, and `updated_at` from the file's mtime. */

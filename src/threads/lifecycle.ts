@@ -1,6 +1,7 @@
 // Loading threads into this server: `thread/start` (a new thread, written to disk with its first
 // items), `thread/resume`, `thread/inject_items`, `thread/loaded/list`, `thread/unsubscribe`.
 
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { invalidRequest } from '../errors.ts';
 import type { AskForApproval, SandboxPolicy, ThreadResumeParams, ThreadResumeResponse, ThreadStartParams, ThreadStartResponse } from '../protocol/thread-lifecycle.ts';
@@ -215,12 +216,14 @@ export async function injectItems(ctx: ThreadContext, threadIdText: string, item
     if (!(await resolveInsideHome(ctx.codexHome, loaded.metadata.rolloutPath))) {
       throw invalidRequest(`rollout path ${loaded.metadata.rolloutPath} is outside the Codex home`);
     }
-    await appendRolloutLines(loaded.metadata.rolloutPath, injectedLines(records));
+    const lines = injectedLines(records);
+    const sizeBefore = (await stat(loaded.metadata.rolloutPath)).size;
+    await appendRolloutLines(loaded.metadata.rolloutPath, lines);
     const meta = await indexRollout(ctx, loaded.metadata.rolloutPath, {}, loaded.name);
     if (!meta) return;
     loaded.metadata = meta;
     if (firstWrite) ctx.codexDb?.threadCreated(meta, { defaultModelProvider: ctx.defaultModelProvider, name: loaded.name });
-    else ctx.codexDb?.threadAppended(meta);
+    else ctx.codexDb?.threadAppended(meta, { sizeBefore, sizeAfter: meta.fingerprint.size, lines: lines.length });
   });
 }
 

@@ -5,7 +5,7 @@
 // `bash scripts/interop/install-codex.sh` installs it.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCodexDbReport } from '../../src/codex-db/doctor.ts';
 import { AppServerProcess, type Json } from '../helpers/app-server.ts';
@@ -19,6 +19,7 @@ const UNARCHIVE = '01a2121f-1442-7ee2-934d-ae9b771a2d2e'; // archived; threadsta
 const RENAME = '01a2121e-e83b-7081-b133-76ea94c04633'; // active; threadstate renames it
 const GIT = '01a2121e-ee19-7783-a123-30693c826764'; // active; threadstate sets its git metadata
 const DELETE = '01a2121e-f37e-7311-83bb-ab1068bd7541'; // active; threadstate deletes it
+const INJECT = '01a2121e-f8c5-73b1-8d51-5bb39afff9d5'; // active, named; threadstate resumes it and injects items
 const CODEX_ARCHIVED = '01a2121f-0866-7240-b7f5-ad25e41f2c18'; // active; Codex archives it itself
 // Mutated by Codex afterwards, for threadstate to see.
 const CODEX_ARCHIVES = '01a2121e-fe02-7513-800d-39f442446825';
@@ -46,6 +47,8 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
   let dumpAfter: HomeDump;
   let newThread: string;
   let refusalOfOwnArchive: Json;
+  let codexThread: string;
+  let codexThreadTurns: Json[];
 
   const startCodex = async () => {
     const codex = new RealCodexProcess(bin!, home, join(scratch, 'user-home'));
@@ -67,6 +70,10 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
       const archived = await listAll(codex, true);
       codexBefore = new Map([...active, ...archived].map((t) => [t.id, t]));
       for (const t of active) await codex.call('thread/read', { threadId: t.id, includeTurns: true });
+      // A thread Codex writes itself: paginated, with a history projection.
+      codexThread = (await codex.call('thread/start', { cwd: home })).thread.id;
+      await codex.call('thread/inject_items', { threadId: codexThread, items: [userItem('Prompt injected by Codex'), assistantItem('Answer injected by Codex')] });
+      codexThreadTurns = (await codex.call('thread/read', { threadId: codexThread, includeTurns: true })).thread.turns;
       await codex.call('thread/archive', { threadId: CODEX_ARCHIVED });
       refusalOfOwnArchive = await codex.request('thread/resume', { threadId: CODEX_ARCHIVED });
     } finally {
@@ -84,6 +91,10 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
       await server.call('thread/name/set', { threadId: RENAME, name: 'Renamed by threadstate' });
       await server.call('thread/metadata/update', { threadId: GIT, gitInfo: { sha: 'abc1234', branch: 'feature/x', originUrl: 'https://example.invalid/repo.git' } });
       await server.call('thread/delete', { threadId: DELETE });
+      await server.call('thread/resume', { threadId: INJECT, excludeTurns: true });
+      await server.call('thread/inject_items', { threadId: INJECT, items: [userItem('Injected into an old thread'), assistantItem('Injected answer')] });
+      await server.call('thread/resume', { threadId: codexThread, excludeTurns: true });
+      await server.call('thread/inject_items', { threadId: codexThread, items: [userItem('Injected by threadstate'), assistantItem('Answer')] });
       const started = await server.call('thread/start', { cwd: home });
       newThread = started.thread.id;
       await server.call('thread/inject_items', { threadId: newThread, items: [userItem('Prompt written by threadstate'), assistantItem('Answer written by threadstate')] });
@@ -101,7 +112,7 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
 
   it('changes only the rows of the threads it mutated, and the ones Codex changes for them', () => {
     const changes = diffDumps(dumpBefore, dumpAfter);
-    const mutated = new Set([ARCHIVE, UNARCHIVE, RENAME, GIT, DELETE, newThread]);
+    const mutated = new Set([ARCHIVE, UNARCHIVE, RENAME, GIT, DELETE, INJECT, codexThread, newThread]);
     const foreign = changes.filter((c) => !mutated.has(threadOfChange(c) ?? ''));
     assert.deepEqual(foreign, [], 'no row of another thread (or without a thread) changed');
     const byThread = (id: string) => changes.filter((c) => threadOfChange(c) === id && c.table === 'threads');
@@ -113,6 +124,12 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
     assert.deepEqual(Object.keys(byThread(RENAME)[0].columns ?? {}), ['name']);
     assert.deepEqual(Object.keys(byThread(GIT)[0].columns ?? {}).sort(), ['git_branch', 'git_origin_url', 'git_sha']);
     assert.equal(byThread(DELETE)[0].kind, 'removed');
+    assert.deepEqual(Object.keys(byThread(INJECT)[0].columns ?? {}).sort(), ['updated_at', 'updated_at_ms']);
+    const projection = dumpAfter['thread_history_1.sqlite'].thread_history_projection_state.get(JSON.stringify([codexThread]))!;
+    const before = dumpBefore['thread_history_1.sqlite'].thread_history_projection_state.get(JSON.stringify([codexThread]))!;
+    const path = String(dumpAfter['state_5.sqlite'].threads.get(JSON.stringify([codexThread]))!.rollout_path);
+    assert.equal(projection.next_rollout_byte_offset, statSync(path).size, 'the projection moved to the end of the rollout');
+    assert.equal(Number(projection.next_rollout_ordinal) - Number(before.next_rollout_ordinal), readFileSync(path, 'utf8').slice(Number(before.next_rollout_byte_offset)).split('\n').filter((l) => l !== '').length);
     assert.equal(byThread(newThread)[0].kind, 'added');
     assert.equal(dumpAfter['state_5.sqlite'].threads.get(JSON.stringify([newThread]))?.name, 'Started by threadstate');
   });
@@ -163,6 +180,17 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
       assert.ok(existsSync(readNew.path));
       const texts = readNew.turns.flatMap((t: Json) => t.items).map((i: Json) => i.type === 'userMessage' ? i.content[0].text : i.text);
       assert.deepEqual(texts, ['Prompt written by threadstate', 'Answer written by threadstate', 'Second prompt', 'Second answer']);
+
+      const injected = (await codex.call('thread/read', { threadId: INJECT, includeTurns: true })).thread;
+      assert.equal(injected.name, codexBefore.get(INJECT).name);
+      assert.equal(injected.preview, codexBefore.get(INJECT).preview);
+      // Codex serves a paginated thread's turns from its projection, which (as after Codex's own
+      // injection) has moved past the injected lines: the same turns as before, and no error.
+      const projected = (await codex.call('thread/read', { threadId: codexThread, includeTurns: true })).thread;
+      assert.deepEqual(projected.turns, codexThreadTurns);
+      // Codex's injection wrote response items only (no preview); threadstate's writes the user-message
+      // event too, which is what Codex takes as the preview when it builds a row from the file.
+      assert.equal(projected.preview, 'Injected by threadstate');
 
       const deleted = await codex.request('thread/read', { threadId: DELETE });
       assert.ok(deleted.error, 'a deleted thread cannot be read');

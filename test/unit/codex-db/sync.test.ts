@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { CodexDbSync } from '../../../src/codex-db/sync.ts';
 import { DEFAULT_SANDBOX_POLICY } from '../../../src/codex-db/thread-row.ts';
-import { addLogSink, type LogRecord } from '../../../src/logs/logger.ts';
+import { addLogSink, parseLevel, setStderrLevel, type LogRecord } from '../../../src/logs/logger.ts';
 import { extractThreadMetadata } from '../../../src/rollout/extract.ts';
 import { findRolloutById } from '../../../src/rollout/paths.ts';
 import type { ThreadMetadata } from '../../../src/rollout/thread-metadata.ts';
@@ -18,10 +18,12 @@ import { copyFixtureHome, makeTempDir, removeDir } from '../../helpers/home.ts';
 const A = '01a2121e-e83b-7081-b133-76ea94c04633';
 const B = '01a2121e-ee19-7783-a123-30693c826764';
 
+/** Collects WARN records (kept off stderr: they are what the test expects). */
 function captureWarnings(): { records: LogRecord[]; stop: () => void } {
   const records: LogRecord[] = [];
-  const stop = addLogSink({ minLevel: 'WARN', write: (r) => { records.push(r); } });
-  return { records, stop };
+  const remove = addLogSink({ minLevel: 'WARN', write: (r) => { records.push(r); } });
+  setStderrLevel('ERROR');
+  return { records, stop: () => { remove(); setStderrLevel(parseLevel(process.env.THREADSTATE_LOG ?? '') ?? 'WARN'); } };
 }
 
 describe('codex-db: keeping Codex 0.169 databases in step', () => {
@@ -117,6 +119,21 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
       row = codexThreadRow(state, A)!;
       assert.equal(row.preview, meta.preview);
     });
+
+    it('an append moves a caught-up history projection past the new lines, and no other', () => {
+      withDb(history, (db) => {
+        db.prepare('INSERT INTO thread_history_projection_state VALUES (?, 1000, 8)').run(A);
+        db.prepare('INSERT INTO thread_history_projection_state VALUES (?, 500, 4)').run(B);
+      });
+      const sync = new CodexDbSync(home);
+      sync.threadAppended({ ...meta, id: A }, { sizeBefore: 1000, sizeAfter: 1600, lines: 3 });
+      sync.threadAppended({ ...meta, id: B }, { sizeBefore: 900, sizeAfter: 1200, lines: 2 });
+      const rows = withDb(history, (db) => db.prepare('SELECT * FROM thread_history_projection_state ORDER BY thread_id').all());
+      assert.deepEqual(rows.map((r) => ({ ...r })), [
+        { thread_id: A, next_rollout_byte_offset: 1600, next_rollout_ordinal: 11 },
+        { thread_id: B, next_rollout_byte_offset: 500, next_rollout_ordinal: 4 }, // behind the old end: Codex projects the rest itself
+      ]);
+    });
   });
 
   it('never creates a database: a home without them stays without them', () => {
@@ -172,10 +189,13 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
 
   it('a file that is not a database is reported, not fatal', () => {
     const other = makeTempDir();
+    const warnings = captureWarnings();
     try {
       writeFileSync(join(other, 'state_5.sqlite'), 'not a database at all, just text');
       assert.equal(new CodexDbSync(other).threadRenamed(A, 'x'), 'failed');
+      assert.match(warnings.records[0]?.message ?? '', /could not update/);
     } finally {
+      warnings.stop();
       removeDir(other);
     }
   });
