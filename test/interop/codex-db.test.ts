@@ -240,4 +240,22 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
       await server.close();
     }
   });
+
+  it('a running threadstate reads what a running Codex just changed (read-repair by id; lists wait for the live index)', async () => {
+    const server = new AppServerProcess(home);
+    const codex = await startCodex();
+    try {
+      await server.initialize({ experimentalApi: true });
+      await server.call('thread/list', { limit: 100, sourceKinds: ALL_SOURCES });
+      await codex.call('thread/archive', { threadId: RENAME });
+      await codex.call('thread/unarchive', { threadId: CODEX_ARCHIVES });
+      const archived = (await server.call('thread/read', { threadId: RENAME })).thread;
+      assert.ok(archived.path.startsWith(join(home, 'archived_sessions') + '/'), archived.path);
+      const back = (await server.call('thread/read', { threadId: CODEX_ARCHIVES })).thread;
+      assert.ok(back.path.startsWith(join(home, 'sessions') + '/'), back.path);
+    } finally {
+      await codex.close();
+      await server.close();
+    }
+  });
 });
