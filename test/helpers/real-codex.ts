@@ -2,10 +2,11 @@
 // `scripts/interop/install-codex.sh` installs it into a cache folder; THREADSTATE_CODEX_BIN overrides
 // where the launcher is looked for.
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { JsonRpcProcess, type Json } from './app-server.ts';
+import { FIXTURES } from './home.ts';
 
 export const CODEX_VERSION = '0.169.0';
 
@@ -19,50 +20,13 @@ export function realCodexBin(): string | null {
 }
 
 /**
- * A config.toml that keeps Codex offline: its only model provider points at a closed loopback port,
- * and every optional network feature is off. Written only when the home has none.
+ * The fixture home's config.toml keeps Codex offline: its only model provider points at a closed
+ * loopback port, and every optional network feature is off. Written only when the home has none.
  */
-export const OFFLINE_CONFIG = `model = "gpt-5.5"
-model_provider = "realcodex_mock"
-check_for_update_on_startup = false
-
-[analytics]
-enabled = false
-
-[feedback]
-enabled = false
-
-[otel]
-exporter = "none"
-trace_exporter = "none"
-metrics_exporter = "none"
-
-[features]
-plugins = false
-apps = false
-remote_plugin = false
-plugin_sharing = false
-tool_suggest = false
-skill_search = false
-daemon_auto_start = false
-in_app_updates = false
-shell_snapshot = false
-enable_request_compression = false
-unbounded_connection_retries = false
-
-[model_providers.realcodex_mock]
-name = "realcodex mock"
-base_url = "http://127.0.0.1:1/v1"
-env_key = "REALCODEX_API_KEY"
-wire_api = "responses"
-request_max_retries = 0
-stream_max_retries = 0
-`;
-
 export function ensureOfflineConfig(codexHome: string): void {
   mkdirSync(codexHome, { recursive: true });
   const path = join(codexHome, 'config.toml');
-  if (!existsSync(path)) writeFileSync(path, OFFLINE_CONFIG);
+  if (!existsSync(path)) copyFileSync(join(FIXTURES, 'codex-0.169.0', 'home', 'config.toml'), path);
 }
 
 /** `codex app-server` on `codexHome`, with HOME pointed at a scratch folder so nothing outside is touched. */
