@@ -110,7 +110,7 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
     if (home) removeDir(scratch);
   });
 
-  it('changes only the rows of the threads it mutated, and the ones Codex changes for them', () => {
+  it('changes only the rows of the threads it mutated, and only the columns Codex changes', () => {
     const changes = diffDumps(dumpBefore, dumpAfter);
     const mutated = new Set([ARCHIVE, UNARCHIVE, RENAME, GIT, DELETE, INJECT, codexThread, newThread]);
     const foreign = changes.filter((c) => !mutated.has(threadOfChange(c) ?? ''));
