@@ -8,6 +8,8 @@ import type { AskForApproval, SandboxPolicy, ThreadResumeParams, ThreadResumeRes
 import type { Thread } from '../protocol/thread.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
 import { activeRolloutPath, resolveInsideHome } from '../rollout/paths.ts';
+import type { RolloutLine } from '../rollout/lines.ts';
+import { nextLineOrdinal, withOrdinals } from '../rollout/ordinals.ts';
 import type { SpillScope } from '../rollout/spilled-text.ts';
 import type { DynamicToolSpec, ThreadMetadata } from '../rollout/thread-metadata.ts';
 import { appendRolloutLines, createRollout, newThreadId, responseItemLine, rolloutTimestamp, type RolloutInit } from '../rollout/writer.ts';
@@ -172,8 +174,8 @@ function messageText(item: Record<string, unknown>, partType: string): string | 
  * The rollout lines for injected items: each item as a `response_item`, plus the event Codex's
  * history and titles read for user prompts and assistant answers (rollout-format.md §10).
  */
-export function injectedLines(items: Record<string, unknown>[], at: Date = new Date()): unknown[] {
-  const lines: unknown[] = [];
+export function injectedLines(items: Record<string, unknown>[], at: Date = new Date()): RolloutLine[] {
+  const lines: RolloutLine[] = [];
   for (const item of items) {
     lines.push(responseItemLine(item, at));
     if (item.type !== 'message') continue;
@@ -216,8 +218,11 @@ export async function injectItems(ctx: ThreadContext, threadIdText: string, item
     if (!(await resolveInsideHome(ctx.codexHome, loaded.metadata.rolloutPath))) {
       throw invalidRequest(`rollout path ${loaded.metadata.rolloutPath} is outside the Codex home`);
     }
-    const lines = injectedLines(records);
+    let lines = injectedLines(records);
     const sizeBefore = (await stat(loaded.metadata.rolloutPath)).size;
+    // A 0.169 rollout numbers its lines: the new ones continue the count, or Codex cannot resume it.
+    const ordinal = await nextLineOrdinal(loaded.metadata.rolloutPath);
+    if (ordinal !== null) lines = withOrdinals(lines, ordinal);
     await appendRolloutLines(loaded.metadata.rolloutPath, lines);
     const meta = await indexRollout(ctx, loaded.metadata.rolloutPath, {}, loaded.name);
     if (!meta) return;

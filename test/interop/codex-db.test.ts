@@ -129,6 +129,8 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
     const before = dumpBefore['thread_history_1.sqlite'].thread_history_projection_state.get(JSON.stringify([codexThread]))!;
     const path = String(dumpAfter['state_5.sqlite'].threads.get(JSON.stringify([codexThread]))!.rollout_path);
     assert.equal(projection.next_rollout_byte_offset, statSync(path).size, 'the projection moved to the end of the rollout');
+    const ordinals = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l).ordinal);
+    assert.deepEqual(ordinals, ordinals.map((_: unknown, i: number) => i), 'appended lines continue the line ordinals');
     assert.equal(Number(projection.next_rollout_ordinal) - Number(before.next_rollout_ordinal), readFileSync(path, 'utf8').slice(Number(before.next_rollout_byte_offset)).split('\n').filter((l) => l !== '').length);
     assert.equal(byThread(newThread)[0].kind, 'added');
     assert.equal(dumpAfter['state_5.sqlite'].threads.get(JSON.stringify([newThread]))?.name, 'Started by threadstate');
@@ -191,6 +193,10 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
       // Codex's injection wrote response items only (no preview); threadstate's writes the user-message
       // event too, which is what Codex takes as the preview when it builds a row from the file.
       assert.equal(projected.preview, 'Injected by threadstate');
+      const resumedProjected = await codex.call('thread/resume', { threadId: codexThread });
+      assert.deepEqual(resumedProjected.thread.turns, codexThreadTurns);
+      const resumedOld = await codex.call('thread/resume', { threadId: INJECT, excludeTurns: true });
+      assert.equal(resumedOld.thread.id, INJECT);
 
       const deleted = await codex.request('thread/read', { threadId: DELETE });
       assert.ok(deleted.error, 'a deleted thread cannot be read');
