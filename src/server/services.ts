@@ -104,6 +104,7 @@ export async function createServices(codexHome: string, options: ServiceOptions 
       abort.abort();
       await indexing;
       store?.close();
+      threads.codexDb?.close();
       sink?.close();
     },
   };

@@ -3,7 +3,7 @@
 // not the verified one is left alone with a WARN, and a busy or broken one never fails the caller.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { CodexDbSync } from '../../../src/codex-db/sync.ts';
@@ -26,7 +26,16 @@ function captureWarnings(): { records: LogRecord[]; stop: () => void } {
   return { records, stop: () => { remove(); setStderrLevel(parseLevel(process.env.THREADSTATE_LOG ?? '') ?? 'WARN'); } };
 }
 
+const opened: CodexDbSync[] = [];
+function track(sync: CodexDbSync): CodexDbSync {
+  opened.push(sync);
+  return sync;
+}
+
 describe('codex-db: keeping Codex 0.169 databases in step', () => {
+  afterEach(() => {
+    for (const sync of opened.splice(0)) sync.close();
+  });
   let home: string;
   let state: string;
   let history: string;
@@ -41,7 +50,7 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
   afterEach(() => removeDir(home));
 
   it('archives and unarchives one row: path, flag, time, updated_at from the mtime', () => {
-    const sync = new CodexDbSync(home);
+    const sync = track(new CodexDbSync(home));
     const before = codexThreadRow(state, B);
     assert.equal(sync.threadArchived(A, join(home, 'archived_sessions/a.jsonl'), 1796000000, 1795999999123.7), 'applied');
     let row = codexThreadRow(state, A)!;
@@ -53,7 +62,7 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
   });
 
   it('renames, patches git metadata (omitted stays, null clears) and reports a missing row', () => {
-    const sync = new CodexDbSync(home);
+    const sync = track(new CodexDbSync(home));
     withDb(state, (db) => db.prepare('UPDATE threads SET git_sha = ?, git_branch = ? WHERE id = ?').run('old', 'dev', A));
     assert.equal(sync.threadRenamed(A, 'New name'), 'applied');
     assert.equal(sync.threadGitUpdated(A, { sha: null, originUrl: 'https://x.invalid/r.git' }), 'applied');
@@ -72,7 +81,7 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
         db.prepare("INSERT INTO thread_items (thread_id, turn_id, item_id, rollout_ordinal, created_at_ms, item_json) VALUES (?, 't1', 'i1', 2, 0, '{}')").run(id);
       }
     });
-    assert.equal(new CodexDbSync(home).threadDeleted(A), 'applied');
+    assert.equal(track(new CodexDbSync(home)).threadDeleted(A), 'applied');
     assert.equal(codexThreadRow(state, A), undefined);
     assert.ok(codexThreadRow(state, B));
     const left = withDb(history, (db) => ['thread_history_projection_state', 'thread_turns', 'thread_items'].map((t) => (db.prepare(`SELECT thread_id FROM ${t}`).all() as Array<{ thread_id: string }>).map((r) => r.thread_id)));
@@ -89,7 +98,7 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
     });
 
     it('inserts the row Codex would build from the rollout, once', () => {
-      const sync = new CodexDbSync(home);
+      const sync = track(new CodexDbSync(home));
       assert.equal(sync.threadCreated(meta, { defaultModelProvider: 'openai', name: 'Named' }), 'applied');
       const row = codexThreadRow(state, meta.id)!;
       assert.equal(row.rollout_path, meta.rolloutPath);
@@ -104,14 +113,14 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
 
     it('a fork carries its parent\'s name and settings, not its git metadata', () => {
       withDb(state, (db) => db.prepare("UPDATE threads SET name = 'Parent', sandbox_policy = 'P', approval_mode = 'never', git_sha = 'abc' WHERE id = ?").run(A));
-      assert.equal(new CodexDbSync(home).threadForked({ ...meta, git: null }, A, { defaultModelProvider: 'openai' }), 'applied');
+      assert.equal(track(new CodexDbSync(home)).threadForked({ ...meta, git: null }, A, { defaultModelProvider: 'openai' }), 'applied');
       const row = codexThreadRow(state, meta.id)!;
       assert.deepEqual([row.name, row.sandbox_policy, row.approval_mode, row.git_sha], ['Parent', 'P', 'never', null]);
     });
 
     it('an append moves updated_at and fills an empty preview only', () => {
       withDb(state, (db) => db.prepare("UPDATE threads SET preview = '', title = '', first_user_message = '' WHERE id = ?").run(A));
-      const sync = new CodexDbSync(home);
+      const sync = track(new CodexDbSync(home));
       assert.equal(sync.threadAppended({ ...meta, id: A, fingerprint: { size: 1, mtimeMs: 1796000001500 } }), 'applied');
       let row = codexThreadRow(state, A)!;
       assert.deepEqual([row.preview, row.updated_at, row.updated_at_ms], [meta.preview, 1796000001, 1796000001500]);
@@ -125,7 +134,7 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
         db.prepare('INSERT INTO thread_history_projection_state VALUES (?, 1000, 8)').run(A);
         db.prepare('INSERT INTO thread_history_projection_state VALUES (?, 500, 4)').run(B);
       });
-      const sync = new CodexDbSync(home);
+      const sync = track(new CodexDbSync(home));
       sync.threadAppended({ ...meta, id: A }, { sizeBefore: 1000, sizeAfter: 1600, lines: 3 });
       sync.threadAppended({ ...meta, id: B }, { sizeBefore: 900, sizeAfter: 1200, lines: 2 });
       const rows = withDb(history, (db) => db.prepare('SELECT * FROM thread_history_projection_state ORDER BY thread_id').all());
@@ -136,10 +145,24 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
     });
   });
 
+  it('follows the file: a database replaced since the last change gets a new connection, a removed one is absent', () => {
+    const sync = track(new CodexDbSync(home));
+    assert.equal(sync.threadRenamed(A, 'first'), 'applied');
+    renameSync(state, `${state}.aside`);
+    for (const sidecar of ['-wal', '-shm']) rmSync(`${state}${sidecar}`, { force: true });
+    createCodexDb(home, 'state_5');
+    insertCodexThread(state, A, '/x');
+    assert.equal(sync.threadRenamed(A, 'second'), 'applied');
+    assert.equal(codexThreadRow(state, A)!.name, 'second');
+    rmSync(state);
+    assert.equal(sync.threadRenamed(A, 'third'), 'absent');
+    assert.equal(readdirSync(home).includes('state_5.sqlite'), false, 'not re-created');
+  });
+
   it('never creates a database: a home without them stays without them', () => {
     const empty = makeTempDir();
     try {
-      const sync = new CodexDbSync(empty);
+      const sync = track(new CodexDbSync(empty));
       assert.equal(sync.threadRenamed(A, 'x'), 'absent');
       assert.equal(sync.threadDeleted(A), 'absent');
       assert.deepEqual(readdirSync(empty), []);
@@ -160,7 +183,7 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
       const before = codexThreadRow(state, A);
       const warnings = captureWarnings();
       try {
-        assert.equal(new CodexDbSync(home).threadArchived(A, '/elsewhere', 1, 1), 'skipped');
+        assert.equal(track(new CodexDbSync(home)).threadArchived(A, '/elsewhere', 1, 1), 'skipped');
       } finally {
         warnings.stop();
       }
@@ -176,7 +199,7 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
     const warnings = captureWarnings();
     try {
       const started = Date.now();
-      assert.equal(new CodexDbSync(home, { busyTimeoutMs: 150 }).threadRenamed(A, 'x'), 'failed');
+      assert.equal(track(new CodexDbSync(home, { busyTimeoutMs: 150 })).threadRenamed(A, 'x'), 'failed');
       assert.ok(Date.now() - started >= 140);
       assert.match(warnings.records[0]?.message ?? '', /could not update Codex's state_5.sqlite/);
     } finally {
@@ -192,7 +215,7 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
     const warnings = captureWarnings();
     try {
       writeFileSync(join(other, 'state_5.sqlite'), 'not a database at all, just text');
-      assert.equal(new CodexDbSync(other).threadRenamed(A, 'x'), 'failed');
+      assert.equal(track(new CodexDbSync(other)).threadRenamed(A, 'x'), 'failed');
       assert.match(warnings.records[0]?.message ?? '', /could not update/);
     } finally {
       warnings.stop();
@@ -208,7 +231,7 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
       const moved = createCodexDb(elsewhere, 'state_5');
       insertCodexThread(moved, A, '/x');
       writeFileSync(join(codexHome, 'config.toml'), `sqlite_home = ${JSON.stringify(elsewhere)}\nmodel = "m"\n`);
-      assert.equal(new CodexDbSync(codexHome).threadRenamed(A, 'Moved'), 'applied');
+      assert.equal(track(new CodexDbSync(codexHome)).threadRenamed(A, 'Moved'), 'applied');
       assert.equal(codexThreadRow(moved, A)!.name, 'Moved');
     } finally {
       removeDir(elsewhere);
