@@ -14,7 +14,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { pathToFileURL } from 'node:url';
 import { errorMessage } from '../errors.ts';
 import { logger } from '../logs/logger.ts';
-import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import { CODEX_HISTORY_DB, CODEX_STATE_DB, codexSqliteHome } from './files.ts';
 import { HISTORY_DB_SCHEMA, STATE_DB_SCHEMA, schemaMismatch, type VerifiedSchema } from './schema.ts';
 import { threadRowFor } from './thread-row.ts';

@@ -3,7 +3,7 @@
 // docs/codex-databases.md): seconds and ms twins, the source as a bare string or compact JSON, ''
 // for "no message", and Codex's defaults for what a rollout without a turn_context does not say.
 
-import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
 
 /** What 0.169 stores for a thread whose rollout has no turn_context (its read-only default profile). */
 export const DEFAULT_SANDBOX_POLICY = '{"type":"managed","file_system":{"type":"restricted","entries":[{"path":{"type":"special","value":{"kind":"root"}},"access":"read"}]},"network":"restricted"}';

@@ -3,7 +3,7 @@
 // writer of Codex's own databases.
 
 import type { CodexDbSync } from '../codex-db/sync.ts';
-import type { StateStore } from '../state/store.ts';
+import type { StateStore } from '../store/store.ts';
 import type { LoadedThreads } from './loaded.ts';
 
 export interface ThreadContext {

@@ -11,7 +11,7 @@ import { DEFAULT_SANDBOX_POLICY } from '../../../src/codex-db/thread-row.ts';
 import { addLogSink, parseLevel, setStderrLevel, type LogRecord } from '../../../src/logs/logger.ts';
 import { extractThreadMetadata } from '../../../src/rollout/extract.ts';
 import { findRolloutById } from '../../../src/rollout/paths.ts';
-import type { ThreadMetadata } from '../../../src/rollout/thread-metadata.ts';
+import type { ThreadMetadata } from '../../../src/model/thread-metadata.ts';
 import { codexThreadRow, createCodexDb, insertCodexThread, withDb } from '../../helpers/codex-db-fixture.ts';
 import { copyFixtureHome, makeTempDir, removeDir } from '../../helpers/home.ts';
 
