@@ -247,7 +247,7 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
     }
   });
 
-  it('a running threadstate reads what a running Codex just changed (read-repair by id; lists wait for the live index)', async () => {
+  it('a running threadstate and a running Codex see each other\'s changes (threadstate by id through read-repair; its lists wait for the live index)', async () => {
     const server = new AppServerProcess(home);
     const codex = await startCodex();
     try {
@@ -259,6 +259,15 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
       assert.ok(archived.path.startsWith(join(home, 'archived_sessions') + '/'), archived.path);
       const back = (await server.call('thread/read', { threadId: CODEX_ARCHIVES })).thread;
       assert.ok(back.path.startsWith(join(home, 'sessions') + '/'), back.path);
+      // And the other way: the running Codex sees what threadstate just changed.
+      await server.call('thread/name/set', { threadId: CODEX_ARCHIVES, name: 'Named while Codex runs' });
+      await server.call('thread/archive', { threadId: UNARCHIVE });
+      const active = new Map((await listAll(codex, false)).map((t) => [t.id, t]));
+      const archivedNow = new Set((await listAll(codex, true)).map((t) => t.id));
+      assert.equal(active.get(CODEX_ARCHIVES)?.name, 'Named while Codex runs');
+      assert.ok(archivedNow.has(UNARCHIVE) && !active.has(UNARCHIVE));
+      const dbOnly = await codex.call('thread/list', { limit: 100, sourceKinds: ALL_SOURCES, archived: true, useStateDbOnly: true });
+      assert.ok(dbOnly.data.some((t: Json) => t.id === UNARCHIVE));
     } finally {
       await codex.close();
       await server.close();
