@@ -1,7 +1,8 @@
 // Observes what the real Codex 0.169 app-server changes in its own SQLite databases for each thread
 // mutation: runs it offline on a copy of the 0.169 fixture home (so it has used the home: backfill,
-// history projection), dumps every database before and after each of its own mutations, and prints the
-// rows that changed. docs/codex-databases.md records the facts.
+// read-repair), with a loopback stand-in for the model so that it can run real turns (history
+// projection, read receipts), dumps every database before and after each of its own mutations, and
+// prints the rows that changed. docs/codex-databases.md records the facts.
 //   node scripts/interop/observe-codex-db.ts [--json] [--keep]
 // Needs the real Codex (bash scripts/interop/install-codex.sh).
 
@@ -10,6 +11,7 @@ import { join, relative } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { diffDumps, dumpHome, codexDbFiles, type RowChange } from '../../test/helpers/codex-db-dump.ts';
 import { FIXTURES, makeTempDir, removeDir } from '../../test/helpers/home.ts';
+import { startMockResponses } from '../../test/helpers/mock-responses.ts';
 import { RealCodexProcess, realCodexBin } from '../../test/helpers/real-codex.ts';
 
 const asJson = process.argv.includes('--json');
@@ -65,7 +67,15 @@ async function observe(name: string, action: () => Promise<unknown>): Promise<un
   return result;
 }
 
-const codex = new RealCodexProcess(bin, home, join(scratch, 'user-home'));
+const model = await startMockResponses();
+const codex = new RealCodexProcess(bin, home, join(scratch, 'user-home'), [`model_providers.realcodex_mock.base_url="${model.baseUrl}"`]);
+
+async function runTurn(threadId: string, text: string): Promise<unknown> {
+  const started = await codex.call('turn/start', { threadId, input: [{ type: 'text', text, text_elements: [] }] });
+  await codex.waitFor((m) => m.method === 'turn/completed' && m.params?.turn?.id === started.turn.id, 30000);
+  return started;
+}
+
 try {
   await codex.initializeCodex();
   // Use the home as a user would: list both sides (read-repair) and read every thread (projection).
@@ -89,6 +99,18 @@ try {
   }));
   await observe('thread/name/set', () => codex.call('thread/name/set', { threadId: id, name: 'Observed name' }));
   await observe('thread/metadata/update', () => codex.call('thread/metadata/update', { threadId: id, gitInfo: { sha: 'abc123', branch: 'main', originUrl: 'https://example.invalid/r.git' } }));
+  // A thread with real turns: the history projection and the read receipt.
+  const turned = (await observe('thread/start (for turns)', () => codex.call('thread/start', { cwd: home }))) as { thread: { id: string } };
+  await observe('turn/start (first turn: the thread reaches the disk)', () => runTurn(turned.thread.id, 'First real turn'));
+  await observe('turn/start (second turn)', () => runTurn(turned.thread.id, 'Second real turn'));
+  await observe('thread/inject_items (thread with turns)', () => codex.call('thread/inject_items', { threadId: turned.thread.id, items: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Injected after turns' }] }] }));
+  await observe('thread/archive (thread with turns)', () => codex.call('thread/archive', { threadId: turned.thread.id }));
+  await observe('thread/unarchive (thread with turns)', () => codex.call('thread/unarchive', { threadId: turned.thread.id }));
+  await observe('thread/name/set (thread with turns)', () => codex.call('thread/name/set', { threadId: turned.thread.id, name: 'With turns' }));
+  const turnedFork = (await observe('thread/fork (thread with turns)', () => codex.call('thread/fork', { threadId: turned.thread.id }))) as { thread: { id: string } };
+  await observe('thread/delete (fork of the thread with turns)', () => codex.call('thread/delete', { threadId: turnedFork.thread.id }));
+  await observe('thread/delete (thread with turns)', () => codex.call('thread/delete', { threadId: turned.thread.id }));
+
   const old = listed.data[listed.data.length - 1].id as string;
   await observe('thread/name/set (not loaded)', () => codex.call('thread/name/set', { threadId: old, name: 'Old renamed' }));
   await observe('thread/archive (loaded)', () => codex.call('thread/archive', { threadId: id }));
@@ -100,6 +122,7 @@ try {
   await observe('thread/delete', () => codex.call('thread/delete', { threadId: id }));
 } finally {
   await codex.close();
+  await model.close();
 }
 
 const versions: Record<string, number[]> = {};

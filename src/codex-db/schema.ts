@@ -29,6 +29,7 @@ export const STATE_DB_SCHEMA: VerifiedSchema = {
       'first_user_message', 'agent_nickname', 'agent_role', 'model', 'reasoning_effort', 'agent_path', 'created_at_ms',
       'updated_at_ms', 'thread_source', 'preview', 'recency_at', 'recency_at_ms', 'history_mode', 'name', 'originator',
     ],
+    thread_read_receipts: ['thread_id'],
   },
 };
 

@@ -218,10 +218,13 @@ export class CodexDbSync {
 
   /**
    * The thread row goes (Codex's foreign keys cascade to its dynamic tools, attachments and review
-   * feedback), and so does the history projection of that thread.
+   * feedback) with its read receipt, and so does the history projection of that thread.
    */
   threadDeleted(threadId: string): CodexDbOutcome {
-    const state = this.write(CODEX_STATE_DB, STATE_DB_SCHEMA, threadId, 'delete', (db) => Number(db.prepare('DELETE FROM threads WHERE id = ?').run(threadId).changes) > 0);
+    const state = this.write(CODEX_STATE_DB, STATE_DB_SCHEMA, threadId, 'delete', (db) => {
+      const receipts = Number(db.prepare('DELETE FROM thread_read_receipts WHERE thread_id = ?').run(threadId).changes);
+      return Number(db.prepare('DELETE FROM threads WHERE id = ?').run(threadId).changes) + receipts > 0;
+    });
     const history = this.write(CODEX_HISTORY_DB, HISTORY_DB_SCHEMA, threadId, 'delete', (db) => {
       let changes = 0;
       for (const table of ['thread_items', 'thread_turns', 'thread_history_projection_state']) {

@@ -31,7 +31,7 @@ export function ensureOfflineConfig(codexHome: string): void {
 
 /** `codex app-server` on `codexHome`, with HOME pointed at a scratch folder so nothing outside is touched. */
 export class RealCodexProcess extends JsonRpcProcess {
-  constructor(bin: string, codexHome: string, scratchHome: string) {
+  constructor(bin: string, codexHome: string, scratchHome: string, configOverrides: string[] = []) {
     ensureOfflineConfig(codexHome);
     mkdirSync(scratchHome, { recursive: true });
     const env: NodeJS.ProcessEnv = {
@@ -42,7 +42,7 @@ export class RealCodexProcess extends JsonRpcProcess {
       RUST_LOG: 'warn',
       NO_COLOR: '1',
     };
-    super(bin, ['app-server'], env, scratchHome);
+    super(bin, ['app-server', ...configOverrides.flatMap((c) => ['-c', c])], env, scratchHome);
   }
 
   async initializeCodex(): Promise<Json> {

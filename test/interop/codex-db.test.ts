@@ -11,6 +11,7 @@ import { buildCodexDbReport } from '../../src/codex-db/doctor.ts';
 import { AppServerProcess, type Json } from '../helpers/app-server.ts';
 import { diffDumps, dumpHome, threadOfChange, type HomeDump } from '../helpers/codex-db-dump.ts';
 import { copyFixtureHome, removeDir } from '../helpers/home.ts';
+import { startMockResponses, type MockResponses } from '../helpers/mock-responses.ts';
 import { RealCodexProcess, realCodexBin } from '../helpers/real-codex.ts';
 
 // 0.169 fixture threads, each given one role.
@@ -47,13 +48,29 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
   let dumpAfter: HomeDump;
   let newThread: string;
   let refusalOfOwnArchive: Json;
-  let codexThread: string;
+  let codexThread: string; // Codex ran two turns in it; threadstate injects into it
   let codexThreadTurns: Json[];
+  let turnedArchive: string; // Codex ran a turn in it; threadstate archives it
+  let turnedArchiveTurns: Json[];
+  let turnedDelete: string; // Codex ran a turn in it; threadstate deletes it
+  let model: MockResponses;
 
   const startCodex = async () => {
-    const codex = new RealCodexProcess(bin!, home, join(scratch, 'user-home'));
+    const codex = new RealCodexProcess(bin!, home, join(scratch, 'user-home'), [`model_providers.realcodex_mock.base_url="${model.baseUrl}"`]);
     await codex.initializeCodex();
     return codex;
+  };
+
+  const runTurn = async (codex: RealCodexProcess, threadId: string, text: string) => {
+    const started = await codex.call('turn/start', { threadId, input: [{ type: 'text', text, text_elements: [] }] });
+    await codex.waitFor((m) => m.method === 'turn/completed' && m.params?.turn?.id === started.turn.id, 30000);
+  };
+
+  /** A thread Codex writes itself, with real turns (answered by the loopback model). */
+  const threadWithTurns = async (codex: RealCodexProcess, prompts: string[]): Promise<string> => {
+    const id = (await codex.call('thread/start', { cwd: home })).thread.id as string;
+    for (const text of prompts) await runTurn(codex, id, text);
+    return id;
   };
 
   before(async function () {
@@ -63,6 +80,7 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
     }
     home = copyFixtureHome('codex-0.169.0');
     scratch = join(home, '..');
+    model = await startMockResponses();
     // Codex uses the home: backfills its databases, read-repairs, projects history, archives a thread.
     const codex = await startCodex();
     try {
@@ -70,10 +88,12 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
       const archived = await listAll(codex, true);
       codexBefore = new Map([...active, ...archived].map((t) => [t.id, t]));
       for (const t of active) await codex.call('thread/read', { threadId: t.id, includeTurns: true });
-      // A thread Codex writes itself: paginated, with a history projection.
-      codexThread = (await codex.call('thread/start', { cwd: home })).thread.id;
-      await codex.call('thread/inject_items', { threadId: codexThread, items: [userItem('Prompt injected by Codex'), assistantItem('Answer injected by Codex')] });
+      // Threads Codex writes itself: paginated, with history projections and read receipts.
+      codexThread = await threadWithTurns(codex, ['First prompt to Codex', 'Second prompt to Codex']);
       codexThreadTurns = (await codex.call('thread/read', { threadId: codexThread, includeTurns: true })).thread.turns;
+      turnedArchive = await threadWithTurns(codex, ['A turn in a thread threadstate archives']);
+      turnedArchiveTurns = (await codex.call('thread/read', { threadId: turnedArchive, includeTurns: true })).thread.turns;
+      turnedDelete = await threadWithTurns(codex, ['A turn in a thread threadstate deletes']);
       await codex.call('thread/archive', { threadId: CODEX_ARCHIVED });
       refusalOfOwnArchive = await codex.request('thread/resume', { threadId: CODEX_ARCHIVED });
     } finally {
@@ -91,6 +111,8 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
       await server.call('thread/name/set', { threadId: RENAME, name: 'Renamed by threadstate' });
       await server.call('thread/metadata/update', { threadId: GIT, gitInfo: { sha: 'abc1234', branch: 'feature/x', originUrl: 'https://example.invalid/repo.git' } });
       await server.call('thread/delete', { threadId: DELETE });
+      await server.call('thread/archive', { threadId: turnedArchive });
+      await server.call('thread/delete', { threadId: turnedDelete });
       await server.call('thread/resume', { threadId: INJECT, excludeTurns: true });
       await server.call('thread/inject_items', { threadId: INJECT, items: [userItem('Injected into an old thread'), assistantItem('Injected answer')] });
       await server.call('thread/resume', { threadId: codexThread, excludeTurns: true });
@@ -106,13 +128,14 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
     dumpAfter = dumpHome(home);
   });
 
-  after(() => {
+  after(async () => {
+    await model?.close();
     if (home) removeDir(scratch);
   });
 
   it('changes only the rows of the threads it mutated, and only the columns Codex changes', () => {
     const changes = diffDumps(dumpBefore, dumpAfter);
-    const mutated = new Set([ARCHIVE, UNARCHIVE, RENAME, GIT, DELETE, INJECT, codexThread, newThread]);
+    const mutated = new Set([ARCHIVE, UNARCHIVE, RENAME, GIT, DELETE, INJECT, codexThread, turnedArchive, turnedDelete, newThread]);
     const foreign = changes.filter((c) => !mutated.has(threadOfChange(c) ?? ''));
     assert.deepEqual(foreign, [], 'no row of another thread (or without a thread) changed');
     const byThread = (id: string) => changes.filter((c) => threadOfChange(c) === id && c.table === 'threads');
@@ -124,6 +147,15 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
     assert.deepEqual(Object.keys(byThread(RENAME)[0].columns ?? {}), ['name']);
     assert.deepEqual(Object.keys(byThread(GIT)[0].columns ?? {}).sort(), ['git_branch', 'git_origin_url', 'git_sha']);
     assert.equal(byThread(DELETE)[0].kind, 'removed');
+    // A deleted thread with turns: its row, read receipt, turns, items and projection state all go.
+    const gone = changes.filter((c) => threadOfChange(c) === turnedDelete);
+    assert.ok(gone.every((c) => c.kind === 'removed'));
+    assert.deepEqual([...new Set(gone.map((c) => c.table))].sort(), ['thread_history_projection_state', 'thread_items', 'thread_read_receipts', 'thread_turns', 'threads']);
+    for (const table of ['thread_turns', 'thread_items']) {
+      assert.equal([...dumpAfter['thread_history_1.sqlite'][table].values()].filter((r) => r.thread_id === turnedDelete).length, 0);
+    }
+    // Archiving leaves the history projection (it stores no path) as it was.
+    assert.deepEqual(changes.filter((c) => threadOfChange(c) === turnedArchive).map((c) => c.table), ['threads']);
     assert.deepEqual(Object.keys(byThread(INJECT)[0].columns ?? {}).sort(), ['updated_at', 'updated_at_ms']);
     const projection = dumpAfter['thread_history_1.sqlite'].thread_history_projection_state.get(JSON.stringify([codexThread]))!;
     const before = dumpBefore['thread_history_1.sqlite'].thread_history_projection_state.get(JSON.stringify([codexThread]))!;
@@ -189,12 +221,22 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
       // Codex serves a paginated thread's turns from its projection, which (as after Codex's own
       // injection) has moved past the injected lines: the same turns as before, and no error.
       const projected = (await codex.call('thread/read', { threadId: codexThread, includeTurns: true })).thread;
+      assert.equal(projected.turns.length, 2);
       assert.deepEqual(projected.turns, codexThreadTurns);
-      // Codex's injection wrote response items only (no preview); threadstate's writes the user-message
-      // event too, which is what Codex takes as the preview when it builds a row from the file.
-      assert.equal(projected.preview, 'Injected by threadstate');
+      assert.equal(projected.preview, 'First prompt to Codex');
+      // A thread with turns that threadstate archived: archived list, read at its new path with its turns.
+      assert.ok(archived.has(turnedArchive) && !active.has(turnedArchive));
+      const readTurned = (await codex.call('thread/read', { threadId: turnedArchive, includeTurns: true })).thread;
+      assert.ok(readTurned.path.startsWith(join(home, 'archived_sessions') + '/') && existsSync(readTurned.path));
+      assert.deepEqual(readTurned.turns, turnedArchiveTurns);
+      assert.ok(!active.has(turnedDelete) && !archived.has(turnedDelete));
+      assert.ok((await codex.request('thread/read', { threadId: turnedDelete })).error, 'a deleted thread with turns cannot be read');
       const resumedProjected = await codex.call('thread/resume', { threadId: codexThread });
       assert.deepEqual(resumedProjected.thread.turns, codexThreadTurns);
+      // Codex goes on with the thread: its next turn is projected after threadstate's lines.
+      await runTurn(codex, codexThread, 'Third prompt to Codex');
+      const continued = (await codex.call('thread/read', { threadId: codexThread, includeTurns: true })).thread;
+      assert.deepEqual(continued.turns.map((t: Json) => t.items.find((i: Json) => i.type === 'userMessage')?.content[0].text), ['First prompt to Codex', 'Second prompt to Codex', 'Third prompt to Codex']);
       const resumedOld = await codex.call('thread/resume', { threadId: INJECT, excludeTurns: true });
       assert.equal(resumedOld.thread.id, INJECT);
 
@@ -212,6 +254,9 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
 
       // Codex's own later mutations of threads threadstate moved still work (the reported failure).
       await codex.call('thread/unarchive', { threadId: ARCHIVE });
+      await codex.call('thread/unarchive', { threadId: turnedArchive });
+      const resumedTurned = await codex.call('thread/resume', { threadId: turnedArchive });
+      assert.deepEqual(resumedTurned.thread.turns.map((t: Json) => t.id), turnedArchiveTurns.map((t: Json) => t.id));
       // And Codex mutates, for threadstate to see.
       await codex.call('thread/archive', { threadId: CODEX_ARCHIVES });
       await codex.call('thread/name/set', { threadId: CODEX_RENAMES, name: 'Renamed by Codex' });

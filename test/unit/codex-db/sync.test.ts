@@ -73,7 +73,7 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
     assert.equal(codexThreadRow(state, unknown), undefined, 'a missing row is not created by a rename');
   });
 
-  it('deletes the row and that thread\'s history projection only', () => {
+  it('deletes the row, its read receipt and that thread\'s history projection only', () => {
     withDb(history, (db) => {
       for (const id of [A, B]) {
         db.prepare('INSERT INTO thread_history_projection_state VALUES (?, 100, 3)').run(id);
@@ -81,8 +81,12 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
         db.prepare("INSERT INTO thread_items (thread_id, turn_id, item_id, rollout_ordinal, created_at_ms, item_json) VALUES (?, 't1', 'i1', 2, 0, '{}')").run(id);
       }
     });
+    withDb(state, (db) => {
+      for (const id of [A, B]) db.prepare("INSERT INTO thread_read_receipts (thread_id, first_unread_turn, revision, last_published_turn) VALUES (?, 't1', 'r', 't1')").run(id);
+    });
     assert.equal(track(new CodexDbSync(home)).threadDeleted(A), 'applied');
     assert.equal(codexThreadRow(state, A), undefined);
+    assert.deepEqual(withDb(state, (db) => db.prepare('SELECT thread_id FROM thread_read_receipts').all().map((r) => r.thread_id)), [B]);
     assert.ok(codexThreadRow(state, B));
     const left = withDb(history, (db) => ['thread_history_projection_state', 'thread_turns', 'thread_items'].map((t) => (db.prepare(`SELECT thread_id FROM ${t}`).all() as Array<{ thread_id: string }>).map((r) => r.thread_id)));
     assert.deepEqual(left, [[B], [B], [B]]);
