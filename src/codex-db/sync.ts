@@ -143,11 +143,19 @@ export class CodexDbSync {
 
   /**
    * A fork threadstate wrote (`thread/fork`): Codex inserts the fork's row carrying the parent's
-   * name, sandbox policy and approval mode (not its git metadata). For the fork service to call
-   * once the rollout is on disk and indexed.
+   * name, sandbox policy and approval mode (not its git metadata). A paginated fork also gets the
+   * projection state Codex gives its own forks (offset = the fork file's size, ordinal = its next
+   * line ordinal): Codex serves such a fork's turns through the parent's projection only when it has
+   * one. Call once the fork's rollout is on disk and indexed (`recordForkInCodexDb`).
    */
-  threadForked(meta: ThreadMetadata, parentId: string, settings: { defaultModelProvider: string }): CodexDbOutcome {
-    return this.insertThread(meta, 'fork', settings.defaultModelProvider, null, parentId);
+  threadForked(meta: ThreadMetadata, parentId: string, settings: { defaultModelProvider: string; projection?: { byteOffset: number; nextOrdinal: number } | null }): CodexDbOutcome {
+    const row = this.insertThread(meta, 'fork', settings.defaultModelProvider, null, parentId);
+    const projection = settings.projection;
+    if (row !== 'applied' || !projection) return row;
+    this.write(CODEX_HISTORY_DB, HISTORY_DB_SCHEMA, meta.id, 'fork', (db) => Number(db.prepare(
+      'INSERT INTO thread_history_projection_state (thread_id, next_rollout_byte_offset, next_rollout_ordinal) VALUES (?, ?, ?) ON CONFLICT(thread_id) DO NOTHING',
+    ).run(meta.id, projection.byteOffset, projection.nextOrdinal).changes) > 0);
+    return row;
   }
 
   private insertThread(meta: ThreadMetadata, action: string, defaultModelProvider: string, name: string | null, parentId: string | null): CodexDbOutcome {
