@@ -2,10 +2,11 @@
 // A dump reads a private copy of each database (main file and `-wal`, without the `-shm`, so SQLite
 // rebuilds the WAL index from the copy): the live files, which Codex may be writing, are never opened.
 
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { findCodexDbs } from '../../src/codex-db/files.ts';
 
 export type Row = Record<string, unknown>;
 /** table name → rows keyed by their primary key (JSON of the key values; the whole row without one) */
@@ -13,16 +14,8 @@ export type TableDump = Record<string, Map<string, Row>>;
 /** database file name → tables */
 export type HomeDump = Record<string, TableDump>;
 
-const CODEX_DB = /^(state|logs|goals|memories|queue|thread_history)(_\d+)?\.sqlite$/;
-
 export function codexDbFiles(codexHome: string): string[] {
-  const dirs = [codexHome, join(codexHome, 'sqlite')];
-  const out: string[] = [];
-  for (const dir of dirs) {
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)) if (CODEX_DB.test(name)) out.push(join(dir, name));
-  }
-  return out.sort();
+  return findCodexDbs(codexHome, {}).map((f) => f.path);
 }
 
 function plain(value: unknown): unknown {
