@@ -143,13 +143,14 @@ export class CodexDbSync {
 
   /**
    * A fork threadstate wrote (`thread/fork`): Codex inserts the fork's row carrying the parent's
-   * name, sandbox policy and approval mode (not its git metadata). A paginated fork also gets the
+   * name (the one written for the fork in session_index.jsonl, else the parent row's), sandbox policy
+   * and approval mode (not its git metadata). A paginated fork also gets the
    * projection state Codex gives its own forks (offset = the fork file's size, ordinal = its next
    * line ordinal): Codex serves such a fork's turns through the parent's projection only when it has
    * one. Call once the fork's rollout is on disk and indexed (`recordForkInCodexDb`).
    */
-  threadForked(meta: ThreadMetadata, parentId: string, settings: { defaultModelProvider: string; projection?: { byteOffset: number; nextOrdinal: number } | null }): CodexDbOutcome {
-    const row = this.insertThread(meta, 'fork', settings.defaultModelProvider, null, parentId);
+  threadForked(meta: ThreadMetadata, parentId: string, settings: { defaultModelProvider: string; name?: string | null; projection?: { byteOffset: number; nextOrdinal: number } | null }): CodexDbOutcome {
+    const row = this.insertThread(meta, 'fork', settings.defaultModelProvider, settings.name ?? null, parentId);
     const projection = settings.projection;
     if (row !== 'applied' || !projection) return row;
     this.write(CODEX_HISTORY_DB, HISTORY_DB_SCHEMA, meta.id, 'fork', (db) => Number(db.prepare(

@@ -2,6 +2,7 @@
 // built from the schema Codex 0.169 wrote; test/interop/ checks the same against the real binary).
 
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { listRolloutFiles } from '../../src/rollout/paths.ts';
 import { AppServerProcess } from '../helpers/app-server.ts';
@@ -45,6 +46,27 @@ describe("the server keeps Codex's databases in step", function () {
       await server.close();
     }
     assert.deepEqual(codexThreadRow(state, OTHER), untouched);
+  });
+
+  it('resuming an older-format thread moves its row\'s updated_at, as Codex\'s own resume does', async () => {
+    const legacyHome = copyFixtureHome('codex-0.98.0');
+    try {
+      const legacyState = createCodexDb(legacyHome, 'state_5');
+      const files = (await listRolloutFiles(legacyHome)).filter((f) => !f.archived);
+      for (const f of files) insertCodexThread(legacyState, f.id, f.path, { history_mode: 'legacy', updated_at: 1795600100, updated_at_ms: 1795600100000 });
+      const server = new AppServerProcess(legacyHome);
+      try {
+        await server.initialize();
+        await server.call('thread/resume', { threadId: files[0].id, excludeTurns: true });
+      } finally {
+        await server.close();
+      }
+      const row = codexThreadRow(legacyState, files[0].id)!;
+      assert.equal(row.updated_at_ms, Math.floor(statSync(files[0].path).mtimeMs));
+      assert.equal(codexThreadRow(legacyState, files[1].id)!.updated_at_ms, 1795600100000);
+    } finally {
+      removeDir(join(legacyHome, '..'));
+    }
   });
 
   it('a Codex database of an unverified schema is left alone and the mutation still succeeds', async () => {

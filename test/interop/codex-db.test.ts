@@ -53,6 +53,7 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
   let turnedArchive: string; // Codex ran a turn in it; threadstate archives it
   let turnedArchiveTurns: Json[];
   let turnedDelete: string; // Codex ran a turn in it; threadstate deletes it
+  let forkedByThreadstate: string; // threadstate's fork of codexThread
   let model: MockResponses;
 
   const startCodex = async () => {
@@ -117,6 +118,8 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
       await server.call('thread/inject_items', { threadId: INJECT, items: [userItem('Injected into an old thread'), assistantItem('Injected answer')] });
       await server.call('thread/resume', { threadId: codexThread, excludeTurns: true });
       await server.call('thread/inject_items', { threadId: codexThread, items: [userItem('Injected by threadstate'), assistantItem('Answer')] });
+      await server.call('thread/name/set', { threadId: codexThread, name: 'Named by threadstate before its fork' });
+      forkedByThreadstate = (await server.call('thread/fork', { threadId: codexThread })).thread.id;
       const started = await server.call('thread/start', { cwd: home });
       newThread = started.thread.id;
       await server.call('thread/inject_items', { threadId: newThread, items: [userItem('Prompt written by threadstate'), assistantItem('Answer written by threadstate')] });
@@ -135,7 +138,7 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
 
   it('changes only the rows of the threads it mutated, and only the columns Codex changes', () => {
     const changes = diffDumps(dumpBefore, dumpAfter);
-    const mutated = new Set([ARCHIVE, UNARCHIVE, RENAME, GIT, DELETE, INJECT, codexThread, turnedArchive, turnedDelete, newThread]);
+    const mutated = new Set([ARCHIVE, UNARCHIVE, RENAME, GIT, DELETE, INJECT, codexThread, turnedArchive, turnedDelete, forkedByThreadstate, newThread]);
     const foreign = changes.filter((c) => !mutated.has(threadOfChange(c) ?? ''));
     assert.deepEqual(foreign, [], 'no row of another thread (or without a thread) changed');
     const byThread = (id: string) => changes.filter((c) => threadOfChange(c) === id && c.table === 'threads');
@@ -224,6 +227,14 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
       assert.equal(projected.turns.length, 2);
       assert.deepEqual(projected.turns, codexThreadTurns);
       assert.equal(projected.preview, 'First prompt to Codex');
+      // threadstate's fork of it: listed under the parent's name, its turns read through the parent's projection.
+      const fork = active.get(forkedByThreadstate);
+      assert.ok(fork, 'the fork threadstate wrote is listed');
+      assert.equal(fork.name, 'Named by threadstate before its fork');
+      const readFork = (await codex.call('thread/read', { threadId: forkedByThreadstate, includeTurns: true })).thread;
+      assert.deepEqual(readFork.turns.map((t: Json) => t.id), codexThreadTurns.map((t: Json) => t.id));
+      const resumedFork = await codex.call('thread/resume', { threadId: forkedByThreadstate, excludeTurns: true });
+      assert.equal(resumedFork.thread.id, forkedByThreadstate);
       // A thread with turns that threadstate archived: archived list, read at its new path with its turns.
       assert.ok(archived.has(turnedArchive) && !active.has(turnedArchive));
       const readTurned = (await codex.call('thread/read', { threadId: turnedArchive, includeTurns: true })).thread;

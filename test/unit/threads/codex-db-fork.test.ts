@@ -46,7 +46,7 @@ describe('threads: a fork in Codex\'s databases', () => {
       const meta = (await extractThreadMetadata(path, { codexHome: home })).metadata!;
       codexDb = new CodexDbSync(home);
       const ctx = { codexHome: home, defaultModelProvider: 'openai', defaultModel: 'm', store: null, loaded: new LoadedThreads(), codexDb };
-      assert.equal(await recordForkInCodexDb(ctx, meta, PARENT), 'applied');
+      assert.equal(await recordForkInCodexDb(ctx, meta, PARENT, null), 'applied');
       const row = codexThreadRow(state, FORK)!;
       assert.deepEqual([row.name, row.approval_mode, row.history_mode], ['Parent name', 'never', mode ?? 'legacy']);
       const projection = withDb(history, (db) => db.prepare('SELECT * FROM thread_history_projection_state WHERE thread_id = ?').get(FORK));
