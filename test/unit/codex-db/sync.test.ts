@@ -8,23 +8,15 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { CodexDbSync } from '../../../src/codex-db/sync.ts';
 import { DEFAULT_SANDBOX_POLICY } from '../../../src/codex-db/thread-row.ts';
-import { addLogSink, parseLevel, setStderrLevel, type LogRecord } from '../../../src/logs/logger.ts';
 import { extractThreadMetadata } from '../../../src/rollout/extract.ts';
 import { findRolloutById } from '../../../src/rollout/paths.ts';
 import type { ThreadMetadata } from '../../../src/model/thread-metadata.ts';
 import { codexThreadRow, createCodexDb, insertCodexThread, withDb } from '../../helpers/codex-db-fixture.ts';
 import { copyFixtureHome, makeTempDir, removeDir } from '../../helpers/home.ts';
+import { recordLogs } from '../../helpers/logs.ts';
 
 const A = '01a2121e-e83b-7081-b133-76ea94c04633';
 const B = '01a2121e-ee19-7783-a123-30693c826764';
-
-/** Collects WARN records (kept off stderr: they are what the test expects). */
-function captureWarnings(): { records: LogRecord[]; stop: () => void } {
-  const records: LogRecord[] = [];
-  const remove = addLogSink({ minLevel: 'WARN', write: (r) => { records.push(r); } });
-  setStderrLevel('ERROR');
-  return { records, stop: () => { remove(); setStderrLevel(parseLevel(process.env.THREADSTATE_LOG ?? '') ?? 'WARN'); } };
-}
 
 const opened: CodexDbSync[] = [];
 function track(sync: CodexDbSync): CodexDbSync {
@@ -185,7 +177,7 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
     it(`leaves a database with ${label} alone, with a WARN`, () => {
       withDb(state, tamper);
       const before = codexThreadRow(state, A);
-      const warnings = captureWarnings();
+      const warnings = recordLogs('WARN');
       try {
         assert.equal(track(new CodexDbSync(home)).threadArchived(A, '/elsewhere', 1, 1), 'skipped');
       } finally {
@@ -200,7 +192,7 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
   it('gives up after the busy timeout while Codex holds the write lock, without throwing', () => {
     const codex = new DatabaseSync(state);
     codex.exec('BEGIN IMMEDIATE');
-    const warnings = captureWarnings();
+    const warnings = recordLogs('WARN');
     try {
       const started = Date.now();
       assert.equal(track(new CodexDbSync(home, { busyTimeoutMs: 150 })).threadRenamed(A, 'x'), 'failed');
@@ -216,7 +208,7 @@ describe('codex-db: keeping Codex 0.169 databases in step', () => {
 
   it('a file that is not a database is reported, not fatal', () => {
     const other = makeTempDir();
-    const warnings = captureWarnings();
+    const warnings = recordLogs('WARN');
     try {
       writeFileSync(join(other, 'state_5.sqlite'), 'not a database at all, just text');
       assert.equal(track(new CodexDbSync(other)).threadRenamed(A, 'x'), 'failed');
