@@ -14,6 +14,7 @@ const benches: Array<[string, string[]]> = [
   ['search.ts', []],
   ['live.ts', []],
   ['logs.ts', []],
+  ['codex-db.ts', []],
 ];
 
 let failed = 0;

@@ -1,6 +1,8 @@
 // What the thread services share: the home, the index (null when it could not be opened at all:
-// then every answer comes from the files), the configured defaults and the loaded threads.
+// then every answer comes from the files), the configured defaults, the loaded threads, and the
+// writer of Codex's own databases.
 
+import type { CodexDbSync } from '../codex-db/sync.ts';
 import type { StateStore } from '../store/store.ts';
 import type { LoadedThreads } from './loaded.ts';
 
@@ -15,4 +17,6 @@ export interface ThreadContext {
   settle?: () => Promise<void>;
   /** Has the live index apply these rollout paths now (a row found behind its file); absent without one. */
   refresh?: (paths: string[]) => Promise<void>;
+  /** Keeps Codex's own databases in step with each mutation; absent in tools that only read. */
+  codexDb?: CodexDbSync | null;
 }
