@@ -11,43 +11,25 @@
 //   node scripts/bench/live.ts [--home DIR] [--threads 10000] [--changes 400] [--batch 10] [--idle-s 60] [--modes watch,poll]
 //   targets: p95 lag <= 250 ms with watches, <= 2 s with periodic checks; append cost O(appended bytes); idle CPU < 1%
 
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { RpcChild, type Json } from '../rpc-child.ts';
 import { generateHome } from './gen-home.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(REPO, 'bin', 'threadstate.mjs');
 const TICK_MS = 1000 / 100; // /proc/<pid>/stat counts clock ticks (USER_HZ, 100 on Linux)
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-class Server {
-  readonly child: ChildProcessWithoutNullStreams;
-  private readonly pending = new Map<number, (m: Json) => void>();
-  private nextId = 1;
+class Server extends RpcChild {
   stderr = '';
   ready: Promise<void>;
 
   constructor(home: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, [CLI, 'app-server', '--codex-home', home, '--log-level', 'info'], { cwd: REPO, env: { ...process.env, ...env } });
-    let buffer = '';
-    this.child.stdout.setEncoding('utf8');
-    this.child.stdout.on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const msg = JSON.parse(buffer.slice(0, nl));
-        buffer = buffer.slice(nl + 1);
-        if (msg.id !== undefined && this.pending.has(msg.id)) {
-          this.pending.get(msg.id)!(msg);
-          this.pending.delete(msg.id);
-        }
-      }
-    });
+    super(spawn(process.execPath, [CLI, 'app-server', '--codex-home', home, '--log-level', 'info'], { cwd: REPO, env: { ...process.env, ...env } }), 'threadstate');
     this.child.stderr.setEncoding('utf8');
     this.ready = new Promise((resolve) => {
       this.child.stderr.on('data', (chunk: string) => {
@@ -56,15 +38,6 @@ class Server {
         if (chunk.includes('index is up to date with the rollouts')) resolve();
       });
     });
-  }
-
-  async call(method: string, params: Json): Promise<Json> {
-    const id = this.nextId++;
-    const answer = new Promise<Json>((resolve) => this.pending.set(id, resolve));
-    this.child.stdin.write(`${JSON.stringify({ id, method, params })}\n`);
-    const msg = await answer;
-    if (msg.error) throw new Error(`${method}: ${JSON.stringify(msg.error)}`);
-    return msg.result;
   }
 
   /** User + system CPU of the server process so far, in ms. */

@@ -5,42 +5,19 @@
 //
 //   node scripts/interop/live-with-codex.ts [--codex PATH]   (default: scripts/interop/install-codex.sh's launcher)
 
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppServerProcess, REPO_ROOT, type Json } from '../../test/helpers/app-server.ts';
+import { RpcChild } from '../rpc-child.ts';
 import { makeTempDir, removeDir } from '../../test/helpers/home.ts';
 
-class CodexServer {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly waiters = new Map<number, (m: Json) => void>();
-  private nextId = 1;
-
+class CodexServer extends RpcChild {
   constructor(codex: string, home: string) {
     // No request here reaches a model: the key only satisfies the start-up checks.
-    this.child = spawn(codex, ['app-server'], { env: { ...process.env, CODEX_HOME: home, OPENAI_API_KEY: 'sk-interop-unused' } });
-    let buffer = '';
-    this.child.stdout.setEncoding('utf8');
-    this.child.stdout.on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const msg = JSON.parse(buffer.slice(0, nl));
-        buffer = buffer.slice(nl + 1);
-        if (msg.id !== undefined) this.waiters.get(msg.id)?.(msg);
-      }
-    });
+    super(spawn(codex, ['app-server'], { env: { ...process.env, CODEX_HOME: home, OPENAI_API_KEY: 'sk-interop-unused' } }), 'codex');
     this.child.stderr.resume();
-  }
-
-  async call(method: string, params: Json): Promise<Json> {
-    const id = this.nextId++;
-    const answer = new Promise<Json>((resolve) => this.waiters.set(id, resolve));
-    this.child.stdin.write(`${JSON.stringify({ id, method, params })}\n`);
-    const msg = await answer;
-    if (msg.error) throw new Error(`codex ${method}: ${JSON.stringify(msg.error)}`);
-    return msg.result;
   }
 
   close(): void {
