@@ -211,8 +211,9 @@ async function runMode(home: string, mode: 'watch' | 'poll', opts: { changes: nu
   await new Promise((r) => setTimeout(r, 1100)); // updatedAt has a one-second grain
   const appendedAt = new Map<string, number>();
   report('append', await measure(s, threads, opts.batch, (t) => {
-    appendedAt.set(t.id, Math.floor(Date.now() / 1000));
     appendFileSync(t.path, turnLines(`${t.word}x appended`));
+    // The file's own mtime (the kernel's clock is coarser than Date.now() at a second's edge).
+    appendedAt.set(t.id, Math.floor(statSync(t.path).mtimeMs / 1000));
   }, {
     list: async (sv, t) => ((await sv.call('thread/list', { searchTerm: t.word, sourceKinds: [], limit: 5 })).data.find((x: Json) => x.id === t.id)?.updatedAt ?? 0) >= appendedAt.get(t.id)!,
     search: (sv, t) => inSearch(sv, t, `${t.word}x`, false),
