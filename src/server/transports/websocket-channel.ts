@@ -1,0 +1,100 @@
+// A client connection over WebSocket, framed like Codex's listeners: one JSON-RPC message per
+// text frame, no newline required (a trailing one is fine), fragmented frames reassembled by `ws`.
+// Binary frames and frames that do not hold exactly one message are dropped with a log line and
+// no answer, as Codex 0.169 does.
+
+import type { RawData, WebSocket } from 'ws';
+import { logger } from '../../logs/logger.ts';
+import { releaseWritten } from '../after-write.ts';
+import { isMessageShaped, type JsonMessage, type MessageChannel } from './channel.ts';
+
+const log = logger('server.websocket');
+
+const OPEN = 1;
+
+function frameText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+export class WebSocketChannel implements MessageChannel {
+  readonly label: string;
+  private readonly socket: WebSocket;
+  private readonly messageListeners: Array<(m: JsonMessage) => void> = [];
+  private readonly closeListeners: Array<() => void> = [];
+  private isClosed = false;
+
+  constructor(socket: WebSocket, label: string) {
+    this.socket = socket;
+    this.label = label;
+    socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    socket.on('close', () => this.finish());
+    socket.on('error', (err) => log.debug('websocket error', { connection: label, error: err.message }));
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      log.warn('dropped a binary frame (messages travel in text frames)', { connection: this.label });
+      return;
+    }
+    const text = frameText(data);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      log.warn('dropped a frame that is not one JSON message', { connection: this.label, error: (err as Error).message, preview: text.slice(0, 200) });
+      return;
+    }
+    if (!isMessageShaped(value)) {
+      log.warn('dropped a frame that is neither a request, a notification nor a response', { connection: this.label, preview: text.slice(0, 200) });
+      return;
+    }
+    for (const listener of this.messageListeners) listener(value);
+  }
+
+  private finish(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+
+  send(message: JsonMessage): Promise<void> {
+    if (this.socket.readyState !== OPEN) {
+      releaseWritten(message.result);
+      return Promise.resolve();
+    }
+    let text: string;
+    try {
+      text = JSON.stringify(message);
+    } catch (err) {
+      releaseWritten(message.result);
+      return Promise.reject(err);
+    }
+    return new Promise((resolve) => {
+      this.socket.send(text, { binary: false }, (err) => {
+        releaseWritten(message.result);
+        if (err) log.debug('could not send (peer gone)', { connection: this.label, error: err.message });
+        resolve();
+      });
+    });
+  }
+
+  onMessage(listener: (m: JsonMessage) => void): void {
+    this.messageListeners.push(listener);
+  }
+
+  onClose(listener: () => void): void {
+    if (this.isClosed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  close(): void {
+    if (this.socket.readyState === OPEN) this.socket.close(1000);
+    else this.socket.terminate();
+  }
+}
