@@ -8,6 +8,7 @@ import { ErrorCode } from '../errors.ts';
 import { logger } from '../logs/logger.ts';
 import { errorResponse } from '../server/local-endpoint.ts';
 import type { JsonMessage } from '../server/transports/channel.ts';
+import { connectablePath } from '../server/transports/unix-socket-path.ts';
 import { WebSocketChannel } from '../server/transports/websocket-channel.ts';
 
 const log = logger('front.upstream');
@@ -22,7 +23,7 @@ interface Waiter {
 
 /** `ws+unix:///path:/rpc` for unix sockets (the path the TUI asks for), the URL itself for ws://. */
 function socketUrl(target: { kind: 'unix'; path: string } | { kind: 'ws'; url: string }): string {
-  return target.kind === 'unix' ? `ws+unix://${target.path}:/rpc` : target.url;
+  return target.kind === 'unix' ? `ws+unix://${connectablePath(target.path)}:/rpc` : target.url;
 }
 
 export class UpstreamLink {

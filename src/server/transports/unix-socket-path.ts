@@ -3,7 +3,7 @@
 // in a private directory under the temp dir and a symlink at the requested path, as Codex does.
 
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -18,10 +18,20 @@ export class SocketInUseError extends Error {
   }
 }
 
+/** A path `connect` accepts: a symlink too long for sun_path is followed to its (short) target. */
+export function connectablePath(path: string): string {
+  if (Buffer.byteLength(path) <= MAX_SOCKET_PATH_BYTES) return path;
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 /** True when something accepts connections on the unix socket at `path`. */
 export function socketAnswers(path: string, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolvePromise) => {
-    const socket = connect(path);
+    const socket = connect(connectablePath(path));
     const done = (live: boolean): void => {
       socket.destroy();
       resolvePromise(live);
