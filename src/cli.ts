@@ -6,8 +6,8 @@ import { backfillCommand } from './commands/backfill.ts';
 import { daemonCommand } from './commands/daemon.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { logsCommand } from './commands/logs.ts';
-import { UsageError, formatHelp, parseFlags, type Command } from './commands/command.ts';
-import { errorMessage } from './errors.ts';
+import { formatHelp, parseFlags, type Command } from './commands/command.ts';
+import { UsageError, errorMessage } from './errors.ts';
 import { VERSION } from './version.ts';
 
 const commands: Command[] = [appServerCommand, backfillCommand, daemonCommand, doctorCommand, logsCommand];

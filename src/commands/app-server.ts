@@ -2,11 +2,12 @@ import { writeFileSync, rmSync } from 'node:fs';
 import { resolveCodexHome } from '../config.ts';
 import { serveFrontOnStdio, listen } from '../front/serve.ts';
 import { Upstream, parseUpstream } from '../front/upstream.ts';
-import { resolveLogLevel } from '../logs/sink.ts';
+import { resolveLogLevel } from '../logs-db/sink.ts';
 import { serveStdio } from '../server/app-server.ts';
 import { createServices } from '../server/services.ts';
 import { formatAddress, parseAddress } from '../server/transports/listen-address.ts';
-import { CODEX_HOME_FLAG, UsageError, flagSet, flagValue, type Command, type ParsedFlags } from './command.ts';
+import { UsageError } from '../errors.ts';
+import { CODEX_HOME_FLAG, flagSet, flagValue, type Command, type ParsedFlags } from './command.ts';
 
 /** Reads a token from the environment variable a flag names; a named but empty variable is a usage error. */
 function tokenFromEnv(flags: ParsedFlags, flag: string): string | null {

@@ -1,6 +1,8 @@
 // A CLI subcommand: its help text and its flags are declared once, and `cli.ts` derives `--help`
 // and argument parsing from them.
 
+import { UsageError } from '../errors.ts';
+
 export interface FlagSpec {
   name: string;
   /** Placeholder shown in help (e.g. `DIR`); absent for boolean flags. */
@@ -24,13 +26,6 @@ export type ParsedFlags = Map<string, string[] | true>;
 
 /** Key of the chosen action word in ParsedFlags. */
 export const ACTION = '';
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 /** Parses `--flag value`, `--flag=value` and boolean `--flag` against the command's declared flags. */
 export function parseFlags(command: Command, argv: string[]): ParsedFlags {

@@ -3,7 +3,7 @@
 // add the I/O: a full streaming read, or a bounded head read for listing.
 
 import { resolve } from 'node:path';
-import type { DynamicToolSpec, GitMetadata, ThreadMetadata } from './thread-metadata.ts';
+import type { DynamicToolSpec, GitMetadata, ThreadMetadata } from '../model/thread-metadata.ts';
 import {
   eventType, isObject, num, payloadOf, str,
   type RolloutLine, type SessionMetaPayload,

@@ -7,7 +7,7 @@ import { link, mkdir, open, rename, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { invalidRequest } from '../errors.ts';
 import { VERSION, ORIGINATOR } from '../version.ts';
-import type { DynamicToolSpec, GitMetadata, StoredSessionSource } from './thread-metadata.ts';
+import type { DynamicToolSpec, GitMetadata, StoredSessionSource } from '../model/thread-metadata.ts';
 import type { RolloutLine } from './lines.ts';
 import { ARCHIVED_DIR, activeDirForFileName, activeRolloutPath, resolveInsideHome } from './paths.ts';
 

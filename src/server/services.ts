@@ -4,10 +4,10 @@
 import { ensureDir, readDefaultModelProvider, readTopLevelConfigString } from '../config.ts';
 import { errorMessage } from '../errors.ts';
 import { logger, type Level } from '../logs/logger.ts';
-import { startLogSink, type LogSinkHandle } from '../logs/sink.ts';
-import { collectGarbageNow } from '../state/heap.ts';
-import { openStateStore } from '../state/open.ts';
-import type { StateStore } from '../state/store.ts';
+import { startLogSink, type LogSinkHandle } from '../logs-db/sink.ts';
+import { collectGarbageNow } from '../heap.ts';
+import { openStateStore } from '../store/open.ts';
+import type { StateStore } from '../store/store.ts';
 import type { ThreadContext } from '../threads/context.ts';
 import { LoadedThreads } from '../threads/loaded.ts';
 import { Notifier } from './notifier.ts';

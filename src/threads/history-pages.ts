@@ -8,7 +8,7 @@ import type { Turn } from '../protocol/turn.ts';
 import { withItemsView, type ItemsView } from '../rollout/history.ts';
 import type { SpillScope } from '../rollout/spilled-text.ts';
 import type { ThreadContext } from './context.ts';
-import { clampLimit } from './list-params.ts';
+import { clampLimit } from '../model/list-params.ts';
 import { requireStoredThread, turnsOf } from './read-thread.ts';
 import { parseThreadId } from './thread-id.ts';
 

@@ -8,7 +8,7 @@ import { logger } from '../logs/logger.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
 import { ARCHIVED_DIR, SESSIONS_DIR, findRolloutById, localTimeParts, resolveInsideHome } from '../rollout/paths.ts';
 import { readThreadName } from '../rollout/session-index.ts';
-import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import type { ThreadContext } from './context.ts';
 
 const log = logger('threads.locate');

@@ -1,30 +1,9 @@
 // Turns stored thread metadata into the wire `Thread` (0.169 key order, every key present,
 // explicit nulls) and the legacy `ConversationSummary`.
 
-import type { SessionSource, Thread, ThreadStatus } from '../protocol/thread.ts';
-import type { StoredSessionSource, ThreadMetadata } from '../rollout/thread-metadata.ts';
-
-/** The v2 wire form of a stored `session_meta.source` (wire-protocol.md §3.6). */
-export function wireSource(source: StoredSessionSource): SessionSource {
-  if (typeof source === 'string') {
-    switch (source) {
-      case 'cli':
-      case 'vscode':
-      case 'exec':
-      case 'unknown':
-        return source;
-      case 'mcp':
-        return 'appServer';
-      default:
-        return 'unknown';
-    }
-  }
-  const record = source as Record<string, unknown>;
-  if ('subagent' in record) return { subAgent: record.subagent } as SessionSource;
-  if ('subAgent' in record) return { subAgent: record.subAgent } as SessionSource;
-  if (typeof record.custom === 'string') return { custom: record.custom };
-  return 'unknown';
-}
+import type { Thread, ThreadStatus } from '../protocol/thread.ts';
+import { wireSource } from '../model/session-source.ts';
+import type { StoredSessionSource, ThreadMetadata } from '../model/thread-metadata.ts';
 
 function parentThreadIdOf(source: StoredSessionSource): string | null {
   if (typeof source !== 'object' || source === null) return null;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { extractHeadMetadata, extractThreadMetadata } from '../../../src/rollout/extract.ts';
 import { buildHistory, withItemsView } from '../../../src/rollout/history.ts';
 import { findRolloutById } from '../../../src/rollout/paths.ts';
-import type { ThreadMetadata } from '../../../src/rollout/thread-metadata.ts';
+import type { ThreadMetadata } from '../../../src/model/thread-metadata.ts';
 import { FIXTURES, localPath, makeFixtureHome, type FixtureHome } from './fixture-home.ts';
 
 type Obj = Record<string, any>;

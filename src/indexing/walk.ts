@@ -7,7 +7,6 @@ import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ARCHIVED_DIR, SESSIONS_DIR, parseRolloutFileName, realHomeSync, resolvesInsideHome } from '../rollout/paths.ts';
-import type { RolloutFile } from './rollout-source.ts';
 
 const MAX_DEPTH = 8;
 // The canonical name in one match; other names fall back to the general parser.
@@ -32,6 +31,19 @@ interface WalkedDir {
   path: string;
   rel: string;
   archived: boolean;
+}
+
+/** A rollout file found on disk, as the indexing pipeline sees it. */
+export interface RolloutFile {
+  /** Absolute path. */
+  path: string;
+  /** Home-relative path with `/` separators: the backfill watermark and the row's file key. */
+  watermark: string;
+  /** The thread id from the file name. */
+  id: string;
+  archived: boolean;
+  size: number;
+  mtimeMs: number;
 }
 
 /**

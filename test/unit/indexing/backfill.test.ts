@@ -5,9 +5,9 @@ import { hostname } from 'node:os';
 import {
   isLeaseStale, makeLeaseOwner, parseLeaseOwner, readBackfillState, releaseLease, tryClaimLease,
 } from '../../../src/state/backfill-state.ts';
-import { runBackfill, type IndexProgress } from '../../../src/state/backfill.ts';
-import { openStateStore } from '../../../src/state/open.ts';
-import { countingSource, rolloutLines, tempHome, writeRollout } from './helpers.ts';
+import { runBackfill, type IndexProgress } from '../../../src/indexing/backfill.ts';
+import { openStateStore } from '../../../src/store/open.ts';
+import { countingSource, rolloutLines, tempHome, writeRollout } from '../state/helpers.ts';
 
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', '0']);
@@ -227,7 +227,7 @@ describe('state: backfill', () => {
 
 describe('state: watermark order', () => {
   it('sorts bytewise, not by UTF-16 code units', async () => {
-    const { sortByWatermark, compareWatermarks } = await import('../../../src/state/rollout-source.ts');
+    const { sortByWatermark, compareWatermarks } = await import('../../../src/indexing/rollout-source.ts');
     const mk = (watermark: string) => ({ path: `/h/${watermark}`, watermark, id: '', archived: false, size: 0, mtimeMs: 0 });
     // U+FF5E is EF BD 9E in UTF-8 and U+1F600 is F0 9F 98 80: bytewise U+FF5E first, in UTF-16 the emoji first.
     const names = ['sessions/\u{1F600}', 'sessions/\uFF5E', 'archived_sessions/z', 'sessions/a'];
@@ -239,7 +239,7 @@ describe('state: watermark order', () => {
 
 describe('state: backfill batches', () => {
   it('end at 200 files or at the byte budget, a single huge file alone', async () => {
-    const { batchesOf } = await import('../../../src/state/backfill.ts');
+    const { batchesOf } = await import('../../../src/indexing/backfill.ts');
     const sizes = (batches: Array<Array<{ size: number }>>) => batches.map((b) => b.map((f) => f.size));
     assert.deepEqual(sizes(batchesOf([1, 2, 3, 4, 5].map((size) => ({ size })), 2, 100)), [[1, 2], [3, 4], [5]]);
     assert.deepEqual(sizes(batchesOf([10, 60, 50, 200, 1].map((size) => ({ size })), 200, 100)), [[10, 60], [50], [200], [1]]);

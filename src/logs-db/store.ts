@@ -7,8 +7,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOGS_DB_BASENAME, ensureDir, removeOlderDbGenerations, versionedDbFileName } from '../config.ts';
-import { Database, isBusyError } from '../state/db.ts';
-import { loadMigrations, migrate, type Migration } from '../state/migrate.ts';
+import { Database, isBusyError } from '../sqlite/db.ts';
+import { loadMigrations, migrate, type Migration } from '../sqlite/migrate.ts';
 import { addPartitionBytes, partitionKey, prunePartitions, rollbackQuietly } from './retention.ts';
 
 /** Bump when a released migration must change in place: the old file is then deleted at start. */

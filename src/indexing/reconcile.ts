@@ -10,13 +10,13 @@ import { logger } from '../logs/logger.ts';
 import { readThreadNamesSync } from '../rollout/session-index.ts';
 import type { IndexProgress } from './backfill.ts';
 import { BACKFILL_BATCH_BYTES, BACKFILL_BATCH_SIZE, batchesOf } from './backfill.ts';
-import { withBusyRetry, type Database } from './db.ts';
+import { withBusyRetry, type Database } from '../sqlite/db.ts';
 import { discrepancies as processDiscrepancies, type DiscrepancyCounter } from './discrepancies.ts';
 import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, writeBatch } from './indexer.ts';
-import { defaultRolloutSource, type RolloutFile, type RolloutSource } from './rollout-source.ts';
-import { WalkedRollout } from './walk.ts';
+import { defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
+import { WalkedRollout, type RolloutFile } from './walk.ts';
 
-const log = logger('state.reconcile');
+const log = logger('indexing.reconcile');
 
 /** [id, watermark, file_size, file_mtime_ms]: arrays, as this runs over every row at every start. */
 type RowFingerprint = [string, string, number, number];

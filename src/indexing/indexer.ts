@@ -3,11 +3,12 @@
 // wrap in one transaction.
 
 import { relative, sep, isAbsolute } from 'node:path';
-import type { Database } from './db.ts';
-import { insertDynamicTools, flattenDynamicTools } from './dynamic-tools.ts';
-import type { Extracted, RolloutFile, RolloutSource } from './rollout-source.ts';
-import { replaceSearchText } from './search-index.ts';
-import { upsertThread } from './threads.ts';
+import type { Database } from '../sqlite/db.ts';
+import { insertDynamicTools, flattenDynamicTools } from '../state/dynamic-tools.ts';
+import type { Extracted, RolloutSource } from './rollout-source.ts';
+import type { RolloutFile } from './walk.ts';
+import { replaceSearchText } from '../state/search-index.ts';
+import { upsertThread } from '../state/threads.ts';
 
 export interface ExtractedFile {
   file: RolloutFile;

@@ -3,7 +3,9 @@
 import { resolve } from 'node:path';
 import { invalidParams, invalidRequest } from '../errors.ts';
 import type { ThreadListParams } from '../protocol/thread-list.ts';
-import { DEFAULT_SOURCE_KINDS, decodeListCursor, type SortKey, type ThreadListQuery } from '../rollout/list-query.ts';
+import { decodeListCursor } from './list-cursor.ts';
+import type { SortKey, ThreadListQuery } from './list-query.ts';
+import { DEFAULT_SOURCE_KINDS } from './session-source.ts';
 
 export const DEFAULT_LIST_LIMIT = 25;
 export const MAX_LIST_LIMIT = 100;

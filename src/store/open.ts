@@ -6,15 +6,15 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ensureDir } from '../config.ts';
 import { logger } from '../logs/logger.ts';
-import { Database } from './db.ts';
-import { moveDbAside, removeOldGenerations, stateDbPath } from './files.ts';
-import { capYoungGeneration } from './heap.ts';
-import { MigrationError, loadMigrations, migrate, type Migration, type MigrationOutcome } from './migrate.ts';
-import type { RolloutSource } from './rollout-source.ts';
+import { Database } from '../sqlite/db.ts';
+import { moveDbAside, removeOldGenerations, stateDbPath } from '../sqlite/files.ts';
+import { capYoungGeneration } from '../heap.ts';
+import { MigrationError, loadMigrations, migrate, type Migration, type MigrationOutcome } from '../sqlite/migrate.ts';
+import type { RolloutSource } from '../indexing/rollout-source.ts';
 import { StateStore } from './store.ts';
-import type { DiscrepancyCounter } from './discrepancies.ts';
+import type { DiscrepancyCounter } from '../indexing/discrepancies.ts';
 
-const log = logger('state.open');
+const log = logger('store.open');
 
 export const STATE_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 

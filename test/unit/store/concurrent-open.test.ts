@@ -10,7 +10,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 
 const OPEN_SCRIPT = `
-import { openStateStore } from ${JSON.stringify(fileURLToPath(new URL('../../../src/state/open.ts', import.meta.url)))};
+import { openStateStore } from ${JSON.stringify(fileURLToPath(new URL('../../../src/store/open.ts', import.meta.url)))};
 const store = openStateStore(process.argv[2]);
 process.stdout.write(String(store.info.schemaVersion));
 store.close();

@@ -4,15 +4,15 @@
 
 import { logger } from '../logs/logger.ts';
 import { isArchivedPath } from '../rollout/paths.ts';
-import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import { writeExtracted, watermarkOf } from './indexer.ts';
 import type { RolloutSource } from './rollout-source.ts';
 import { defaultRolloutSource } from './rollout-source.ts';
-import type { Database } from './db.ts';
-import { getThreadRow, type ThreadRow } from './threads.ts';
+import type { Database } from '../sqlite/db.ts';
+import { getThreadRow, type ThreadRow } from '../state/threads.ts';
 import { statSync } from 'node:fs';
 
-const log = logger('state.discrepancies');
+const log = logger('indexing.discrepancies');
 
 export interface DiscrepancyCount {
   stage: string;

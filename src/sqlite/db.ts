@@ -5,7 +5,7 @@
 import { DatabaseSync, type StatementSync, type SQLInputValue } from 'node:sqlite';
 import { logger } from '../logs/logger.ts';
 
-const log = logger('state.db');
+const log = logger('sqlite.db');
 
 export const BUSY_TIMEOUT_MS = 5000;
 const BUSY_RETRIES = 8;

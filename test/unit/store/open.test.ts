@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { Database } from '../../../src/state/db.ts';
-import { removeOldGenerations, stateDbPath } from '../../../src/state/files.ts';
-import { MigrationError, migrate, type Migration } from '../../../src/state/migrate.ts';
-import { openStateDb, openStateStore, stateMigrations } from '../../../src/state/open.ts';
-import { appendSessionName, tempHome, writeRollout } from './helpers.ts';
+import { Database } from '../../../src/sqlite/db.ts';
+import { removeOldGenerations, stateDbPath } from '../../../src/sqlite/files.ts';
+import { MigrationError, migrate, type Migration } from '../../../src/sqlite/migrate.ts';
+import { openStateDb, openStateStore, stateMigrations } from '../../../src/store/open.ts';
+import { appendSessionName, tempHome, writeRollout } from '../state/helpers.ts';
 
 function schemaOf(db: Database): string[] {
   return db

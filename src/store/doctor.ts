@@ -2,14 +2,14 @@
 // files, and how the index differs from the disk right now (computed without writing anything).
 
 import { existsSync } from 'node:fs';
-import { readBackfillState, type BackfillState } from './backfill-state.ts';
-import { Database } from './db.ts';
-import type { DiscrepancyCount } from './discrepancies.ts';
-import { stateDbPath } from './files.ts';
+import { readBackfillState, type BackfillState } from '../state/backfill-state.ts';
+import { Database } from '../sqlite/db.ts';
+import type { DiscrepancyCount } from '../indexing/discrepancies.ts';
+import { stateDbPath } from '../sqlite/files.ts';
 import { openStateDb } from './open.ts';
-import { planReconcile } from './reconcile.ts';
-import { defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
-import { countThreads } from './threads.ts';
+import { planReconcile } from '../indexing/reconcile.ts';
+import { defaultRolloutSource, type RolloutSource } from '../indexing/rollout-source.ts';
+import { countThreads } from '../state/threads.ts';
 
 export interface DoctorReport {
   codexHome: string;

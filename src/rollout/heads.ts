@@ -1,23 +1,13 @@
-// `thread/list` answered by walking the rollout files (the fallback when the index lacks
-// threads). It reads heads only and applies exactly the rules of list-query.ts, so a page equals
-// what the SQLite path returns for the same threads.
+// The head metadata of every rollout file, for `thread/list` when the index lacks threads: heads
+// only, cached by size and mtime. The page is then picked by pageThreads (src/model/list-query.ts),
+// with exactly the rules the SQLite path applies.
 
-import type { ThreadMetadata } from './thread-metadata.ts';
-import {
-  compareForList, encodeBackwardsCursor, encodeNextCursor, isAfterAnchor, matchesFilters,
-  type ThreadListQuery,
-} from './list-query.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import { extractHeadMetadata } from './extract.ts';
 import { listRolloutFiles, type RolloutFileEntry } from './paths.ts';
 import { logger } from '../logs/logger.ts';
 
-const log = logger('rollout.listing');
-
-export interface ThreadListPage {
-  items: ThreadMetadata[];
-  nextCursor: string | null;
-  backwardsCursor: string | null;
-}
+const log = logger('rollout.heads');
 
 /** Codex stops counting candidate files here (rollout-format.md §8). */
 export const SCAN_CAP = 10_000;
@@ -59,22 +49,4 @@ export async function readAllHeads(codexHome: string, archived: boolean): Promis
     for (const meta of batch) if (meta) out.push(meta);
   }
   return out;
-}
-
-/** Sorts, filters and pages already-derived metadata with the shared list rules. */
-export function pageThreads(all: readonly ThreadMetadata[], query: ThreadListQuery): ThreadListPage {
-  const rows = all
-    .filter((m) => matchesFilters(m, query) && isAfterAnchor(m, query))
-    .sort((a, b) => compareForList(a, b, query.sortKey, query.sortDirection));
-  const items = rows.slice(0, query.limit);
-  const more = rows.length > query.limit;
-  return {
-    items,
-    nextCursor: more && items.length > 0 ? encodeNextCursor(items[items.length - 1], query.sortKey) : null,
-    backwardsCursor: items.length > 0 ? encodeBackwardsCursor(items[0], query.sortKey, query.sortDirection) : null,
-  };
-}
-
-export async function listThreadsFromFiles(codexHome: string, query: ThreadListQuery): Promise<ThreadListPage> {
-  return pageThreads(await readAllHeads(codexHome, query.archived), query);
 }

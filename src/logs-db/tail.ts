@@ -4,8 +4,8 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQLInputValue } from 'node:sqlite';
-import type { Database } from '../state/db.ts';
-import type { Level } from './logger.ts';
+import type { Database } from '../sqlite/db.ts';
+import type { Level } from '../logs/logger.ts';
 
 export interface LogFilter {
   /** Exact level (upper case). */

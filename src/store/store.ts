@@ -4,24 +4,25 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logger } from '../logs/logger.ts';
-import type { ThreadListQuery } from '../rollout/list-query.ts';
+import type { ThreadListQuery } from '../model/list-query.ts';
 import { isArchivedPath } from '../rollout/paths.ts';
-import type { DynamicToolRow, DynamicToolSpec, ThreadMetadata } from '../rollout/thread-metadata.ts';
-import { readBackfillState, type BackfillState } from './backfill-state.ts';
-import { runBackfill, type BackfillOptions, type BackfillResult, type IndexProgress } from './backfill.ts';
-import type { Database } from './db.ts';
-import { discrepancies, repairThreadFromRollout, type DiscrepancyCounter } from './discrepancies.ts';
-import { flattenDynamicTools, groupDynamicTools, insertDynamicTools, readDynamicTools } from './dynamic-tools.ts';
-import { watermarkOf } from './indexer.ts';
-import { deleteMemory, getMemory, listRecentMemories, nextMemoryTime, upsertMemory, type StoredMemory } from './memory.ts';
+import type { DynamicToolRow, DynamicToolSpec, ThreadMetadata } from '../model/thread-metadata.ts';
+import { readBackfillState, type BackfillState } from '../state/backfill-state.ts';
+import { runBackfill, type BackfillOptions, type BackfillResult, type IndexProgress } from '../indexing/backfill.ts';
+import type { Database } from '../sqlite/db.ts';
+import { discrepancies, repairThreadFromRollout, type DiscrepancyCounter } from '../indexing/discrepancies.ts';
+import { flattenDynamicTools, groupDynamicTools, insertDynamicTools, readDynamicTools } from '../state/dynamic-tools.ts';
+import { watermarkOf } from '../indexing/indexer.ts';
+import { deleteMemory, getMemory, listRecentMemories, nextMemoryTime, upsertMemory, type StoredMemory } from '../state/memory.ts';
 import { appendMemoryJournal, restoreMemoriesFromJournal, type MemoryRestoreResult } from './memory-journal.ts';
-import { runReconcile, type ReconcileResult } from './reconcile.ts';
-import { itemMatches, replaceSearchText, searchIndex, type ItemMatch, type SearchIndexQuery } from './search-index.ts';
+import { runReconcile, type ReconcileResult } from '../indexing/reconcile.ts';
+import { itemMatches, replaceSearchText, searchIndex, type ItemMatch, type SearchIndexQuery } from '../state/search-index.ts';
 import type { ThreadSearchText } from '../rollout/search-text.ts';
-import { defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
-import * as threads from './threads.ts';
+import { defaultRolloutSource, type RolloutSource } from '../indexing/rollout-source.ts';
+import { listThreads } from '../state/thread-list.ts';
+import * as threads from '../state/threads.ts';
 
-const log = logger('state.store');
+const log = logger('store.store');
 
 export interface StoredThread {
   metadata: ThreadMetadata;
@@ -85,7 +86,7 @@ export class StateStore {
 
   /** One page in query order: `limit` rows (default page size + 1). Tools are not loaded. */
   listThreads(query: ThreadListQuery, limit?: number): StoredThread[] {
-    return threads.listThreads(this.db, query, limit).map((row) => this.stored(row, false) as StoredThread);
+    return listThreads(this.db, query, limit).map((row) => this.stored(row, false) as StoredThread);
   }
 
   /**

@@ -6,12 +6,12 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { logger } from '../logs/logger.ts';
 import {
   DEFAULT_LEASE_MS, checkpoint, makeLeaseOwner, markComplete, readBackfillState, releaseLease, renewLease, tryClaimLease,
-} from './backfill-state.ts';
-import type { Database } from './db.ts';
+} from '../state/backfill-state.ts';
+import type { Database } from '../sqlite/db.ts';
 import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, writeBatch } from './indexer.ts';
 import { compareWatermarks, defaultRolloutSource, sortByWatermark, type RolloutSource } from './rollout-source.ts';
 
-const log = logger('state.backfill');
+const log = logger('indexing.backfill');
 
 export const BACKFILL_BATCH_SIZE = 200;
 /**

@@ -3,8 +3,8 @@
 // database is locked or broken the server keeps running with stderr logging only, after one WARN.
 
 import { dirname } from 'node:path';
-import { UsageError } from '../commands/command.ts';
-import { PROCESS_UUID, addLogSink, parseLevel, setStderrLevel, type Level, type LogRecord } from './logger.ts';
+import { UsageError } from '../errors.ts';
+import { PROCESS_UUID, addLogSink, parseLevel, setStderrLevel, type Level, type LogRecord } from '../logs/logger.ts';
 import { DEFAULT_RETENTION, checkpointIfWalLarge, pruneOlderThan, reclaimFreePages, type RetentionOptions } from './retention.ts';
 import { LogStore, LogsStoreError, classifyOpenError, logsDbPath, removeLegacyLogsDbs, type NewLogRow } from './store.ts';
 
@@ -126,7 +126,7 @@ export function startLogSink(options: LogSinkOptions): LogSinkHandle {
   let busyWarned = false;
   let immediate: NodeJS.Immediate | null = null;
 
-  const warn = (message: string): void => warnOut(`${new Date().toISOString()} WARN  logs.sink - ${message}\n`);
+  const warn = (message: string): void => warnOut(`${new Date().toISOString()} WARN  logs-db.sink - ${message}\n`);
 
   const goStderrOnly = (message: string): void => {
     warn(`${message}; logging to stderr only`);
@@ -184,7 +184,7 @@ export function startLogSink(options: LogSinkOptions): LogSinkHandle {
     if (dropped === droppedReported) return null;
     const count = dropped - droppedReported;
     const row = recordToRow({
-      tsMs: Date.now(), tsSubMsNanos: 0, level: 'WARN', target: 'logs.sink', file: null, line: null, threadId: null,
+      tsMs: Date.now(), tsSubMsNanos: 0, level: 'WARN', target: 'logs-db.sink', file: null, line: null, threadId: null,
       message: `dropped ${count} log records: the in-memory queue (${maxQueued}) was full`, fields: { dropped: count },
     });
     return { row, count };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { STATE_DB_BASENAME, removeOlderDbGenerations, versionedDbFileName } from '../config.ts';
 import { logger } from '../logs/logger.ts';
 
-const log = logger('state.files');
+const log = logger('sqlite.files');
 
 /**
  * Bumped only when the schema changes in a way migrations cannot express; a new generation

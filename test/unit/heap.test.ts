@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { capYoungGeneration, newSpaceBytes } from '../../../src/state/heap.ts';
+import { capYoungGeneration, newSpaceBytes } from '../../src/heap.ts';
 
 describe('state/heap capYoungGeneration', () => {
   it('keeps the young generation from growing under allocation with survivors', () => {

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { MEMORY_JOURNAL_FILE } from '../config.ts';
 import { logger } from '../logs/logger.ts';
-import type { Database } from './db.ts';
-import { applyMemories, type StoredMemory } from './memory.ts';
+import type { Database } from '../sqlite/db.ts';
+import { applyMemories, type StoredMemory } from '../state/memory.ts';
 
-const log = logger('state.memory-journal');
+const log = logger('store.memory-journal');
 
 export type MemoryJournalEntry =
   | { op: 'write'; threadId: string; traceSummary: string; memorySummary: string; updatedAt: number }

@@ -6,7 +6,7 @@
 // sleeps synchronously, and the log writer must never hold up the event loop waiting for a lock.
 
 import { statSync } from 'node:fs';
-import type { Database } from '../state/db.ts';
+import type { Database } from '../sqlite/db.ts';
 
 export interface RetentionOptions {
   /** Byte cap per partition (one per thread id; one per process for thread-less rows). */

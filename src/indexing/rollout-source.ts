@@ -5,22 +5,10 @@ import { logger } from '../logs/logger.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
 import { readThreadNames } from '../rollout/session-index.ts';
 import type { ThreadSearchText } from '../rollout/search-text.ts';
-import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
-import { walkRollouts } from './walk.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
+import { walkRollouts, type RolloutFile } from './walk.ts';
 
-const log = logger('state.rollout-source');
-
-export interface RolloutFile {
-  /** Absolute path. */
-  path: string;
-  /** Home-relative path with `/` separators: the backfill watermark and the row's file key. */
-  watermark: string;
-  /** The thread id from the file name. */
-  id: string;
-  archived: boolean;
-  size: number;
-  mtimeMs: number;
-}
+const log = logger('indexing.rollout-source');
 
 export interface Extracted {
   metadata: ThreadMetadata | null;

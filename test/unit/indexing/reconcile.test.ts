@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, cpSync, mkdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { DiscrepancyCounter, repairThreadFromRollout } from '../../../src/state/discrepancies.ts';
-import { openStateStore } from '../../../src/state/open.ts';
-import { planReconcile } from '../../../src/state/reconcile.ts';
-import { appendSessionName, countingSource, tempHome, writeRollout } from './helpers.ts';
+import { DiscrepancyCounter, repairThreadFromRollout } from '../../../src/indexing/discrepancies.ts';
+import { openStateStore } from '../../../src/store/open.ts';
+import { planReconcile } from '../../../src/indexing/reconcile.ts';
+import { appendSessionName, countingSource, tempHome, writeRollout } from '../state/helpers.ts';
 import { copyFixtureHome } from '../../helpers/home.ts';
 
 async function indexed(home: string, source = countingSource(), counter = new DiscrepancyCounter()) {
