@@ -8,6 +8,7 @@ import { ErrorCode, errorMessage } from '../errors.ts';
 import { logger } from '../logs/logger.ts';
 import { errorResponse, type LocalEndpoint } from '../server/local-endpoint.ts';
 import { isNotification, isRequest, type JsonMessage, type MessageChannel } from '../server/transports/channel.ts';
+import { WRITE_METHODS, WRITE_NOTIFICATIONS, type IndexRefresher } from './index-refresh.ts';
 import { MintedCursors, isPerThreadRead, routeRequest, type RoutingFacts } from './routing.ts';
 import type { Upstream } from './upstream.ts';
 import type { UpstreamLink } from './upstream-link.ts';
@@ -18,6 +19,7 @@ export class FrontSession implements RoutingFacts {
   private readonly client: MessageChannel;
   private readonly local: LocalEndpoint;
   private readonly upstream: Upstream | null;
+  private readonly refresher: IndexRefresher | null;
   private readonly minted = new MintedCursors();
   private link: UpstreamLink | null = null;
   private linking: Promise<UpstreamLink> | null = null;
@@ -35,10 +37,11 @@ export class FrontSession implements RoutingFacts {
    * the upstream link (stdio, where output outlives input); a WebSocket peer that left cannot
    * read answers, so its link closes at once.
    */
-  constructor(client: MessageChannel, local: LocalEndpoint, upstream: Upstream | null, options: { drainOnClose?: boolean } = {}) {
+  constructor(client: MessageChannel, local: LocalEndpoint, upstream: Upstream | null, options: { drainOnClose?: boolean; refresher?: IndexRefresher } = {}) {
     this.client = client;
     this.local = local;
     this.upstream = upstream;
+    this.refresher = options.refresher ?? null;
     client.onMessage((m) => this.receive(m));
     client.onClose(() => {
       if (options.drainOnClose) void this.settled().then(() => this.end());
@@ -150,7 +153,11 @@ export class FrontSession implements RoutingFacts {
       throw new Error('the client went away');
     }
     link.onServerMessage((message) => {
-      if (isNotification(message)) upstream.loaded.observeNotification(String(message.method), message.params);
+      if (isNotification(message)) {
+        const method = String(message.method);
+        upstream.loaded.observeNotification(method, message.params);
+        if (WRITE_NOTIFICATIONS.has(method)) this.refresher?.touch((message.params as { threadId?: unknown } | undefined)?.threadId);
+      }
       if (this.heldServerMessages) this.heldServerMessages.push(message);
       else void this.client.send(message);
     });
@@ -183,7 +190,10 @@ export class FrontSession implements RoutingFacts {
     }
     log.debug('forwarded upstream', { connection: this.client.label, method });
     const answer = await link.request(request);
-    if (answer.result !== undefined) this.upstream!.loaded.observeAnswer(method, answer.result);
+    if (answer.result !== undefined) {
+      this.upstream!.loaded.observeAnswer(method, answer.result);
+      if (WRITE_METHODS.has(method)) this.refresher?.touch((request.params as { threadId?: unknown } | undefined)?.threadId);
+    }
     await this.client.send({ ...answer, id: request.id });
   }
 

@@ -10,11 +10,12 @@ import type { ListenAddress } from '../server/transports/listen-address.ts';
 import { StdioChannel } from '../server/transports/stdio-channel.ts';
 import { WebSocketListener } from '../server/transports/websocket-listener.ts';
 import { FrontSession } from './front-session.ts';
+import { IndexRefresher } from './index-refresh.ts';
 import type { Upstream } from './upstream.ts';
 
 const log = logger('front.serve');
 
-export function attachFront(channel: MessageChannel, services: Services, upstream: Upstream | null, options: { drainOnClose?: boolean } = {}): FrontSession {
+export function attachFront(channel: MessageChannel, services: Services, upstream: Upstream | null, options: { drainOnClose?: boolean; refresher?: IndexRefresher } = {}): FrontSession {
   const local = new LocalEndpoint(services, (message) => void channel.send(message));
   return new FrontSession(channel, local, upstream, options);
 }
@@ -28,12 +29,13 @@ export interface ListenOptions {
 }
 
 export function listen(options: ListenOptions): Promise<WebSocketListener> {
+  const refresher = new IndexRefresher(options.services.threads);
   return WebSocketListener.open({
     address: options.address,
     authToken: options.authToken,
     allowNonLoopback: options.allowNonLoopback,
     onConnection: (channel) => {
-      attachFront(channel, options.services, options.upstream);
+      attachFront(channel, options.services, options.upstream, { refresher });
       channel.onClose(() => log.info('client disconnected', { connection: channel.label }));
     },
   });
@@ -42,7 +44,7 @@ export function listen(options: ListenOptions): Promise<WebSocketListener> {
 /** The front over stdin/stdout; resolves once stdin has ended and every answer is written. */
 export async function serveFrontOnStdio(services: Services, upstream: Upstream | null): Promise<void> {
   const channel = new StdioChannel(process.stdin, process.stdout);
-  const session = attachFront(channel, services, upstream, { drainOnClose: true });
+  const session = attachFront(channel, services, upstream, { drainOnClose: true, refresher: new IndexRefresher(services.threads) });
   await new Promise<void>((resolve) => channel.onClose(resolve));
   await session.settled();
   await channel.flushed();

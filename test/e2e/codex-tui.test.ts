@@ -1,0 +1,120 @@
+// The real Codex 0.169 TUI against the front (`codex --remote unix://…`), in tmux, offline: the
+// upstream Codex app-server talks to a loopback mock of the Responses API. Start-up, a turn, the
+// resume picker served by threadstate, typed search, archive with Ctrl-A, resume, and what
+// threadstate's thread/list says afterwards.
+
+import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { codexBinary } from '../helpers/codex.ts';
+import { copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
+import { ListenerProcess } from '../helpers/listener-process.ts';
+import { ResponsesMock } from '../helpers/responses-mock.ts';
+import { TmuxSession } from '../helpers/tmux.ts';
+import { WsClient } from '../helpers/ws-client.ts';
+
+const REFACTOR = 'Hello, can you help me plan a refactor?';
+const RELEASE = 'Draft a release note for version 1.2.';
+const PROMPT = 'Say hello through the threadstate front';
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Log lines of the front saying it answered `method` from the index. */
+function servedFromIndex(stderr: string, method: string): number {
+  return stderr.split('\n').filter((l) => l.includes('answered from the index') && l.includes(`"method":"${method}"`) && l.includes('"ok":true')).length;
+}
+
+async function waitFor(test: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('the real Codex TUI through the front', function () {
+  this.timeout(240000);
+  let mock: ResponsesMock;
+  let home: string;
+  let dir: string;
+  let front: ListenerProcess;
+  let tui: TmuxSession | null = null;
+
+  before(async () => {
+    const codex = codexBinary();
+    mock = await ResponsesMock.start();
+    home = copyFixtureHome('codex-0.169.0');
+    dir = makeTempDir();
+    const configPath = join(home, 'config.toml');
+    writeFileSync(configPath, readFileSync(configPath, 'utf8').replace('http://127.0.0.1:1/v1', `http://127.0.0.1:${mock.port}/v1`));
+    // Screens a fresh home shows once (screen-reader check, model nudge), already seen.
+    appendFileSync(configPath, '\n[tui]\nscreen_reader_detection_done = true\n\n[notice.model_migrations]\n"gpt-5.5" = "gpt-6-sol"\n');
+    const sock = join(dir, 'front.sock');
+    ({ server: front } = await ListenerProcess.start(home, ['--listen', `unix://${sock}`, '--upstream', `${codex} app-server`, '--log-level', 'debug'], { THREADSTATE_LOG: 'debug', ...mock.env() }));
+    const env = Object.entries({ CODEX_HOME: home, ...mock.env() }).map(([k, v]) => `${k}=${shellQuote(String(v))}`).join(' ');
+    tui = TmuxSession.start(`threadstate-tui-${process.pid}`, `cd ${shellQuote(dir)} && env ${env} ${shellQuote(codex)} --remote unix://${sock}; sleep 600`);
+  });
+
+  after(async () => {
+    tui?.kill();
+    await front?.stop();
+    await mock?.close();
+    removeDir(dir);
+    removeDir(join(home, '..'));
+  });
+
+  it('starts, runs a turn against the mock, and the picker served by threadstate searches, archives and resumes', async () => {
+    const t = tui!;
+    await t.waitForScreen((s) => s.includes('Ask Codex to do anything'), 'the composer', 90000);
+
+    await t.type(PROMPT);
+    t.press('Enter');
+    await t.waitForScreen((s) => /MOCK-ANSWER \d+/.test(s), 'the mock answer of the first turn', 60000);
+
+    const listsBefore = servedFromIndex(front.stderr, 'thread/list');
+    await t.type('/resume');
+    t.press('Enter');
+    const picker = await t.waitForScreen((s) => s.includes('Resume a previous session') && s.includes(REFACTOR) && s.includes(PROMPT), 'the picker with the fixture threads and the new one', 30000);
+    assert.ok(picker.includes('Release notes v1.2'), picker);
+    await waitFor(() => servedFromIndex(front.stderr, 'thread/list') > listsBefore, 'the front to log the picker pages it answered');
+
+    await t.type('refactor');
+    const found = await t.waitForScreen((s) => s.includes('Search: refactor') && s.includes(REFACTOR), 'the search hit');
+    assert.ok(!found.includes('Release notes v1.2'), 'the search filters the other threads out');
+    t.press('C-a');
+    await t.waitForScreen((s) => s.includes('Search: refactor') && !s.includes(REFACTOR), 'the archived row to leave the picker');
+    await waitFor(() => /forwarded upstream .*"method":"thread\/archive"/.test(front.stderr), 'thread/archive forwarded');
+
+    t.press('Escape');
+    await new Promise((r) => setTimeout(r, 500));
+    await t.type('Release');
+    await t.waitForScreen((s) => s.includes('Search: Release') && s.includes('Release notes v1.2'), 'the release thread');
+    t.press('Enter');
+    await t.waitForScreen((s) => s.includes(RELEASE) && s.includes('Mock answer to: Draft a release note'), 'the resumed history');
+    await waitFor(() => /forwarded upstream .*"method":"thread\/resume"/.test(front.stderr), 'thread/resume forwarded');
+
+    const answersBefore = mock.requests.filter((r) => r.method === 'POST').length;
+    await t.type('One more turn on the resumed thread');
+    t.press('Enter');
+    await t.waitForScreen((s) => s.includes('One more turn on the resumed thread') && (s.match(/MOCK-ANSWER \d+/g) ?? []).length >= 1, 'the answer on the resumed thread', 60000);
+    assert.ok(mock.requests.filter((r) => r.method === 'POST').length > answersBefore);
+    assert.equal(mock.requests.filter((r) => r.method === 'CONNECT').every((r) => r.url !== `127.0.0.1:${mock.port}`), true);
+
+    // threadstate's own view afterwards: the new thread listed, the archived one only among the archived.
+    const client = await WsClient.connect({ kind: 'unix', path: join(dir, 'front.sock') });
+    await client.initialize();
+    const kinds = ['cli', 'vscode', 'exec', 'appServer'];
+    let active: Array<{ preview: string }> = [];
+    const deadline = Date.now() + 10000;
+    do {
+      active = (await client.call('thread/list', { limit: 100, archived: false, sourceKinds: kinds })).data;
+    } while ((!active.some((t) => t.preview === PROMPT) || active.some((t) => t.preview === REFACTOR)) && Date.now() < deadline && (await new Promise((r) => setTimeout(r, 200)), true));
+    const archived: Array<{ preview: string }> = (await client.call('thread/list', { limit: 100, archived: true, sourceKinds: kinds })).data;
+    assert.ok(active.some((t) => t.preview === PROMPT), `the new thread is listed: ${active.map((t) => t.preview).join(' | ')}`);
+    assert.ok(!active.some((t) => t.preview === REFACTOR), 'the archived thread left the active list');
+    assert.ok(archived.some((t) => t.preview === REFACTOR), 'the archived thread is among the archived');
+    await client.close();
+  });
+});
