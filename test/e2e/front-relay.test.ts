@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Json } from '../helpers/app-server.ts';
+import { AppServerProcess, type Json } from '../helpers/app-server.ts';
 import { copyFixtureHome, removeDir } from '../helpers/home.ts';
 import { ListenerProcess } from '../helpers/listener-process.ts';
 import { WsClient, type Target } from '../helpers/ws-client.ts';
@@ -191,5 +191,23 @@ describe('Codex front relay (scripted upstream)', function () {
     await b.close();
     await new Promise((r) => setTimeout(r, 300));
     assert.ok(peer.connections.slice(before).every((c) => c.closed));
+  });
+
+  it('relays over stdio too (an editor spawning the front), and finishes answering after stdin closes', async () => {
+    const stdio = new AppServerProcess(home, ['--upstream', peer.url]);
+    try {
+      const init = await stdio.initialize();
+      assert.equal(init.userAgent, 'threadstate_test/9.9.9 (peer)');
+      const echo = await stdio.request('peer/echo', { via: 'stdio' }, 'stdio-id');
+      assert.deepEqual(echo, { id: 'stdio-id', result: { from: 'upstream', method: 'peer/echo', params: { via: 'stdio' } } });
+      stdio.send({ id: { object: 'id' }, method: 'peer/echo', params: {} });
+      assert.equal((await stdio.call('thread/list', { limit: 2 })).data.length, 2);
+      assert.ok(stdio.messages.some((m) => JSON.stringify(m.id) === '{"object":"id"}' && m.result?.from === 'upstream'));
+      stdio.send({ id: 'last', method: 'peer/echo', params: { last: true } });
+      assert.equal(await stdio.close(), 0);
+      assert.ok(stdio.messages.some((m) => m.id === 'last' && m.result?.params?.last === true), 'the answer in flight when stdin closed was written');
+    } finally {
+      stdio.kill();
+    }
   });
 });
