@@ -4,8 +4,10 @@
 // threadstate's thread/list says afterwards.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CLI, REPO_ROOT } from '../helpers/app-server.ts';
 import { codexBinary } from '../helpers/codex.ts';
 import { copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
 import { ListenerProcess } from '../helpers/listener-process.ts';
@@ -19,6 +21,13 @@ const PROMPT = 'Say hello through the threadstate front';
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The fixture home's provider pointed at the mock; screens a fresh home shows once already seen. */
+function pointAtMock(home: string, mock: ResponsesMock): void {
+  const configPath = join(home, 'config.toml');
+  writeFileSync(configPath, readFileSync(configPath, 'utf8').replace('http://127.0.0.1:1/v1', `http://127.0.0.1:${mock.port}/v1`));
+  appendFileSync(configPath, '\n[tui]\nscreen_reader_detection_done = true\n\n[notice.model_migrations]\n"gpt-5.5" = "gpt-6-sol"\n');
 }
 
 /** Log lines of the front saying it answered `method` from the index. */
@@ -47,10 +56,7 @@ describe('the real Codex TUI through the front', function () {
     mock = await ResponsesMock.start();
     home = copyFixtureHome('codex-0.169.0');
     dir = makeTempDir();
-    const configPath = join(home, 'config.toml');
-    writeFileSync(configPath, readFileSync(configPath, 'utf8').replace('http://127.0.0.1:1/v1', `http://127.0.0.1:${mock.port}/v1`));
-    // Screens a fresh home shows once (screen-reader check, model nudge), already seen.
-    appendFileSync(configPath, '\n[tui]\nscreen_reader_detection_done = true\n\n[notice.model_migrations]\n"gpt-5.5" = "gpt-6-sol"\n');
+    pointAtMock(home, mock);
     const sock = join(dir, 'front.sock');
     ({ server: front } = await ListenerProcess.start(home, ['--listen', `unix://${sock}`, '--upstream', `${codex} app-server`, '--log-level', 'debug'], { THREADSTATE_LOG: 'debug', ...mock.env() }));
     const env = Object.entries({ CODEX_HOME: home, ...mock.env() }).map(([k, v]) => `${k}=${shellQuote(String(v))}`).join(' ');
@@ -116,5 +122,37 @@ describe('the real Codex TUI through the front', function () {
     assert.ok(!active.some((t) => t.preview === REFACTOR), 'the archived thread left the active list');
     assert.ok(archived.some((t) => t.preview === REFACTOR), 'the archived thread is among the archived');
     await client.close();
+  });
+
+  it('plain `codex` (no --remote) attaches to `threadstate daemon` on the control socket: picker from threadstate, resume', async () => {
+    const codex = codexBinary();
+    const daemonHome = copyFixtureHome('codex-0.169.0');
+    pointAtMock(daemonHome, mock);
+    const env = { ...process.env, ...mock.env(), THREADSTATE_LOG: 'warn' };
+    const daemon = (action: string, ...args: string[]) => execFileSync(process.execPath, [CLI, 'daemon', action, '--codex-home', daemonHome, ...args], { cwd: REPO_ROOT, env, encoding: 'utf8' });
+    const logFile = join(daemonHome, 'app-server-control', 'threadstate-daemon.log');
+    let session: TmuxSession | null = null;
+    try {
+      daemon('start', '--upstream', `${codex} app-server`, '--log-level', 'debug');
+      const tuiEnv = Object.entries({ CODEX_HOME: daemonHome, ...mock.env() }).map(([k, v]) => `${k}=${shellQuote(String(v))}`).join(' ');
+      // `resume --all`: the attached picker filters by the local cwd otherwise, where no fixture thread lives.
+      session = TmuxSession.start(`threadstate-tui-daemon-${process.pid}`, `cd ${shellQuote(dir)} && env ${tuiEnv} ${shellQuote(codex)} resume --all; sleep 600`);
+      await session.waitForScreen((s) => s.includes('Resume a previous session') && s.includes('Release notes v1.2'), 'the attached picker', 90000);
+      await waitFor(() => servedFromIndex(readFileSync(logFile, 'utf8'), 'thread/list') > 0, 'the daemon to log the picker pages it answered');
+      await session.type('Release');
+      await session.waitForScreen((s) => s.includes('Search: Release') && !s.includes(REFACTOR), 'the search hit');
+      session.press('Enter');
+      // Attached (not --remote), the TUI asks which directory to use; the session's does not exist here.
+      await session.waitForScreen((s) => s.includes('Use current directory'), 'the working-directory question', 30000);
+      session.press('Down');
+      await new Promise((r) => setTimeout(r, 300));
+      session.press('Enter');
+      await session.waitForScreen((s) => s.includes(RELEASE) && s.includes('Mock answer to: Draft a release note'), 'the resumed history', 60000);
+      await waitFor(() => /forwarded upstream .*"method":"thread\/resume"/.test(readFileSync(logFile, 'utf8')), 'thread/resume forwarded by the daemon');
+    } finally {
+      session?.kill();
+      daemon('stop');
+      removeDir(join(daemonHome, '..'));
+    }
   });
 });
