@@ -202,7 +202,7 @@ describe('Codex front relay (scripted upstream)', function () {
       assert.deepEqual(echo, { id: 'stdio-id', result: { from: 'upstream', method: 'peer/echo', params: { via: 'stdio' } } });
       stdio.send({ id: { object: 'id' }, method: 'peer/echo', params: {} });
       assert.equal((await stdio.call('thread/list', { limit: 2 })).data.length, 2);
-      assert.ok(stdio.messages.some((m) => JSON.stringify(m.id) === '{"object":"id"}' && m.result?.from === 'upstream'));
+      await stdio.waitFor((m) => JSON.stringify(m.id) === '{"object":"id"}' && m.result?.from === 'upstream');
       stdio.send({ id: 'last', method: 'peer/echo', params: { last: true } });
       assert.equal(await stdio.close(), 0);
       assert.ok(stdio.messages.some((m) => m.id === 'last' && m.result?.params?.last === true), 'the answer in flight when stdin closed was written');

@@ -29,3 +29,34 @@ export function isRequest(msg: JsonMessage): boolean {
 export function isNotification(msg: JsonMessage): boolean {
   return typeof msg.method === 'string' && !('id' in msg);
 }
+
+/** The listener bookkeeping every channel shares; transports call `deliver` and `finish`. */
+export abstract class ChannelBase {
+  private readonly messageListeners: Array<(m: JsonMessage) => void> = [];
+  private readonly closeListeners: Array<() => void> = [];
+  private isClosed = false;
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  protected deliver(message: JsonMessage): void {
+    for (const listener of this.messageListeners) listener(message);
+  }
+
+  /** Marks the channel closed and tells the close listeners, once. */
+  protected finish(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+
+  onMessage(listener: (m: JsonMessage) => void): void {
+    this.messageListeners.push(listener);
+  }
+
+  onClose(listener: () => void): void {
+    if (this.isClosed) listener();
+    else this.closeListeners.push(listener);
+  }
+}

@@ -6,7 +6,7 @@
 import type { RawData, WebSocket } from 'ws';
 import { logger } from '../../logs/logger.ts';
 import { releaseWritten } from '../after-write.ts';
-import { isMessageShaped, type JsonMessage, type MessageChannel } from './channel.ts';
+import { ChannelBase, isMessageShaped, type JsonMessage, type MessageChannel } from './channel.ts';
 
 const log = logger('server.websocket');
 
@@ -18,23 +18,17 @@ function frameText(data: RawData): string {
   return Buffer.from(data).toString('utf8');
 }
 
-export class WebSocketChannel implements MessageChannel {
+export class WebSocketChannel extends ChannelBase implements MessageChannel {
   readonly label: string;
   private readonly socket: WebSocket;
-  private readonly messageListeners: Array<(m: JsonMessage) => void> = [];
-  private readonly closeListeners: Array<() => void> = [];
-  private isClosed = false;
 
   constructor(socket: WebSocket, label: string) {
+    super();
     this.socket = socket;
     this.label = label;
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('close', () => this.finish());
     socket.on('error', (err) => log.debug('websocket error', { connection: label, error: err.message }));
-  }
-
-  get closed(): boolean {
-    return this.isClosed;
   }
 
   private receive(data: RawData, isBinary: boolean): void {
@@ -54,13 +48,7 @@ export class WebSocketChannel implements MessageChannel {
       log.warn('dropped a frame that is neither a request, a notification nor a response', { connection: this.label, preview: text.slice(0, 200) });
       return;
     }
-    for (const listener of this.messageListeners) listener(value);
-  }
-
-  private finish(): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
-    for (const listener of this.closeListeners.splice(0)) listener();
+    this.deliver(value);
   }
 
   send(message: JsonMessage): Promise<void> {
@@ -82,15 +70,6 @@ export class WebSocketChannel implements MessageChannel {
         resolve();
       });
     });
-  }
-
-  onMessage(listener: (m: JsonMessage) => void): void {
-    this.messageListeners.push(listener);
-  }
-
-  onClose(listener: () => void): void {
-    if (this.isClosed) listener();
-    else this.closeListeners.push(listener);
   }
 
   close(): void {
