@@ -5,7 +5,7 @@
 // typed search that matches nothing, which makes the picker page through the whole history.
 //
 //   node scripts/bench/front.ts [--dir DIR] [--threads 10000] [--page-runs 40] [--walk-runs 3]
-//        [--codex-walk-runs 1] [--json]
+//        [--codex-walk-runs 1] [--settle SECONDS] [--json]
 //
 // The home is generated once and cached under --dir; threadstate's index is built with
 // `threadstate backfill`, and Codex gets a warm-up walk (its own state database fills at start-up)
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       dir: { type: 'string' }, threads: { type: 'string', default: '10000' }, 'page-runs': { type: 'string', default: '40' },
-      'walk-runs': { type: 'string', default: '3' }, 'codex-walk-runs': { type: 'string', default: '1' }, json: { type: 'boolean', default: false },
+      'walk-runs': { type: 'string', default: '3' }, settle: { type: 'string', default: '20' }, 'codex-walk-runs': { type: 'string', default: '1' }, json: { type: 'boolean', default: false },
     },
   });
   const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'ts-front-bench-'));
@@ -206,6 +206,9 @@ async function main(): Promise<void> {
     await waitForSocket(frontSock, front);
     const client = await Client.open(frontSock);
     await client.initialize();
+    // The Codex behind the front has just started and fills its own state database; let it settle
+    // so its start-up work does not land in the front's figures (Codex alone had its warm-up walk).
+    await new Promise((r) => setTimeout(r, Number(values.settle) * 1000));
     await measure(client, 3, 1);
     frontFigures = await measure(client, pageRuns, Number(values['walk-runs']));
     client.close();
