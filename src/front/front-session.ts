@@ -88,8 +88,9 @@ export class FrontSession implements RoutingFacts {
     if (routeRequest(method, request.params, this) === 'local') {
       const answer = await this.local.answer(request.id, method, request.params);
       log.debug('answered from the index', { connection: this.client.label, method, ok: answer.error === undefined });
-      // A thread the index does not know may still live in the upstream (not yet materialized).
-      if (answer.error !== undefined && isPerThreadRead(method)) return this.forward(request);
+      // A thread the index does not know may still live in the upstream (not yet materialized);
+      // with no upstream reachable, threadstate's own error is the better answer.
+      if (answer.error !== undefined && isPerThreadRead(method) && (await this.ensureLink().catch(() => null))) return this.forward(request);
       return this.sendLocalAnswer(method, answer);
     }
     return this.forward(request);

@@ -77,6 +77,8 @@ describe('Codex front with the real Codex app-server', function () {
       const page = await client.call('thread/list', { limit: 3 });
       assert.equal(page.data.length, 3);
       assert.equal((await client.call('thread/read', { threadId: page.data[0].id })).thread.id, page.data[0].id);
+      const unknown = await client.request('thread/read', { threadId: '01a23488-0000-7000-8000-000000000001' });
+      assert.equal(unknown.error.code, -32600, "threadstate's own error when there is no upstream to ask");
       const account = await client.request('account/read', {});
       assert.equal(account.error.code, -32603);
       assert.match(account.error.message, /account\/read needs the Codex app-server .*Codex is not installed: 'no-such-codex-binary' was not found/);
