@@ -193,6 +193,23 @@ describe('Codex front relay (scripted upstream)', function () {
     assert.ok(peer.connections.slice(before).every((c) => c.closed));
   });
 
+  it('a client that leaves with a forwarded request in flight closes its upstream connection only', async () => {
+    const stays = await WsClient.connect(target);
+    await stays.initialize('stays');
+    const leaves = await WsClient.connect(target);
+    await leaves.initialize('leaves');
+    const leavingConn = peer.connections[peer.connections.length - 1];
+    leaves.send({ id: 'pending', method: 'peer/ask', params: {} });
+    await leaves.waitFor((m) => m.method === 'item/tool/call');
+    leaves.socket.terminate();
+    const deadline = Date.now() + 5000;
+    while (!leavingConn.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(leavingConn.closed, 'the upstream connection of the client that left is closed');
+    assert.deepEqual((await stays.call('peer/echo', { still: 'here' })).params, { still: 'here' });
+    assert.equal((await stays.call('thread/list', { limit: 1 })).data.length, 1);
+    await stays.close();
+  });
+
   it('relays over stdio too (an editor spawning the front), and finishes answering after stdin closes', async () => {
     const stdio = new AppServerProcess(home, ['--upstream', peer.url]);
     try {
