@@ -9,7 +9,7 @@ import { logger } from '../logs/logger.ts';
 import { errorResponse, type LocalEndpoint } from '../server/local-endpoint.ts';
 import { isNotification, isRequest, type JsonMessage, type MessageChannel } from '../server/transports/channel.ts';
 import { WRITE_METHODS, WRITE_NOTIFICATIONS, type IndexRefresher } from './index-refresh.ts';
-import { MintedCursors, isPerThreadRead, routeRequest, type RoutingFacts } from './routing.ts';
+import { MintedCursors, routeRequest, upstreamKnows, type RoutingFacts } from './routing.ts';
 import type { Upstream } from './upstream.ts';
 import type { UpstreamLink } from './upstream-link.ts';
 
@@ -88,9 +88,10 @@ export class FrontSession implements RoutingFacts {
     if (routeRequest(method, request.params, this) === 'local') {
       const answer = await this.local.answer(request.id, method, request.params);
       log.debug('answered from the index', { connection: this.client.label, method, ok: answer.error === undefined });
-      // A thread the index does not know may still live in the upstream (not yet materialized);
-      // with no upstream reachable, threadstate's own error is the better answer.
-      if (answer.error !== undefined && isPerThreadRead(method) && (await this.ensureLink().catch(() => null))) return this.forward(request);
+      // What threadstate cannot answer (a thread the index does not know, still only in the
+      // upstream's memory; params it does not support) Codex may: it has the last word. With no
+      // upstream reachable, threadstate's own error is the answer.
+      if (answer.error !== undefined && upstreamKnows(method) && (await this.ensureLink().catch(() => null))) return this.forward(request);
       return this.sendLocalAnswer(method, answer);
     }
     return this.forward(request);

@@ -14,11 +14,12 @@ export interface RoutingFacts {
 /** Methods whose answers may come from the index. */
 export const HISTORY_METHODS = new Set(['thread/list', 'thread/search', 'thread/read', 'thread/turns/list', 'thread/items/list']);
 
-/** History methods about one thread (their cursors belong to whoever answered the page before). */
-const PER_THREAD = new Set(['thread/read', 'thread/turns/list', 'thread/items/list']);
+/** threadstate's own history methods, which a Codex app-server does not have. */
+const THREADSTATE_ONLY = new Set(['thread/search']);
 
-export function isPerThreadRead(method: string): boolean {
-  return PER_THREAD.has(method);
+/** Whether a Codex app-server answers `method` too (so it can take over when threadstate fails). */
+export function upstreamKnows(method: string): boolean {
+  return !THREADSTATE_ONLY.has(method);
 }
 
 function field(params: unknown, name: string): unknown {
