@@ -25,9 +25,11 @@ export function toListQuery(params: ThreadListParams, defaultProvider: string): 
   if (params.originators && params.originators.length > 0) {
     throw invalidParams('originator filtering is not supported by the local app-server');
   }
-  // recency_at follows the latest activity, which the index keeps as updated_at;
-  // section_position has no sections here, so creation order stands in.
   const requested = params.sortKey ?? 'created_at';
+  if (requested === 'section_position' && (params.sectionId === undefined || params.sectionId === null)) {
+    throw invalidRequest('section-position sorting requires a section filter');
+  }
+  // recency_at follows the latest activity, which the index keeps as updated_at.
   const sortKey: SortKey = requested === 'updated_at' || requested === 'recency_at' ? 'updated_at' : 'created_at';
   let anchor = null;
   if (params.cursor !== undefined && params.cursor !== null) {

@@ -99,15 +99,23 @@ export function sessionMetaLine(id: string, init: RolloutInit, createdAt: Date):
 export async function createRollout(codexHome: string, init: RolloutInit): Promise<CreatedRollout> {
   const id = init.id ?? newThreadId();
   const createdAt = init.createdAt ?? new Date();
+  const meta = sessionMetaLine(id, init, createdAt);
+  const path = await writeNewRollout(codexHome, id, createdAt, [meta]);
+  return { id, path, createdAt, sessionMeta: meta };
+}
+
+/**
+ * Writes a new rollout file (mode 0600) holding `lines`, and returns its path. The lines go to a
+ * name no walker reads, then are linked into place: a process killed half-way leaves a stray temp
+ * file, never a half-written rollout.
+ */
+export async function writeNewRollout(codexHome: string, id: string, createdAt: Date, lines: readonly unknown[]): Promise<string> {
   const path = activeRolloutPath(codexHome, id, createdAt);
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const meta = sessionMetaLine(id, init, createdAt);
-  // Written under a name no walker reads, then linked into place: a process killed half-way
-  // leaves a stray temp file, never an empty rollout that stays "failing" forever.
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   const fh = await open(temp, 'wx', 0o600);
   try {
-    await writeLine(fh, meta);
+    for (const line of lines) await writeLine(fh, line);
   } finally {
     await fh.close();
   }
@@ -116,7 +124,7 @@ export async function createRollout(codexHome: string, init: RolloutInit): Promi
   } finally {
     await unlink(temp);
   }
-  return { id, path, createdAt, sessionMeta: meta };
+  return path;
 }
 
 async function writeLine(fh: import('node:fs/promises').FileHandle, line: unknown): Promise<void> {

@@ -70,6 +70,8 @@ function mergePages(query: ThreadListQuery, fromIndex: LocatedThread[], fromFile
 
 export async function listThreads(ctx: ThreadContext, params: ThreadListParams): Promise<ThreadListResponse> {
   const query = toListQuery(params, ctx.defaultModelProvider);
+  // Sections (the agents panel's groups) live in Codex's own database: no thread is in any here.
+  if (params.sectionId !== undefined && params.sectionId !== null) return { data: [], readStates: {}, nextCursor: null, backwardsCursor: null };
   let rows: LocatedThread[];
   if (ctx.store && (params.useStateDbOnly === true || ctx.store.isComplete())) {
     rows = await pageFromIndex(ctx, query);
@@ -90,6 +92,7 @@ export async function listThreads(ctx: ThreadContext, params: ThreadListParams):
       defaultModelProvider: ctx.defaultModelProvider,
       name: t.name,
       status: threadStatusOf(ctx, t.metadata.id),
+      loaded: ctx.loaded.get(t.metadata.id) !== undefined,
       forList: true,
     })),
     readStates,

@@ -19,7 +19,7 @@ export interface ThreadViewOptions {
   defaultModelProvider: string;
   name: string | null;
   status: ThreadStatus;
-  /** List rows leave `forkedFromId` and `threadSource` null, as Codex 0.169 does; `thread/read` sets them. */
+  /** List rows leave `forkedFromId`, `threadSource` and `canAcceptDirectInput` null, as Codex 0.169 does; `thread/read` sets them. */
   forList?: boolean;
   ephemeral?: boolean;
   /** A thread loaded in this server has environments and accepts direct input. */
@@ -56,7 +56,7 @@ export function toWireThread(meta: ThreadMetadata, options: ThreadViewOptions): 
     cliVersion: meta.cliVersion,
     originator: meta.originator,
     source: wireSource(meta.source),
-    canAcceptDirectInput: loaded ? true : null,
+    canAcceptDirectInput: loaded && !options.forList ? true : null,
     threadSource: options.forList ? null : meta.threadSource,
     agentNickname: meta.agentNickname,
     agentRole: meta.agentRole,

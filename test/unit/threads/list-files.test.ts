@@ -44,10 +44,13 @@ for (const name of FIXTURES) {
         const expected = ex.result!;
         const label = `${ex.label} ${JSON.stringify(ex.params)}`;
         assert.deepEqual(ids(page), (expected.data as Obj[]).map((t) => t.id), label);
-        assert.equal(page.nextCursor, expected.nextCursor, `nextCursor: ${label}`);
+        if (ex.part === 1) assert.equal(page.nextCursor, expected.nextCursor, `nextCursor: ${label}`);
+        else assert.equal(page.nextCursor === null, expected.nextCursor === null, `nextCursor: ${label}`);
         // With a searchTerm Codex answers from its DB, whose backwards cursor is built from the
         // seconds-precision created_at (`…58.999Z`); list-cursor.ts encodes the precise time.
-        if (ex.params.searchTerm == null) assert.equal(page.backwardsCursor, expected.backwardsCursor, `backwardsCursor: ${label}`);
+        // The TUI's requests (part 2) compare cursors by null-ness (fixtures README).
+        if (ex.part === 2) assert.equal(page.backwardsCursor === null, expected.backwardsCursor === null, `backwardsCursor: ${label}`);
+        else if (ex.params.searchTerm == null) assert.equal(page.backwardsCursor, expected.backwardsCursor, `backwardsCursor: ${label}`);
       }
     });
 
