@@ -192,6 +192,7 @@ export class FrontSession implements RoutingFacts {
     }
     log.debug('forwarded upstream', { connection: this.client.label, method });
     const answer = await link.request(request);
+    if (answer.error !== undefined) log.debug('the upstream answered an error', { connection: this.client.label, method, error: answer.error });
     if (answer.result !== undefined) {
       this.upstream!.loaded.observeAnswer(method, answer.result);
       if (WRITE_METHODS.has(method)) this.refresher?.touch((request.params as { threadId?: unknown } | undefined)?.threadId);

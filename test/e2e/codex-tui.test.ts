@@ -15,7 +15,7 @@ import { ResponsesMock } from '../helpers/responses-mock.ts';
 import { TmuxSession } from '../helpers/tmux.ts';
 import { WsClient } from '../helpers/ws-client.ts';
 
-const REFACTOR = 'Hello, can you help me plan a refactor?';
+const TICKET = 'Please use the lookup_ticket tool to check ticket RC-42.';
 const RELEASE = 'Draft a release note for version 1.2.';
 const PROMPT = 'Say hello through the threadstate front';
 
@@ -82,15 +82,17 @@ describe('the real Codex TUI through the front', function () {
     const listsBefore = servedFromIndex(front.stderr, 'thread/list');
     await t.type('/resume');
     t.press('Enter');
-    const picker = await t.waitForScreen((s) => s.includes('Resume a previous session') && s.includes(REFACTOR) && s.includes(PROMPT), 'the picker with the fixture threads and the new one', 30000);
+    const picker = await t.waitForScreen((s) => s.includes('Resume a previous session') && s.includes(TICKET) && s.includes(PROMPT), 'the picker with the fixture threads and the new one', 30000);
     assert.ok(picker.includes('Release notes v1.2'), picker);
     await waitFor(() => servedFromIndex(front.stderr, 'thread/list') > listsBefore, 'the front to log the picker pages it answered');
 
-    await t.type('refactor');
-    const found = await t.waitForScreen((s) => s.includes('Search: refactor') && s.includes(REFACTOR), 'the search hit');
+    await t.type('lookup_ticket');
+    const found = await t.waitForScreen((s) => s.includes('Search: lookup_ticket') && s.includes(TICKET), 'the search hit');
     assert.ok(!found.includes('Release notes v1.2'), 'the search filters the other threads out');
     t.press('C-a');
-    await t.waitForScreen((s) => s.includes('Search: refactor') && !s.includes(REFACTOR), 'the archived row to leave the picker');
+    await t.waitForScreen((s) => s.includes('Search: lookup_ticket') && !s.includes(TICKET), 'the archived row to leave the picker').catch((err: Error) => {
+      throw new Error(`${err.message}\nfront log:\n${front.stderr.split('\n').filter((l) => /archive|WARN|ERROR/.test(l)).slice(-20).join('\n')}`);
+    });
     await waitFor(() => /forwarded upstream .*"method":"thread\/archive"/.test(front.stderr), 'thread/archive forwarded');
 
     t.press('Escape');
@@ -116,11 +118,11 @@ describe('the real Codex TUI through the front', function () {
     const deadline = Date.now() + 10000;
     do {
       active = (await client.call('thread/list', { limit: 100, archived: false, sourceKinds: kinds })).data;
-    } while ((!active.some((t) => t.preview === PROMPT) || active.some((t) => t.preview === REFACTOR)) && Date.now() < deadline && (await new Promise((r) => setTimeout(r, 200)), true));
+    } while ((!active.some((t) => t.preview === PROMPT) || active.some((t) => t.preview === TICKET)) && Date.now() < deadline && (await new Promise((r) => setTimeout(r, 200)), true));
     const archived: Array<{ preview: string }> = (await client.call('thread/list', { limit: 100, archived: true, sourceKinds: kinds })).data;
     assert.ok(active.some((t) => t.preview === PROMPT), `the new thread is listed: ${active.map((t) => t.preview).join(' | ')}`);
-    assert.ok(!active.some((t) => t.preview === REFACTOR), 'the archived thread left the active list');
-    assert.ok(archived.some((t) => t.preview === REFACTOR), 'the archived thread is among the archived');
+    assert.ok(!active.some((t) => t.preview === TICKET), 'the archived thread left the active list');
+    assert.ok(archived.some((t) => t.preview === TICKET), 'the archived thread is among the archived');
     await client.close();
   });
 
@@ -140,7 +142,7 @@ describe('the real Codex TUI through the front', function () {
       await session.waitForScreen((s) => s.includes('Resume a previous session') && s.includes('Release notes v1.2'), 'the attached picker', 90000);
       await waitFor(() => servedFromIndex(readFileSync(logFile, 'utf8'), 'thread/list') > 0, 'the daemon to log the picker pages it answered');
       await session.type('Release');
-      await session.waitForScreen((s) => s.includes('Search: Release') && !s.includes(REFACTOR), 'the search hit');
+      await session.waitForScreen((s) => s.includes('Search: Release') && !s.includes(TICKET), 'the search hit');
       session.press('Enter');
       // Attached (not --remote), the TUI asks which directory to use; the session's does not exist here.
       await session.waitForScreen((s) => s.includes('Use current directory'), 'the working-directory question', 30000);
@@ -153,6 +155,27 @@ describe('the real Codex TUI through the front', function () {
       session?.kill();
       daemon('stop');
       removeDir(join(daemonHome, '..'));
+    }
+  });
+
+  it('connects over ws:// with --remote-auth-token-env to a front that requires the token', async () => {
+    const codex = codexBinary();
+    const token = `tok-${process.pid}-${Date.now()}`;
+    const { server, target } = await ListenerProcess.start(home, ['--listen', 'ws://127.0.0.1:0', '--upstream', `${codex} app-server`, '--auth-token-env', 'TS_FRONT_TOKEN', '--log-level', 'debug'], { THREADSTATE_LOG: 'debug', TS_FRONT_TOKEN: token, ...mock.env() });
+    let session: TmuxSession | null = null;
+    try {
+      const url = (target as { url: string }).url;
+      const env = Object.entries({ CODEX_HOME: home, TS_FRONT_TOKEN: token, ...mock.env() }).map(([k, v]) => `${k}=${shellQuote(String(v))}`).join(' ');
+      session = TmuxSession.start(`threadstate-tui-ws-${process.pid}`, `cd ${shellQuote(dir)} && env ${env} ${shellQuote(codex)} --remote ${url} --remote-auth-token-env TS_FRONT_TOKEN; sleep 600`);
+      await session.waitForScreen((s) => s.includes('Ask Codex to do anything'), 'the composer over ws://', 90000);
+      await session.type('/resume');
+      session.press('Enter');
+      await session.waitForScreen((s) => s.includes('Resume a previous session') && s.includes('Release notes v1.2'), 'the picker over ws://');
+      await waitFor(() => servedFromIndex(server.stderr, 'thread/list') > 0, 'the front to log the picker pages it answered');
+      assert.doesNotMatch(server.stderr, /refused an upgrade/);
+    } finally {
+      session?.kill();
+      await server.stop();
     }
   });
 });
