@@ -90,7 +90,7 @@ class Client {
   private constructor(socket: WebSocket) {
     this.socket = socket;
     socket.on('message', (data) => {
-      const m = JSON.parse(String(data));
+      const m = JSON.parse((data as Buffer).toString('utf8'));
       if (m.method === undefined) this.pending.get(m.id)?.(m);
     });
   }

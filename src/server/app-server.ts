@@ -7,7 +7,6 @@ import { logger } from '../logs/logger.ts';
 import { Dispatcher } from './dispatch.ts';
 import { handlers } from './handlers/index.ts';
 import { NdjsonMessageReader, NdjsonMessageWriter } from './ndjson.ts';
-import { Notifier } from './notifier.ts';
 import type { Services } from './services.ts';
 import { Session } from './session.ts';
 
@@ -56,5 +55,3 @@ export async function serveStdio(options: AppServerOptions): Promise<void> {
   detach();
   connection.dispose();
 }
-
-export { Notifier };

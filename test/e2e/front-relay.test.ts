@@ -25,7 +25,7 @@ class Peer {
       this.connections.push(conn);
       socket.on('close', () => { conn.closed = true; });
       socket.on('message', (data) => {
-        const msg = JSON.parse(String(data));
+        const msg = JSON.parse((data as Buffer).toString('utf8'));
         conn.received.push(msg);
         this.answer(conn, msg);
       });
@@ -54,7 +54,7 @@ class Peer {
         this.send(socket, { id: { srv: 1 }, method: 'item/tool/call', params: { tool: 'x' } });
         // answered once the client's answer to the server request arrives
         socket.on('message', (data) => {
-          const reply = JSON.parse(String(data));
+          const reply = JSON.parse((data as Buffer).toString('utf8'));
           if (reply.method === undefined && JSON.stringify(reply.id) === '{"srv":1}') this.send(socket, { id: msg.id, result: { clientSaid: reply.result } });
         });
         return;

@@ -21,7 +21,7 @@ export class WsClient {
     this.socket = socket;
     socket.on('message', (data, isBinary) => {
       if (isBinary) throw new Error('the server sent a binary frame');
-      const msg = JSON.parse(String(data));
+      const msg = JSON.parse((data as Buffer).toString('utf8'));
       this.messages.push(msg);
       const index = this.waiters.findIndex((w) => w.match(msg));
       if (index >= 0) this.waiters.splice(index, 1)[0].resolve(msg);

@@ -61,7 +61,7 @@ export class WebSocketChannel extends ChannelBase implements MessageChannel {
       text = JSON.stringify(message);
     } catch (err) {
       releaseWritten(message.result);
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return new Promise((resolve) => {
       this.socket.send(text, { binary: false }, (err) => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Turn } from '../../../src/protocol/turn.ts';
 import { buildHistory } from '../../../src/rollout/history.ts';
 import { SPILL_MIN_CHARS, SpillScope, SpilledText, spillItem } from '../../../src/rollout/spilled-text.ts';
+import { recordLogs } from '../../helpers/logs.ts';
 
 const FIXTURE_HOME = new URL('../../fixtures/codex-0.169.0/home/', import.meta.url).pathname;
 const LEGACY_ID = '01a2121e-e83b-7081-b133-76ea94c04699';
@@ -123,10 +124,14 @@ describe('spilled history strings', () => {
       const spilled: Turn[] = (await buildHistory(path, { spill: scope })).turns;
       // Rewritten in place (not what Codex does): the open handle sees the new bytes.
       writeFileSync(path, readFileSync(path, 'utf8').replace(/legacy-out/g, 'LEGACY-OUT').slice(0, 5000));
+      const logs = recordLogs();
       const reparsed = JSON.parse(JSON.stringify(spilled)) as Turn[];
+      logs.stop();
       const items = reparsed[0].items as Array<Record<string, unknown>>;
       const command = items.find((item) => item.type === 'commandExecution')!;
       assert.equal(command.aggregatedOutput, '');
+      assert.ok(logs.lines().length > 0 && logs.lines().every((l) => l === 'WARN rollout.spill: spilled string changed in its rollout'), logs.lines().join('\n'));
+      assert.ok(logs.records.every((r) => r.fields?.path === path));
     } finally {
       scope.close();
     }
@@ -139,8 +144,11 @@ describe('spilled history strings', () => {
       const spilled: Turn[] = (await buildHistory(path, { spill: scope })).turns;
       // Same length, but an unescaped quote inside the output's literal.
       writeFileSync(path, readFileSync(path, 'utf8').replace(/legacy-out/g, 'legacy"out'));
+      const logs = recordLogs();
       const items = (JSON.parse(JSON.stringify(spilled)) as Turn[])[0].items as Array<Record<string, unknown>>;
+      logs.stop();
       assert.equal(items.find((item) => item.type === 'commandExecution')!.aggregatedOutput, '');
+      assert.deepEqual(logs.lines(), ['WARN rollout.spill: spilled string is no longer valid JSON']);
       // The strings of other lines are untouched.
       assert.equal((items.find((item) => item.type === 'userMessage')!.content as Array<{ text: string }>)[0].text, longText('prompt', 30_000));
     } finally {
