@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { AppServerProcess } from '../helpers/app-server.ts';
 import { copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
 import { ListenerProcess } from '../helpers/listener-process.ts';
-import { WsClient, httpStatus, type Target } from '../helpers/ws-client.ts';
+import { WsClient, httpStatus, rawExchange, type Target } from '../helpers/ws-client.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -177,6 +177,34 @@ describe('app-server --listen: bearer token, addresses and socket ownership', fu
     assert.equal(await server.stop(), 0);
     writeFileSync(path, 'not a socket');
     await assert.rejects(ListenerProcess.start(home, ['--listen', `unix://${path}`]), /not a socket/);
+  });
+
+  it('sends one unfragmented text frame per message, without newline, and splits messages past the frame limit', async () => {
+    const init = { id: 'i', method: 'initialize', params: { clientInfo: { name: 't', title: null, version: '1' } } };
+    const list = { id: 'l', method: 'thread/list', params: { limit: 5 } };
+    const isDone = (frames: Array<{ fin: boolean }>) => frames.filter((f) => f.fin).length >= 2;
+    const plain = await ListenerProcess.start(home, ['--listen', 'ws://127.0.0.1:0']);
+    try {
+      const frames = await rawExchange(plain.target, [init, list], isDone);
+      assert.ok(frames.every((f) => f.fin && f.opcode === 1), 'unfragmented text frames');
+      for (const f of frames) assert.ok(!f.payload.toString().endsWith('\n'));
+      assert.equal(JSON.parse(frames[1].payload.toString()).result.data.length, 5);
+    } finally {
+      await plain.server.stop();
+    }
+    const small = await ListenerProcess.start(home, ['--listen', 'ws://127.0.0.1:0'], { THREADSTATE_WS_MAX_FRAME_BYTES: '512' });
+    try {
+      const frames = await rawExchange(small.target, [init, list], isDone);
+      assert.ok(frames.length > 3, 'the list answer went out in several frames');
+      assert.ok(frames.every((f) => f.payload.length <= 512));
+      const listFrames = frames.slice(frames.findIndex((f) => f.fin) + 1);
+      assert.equal(listFrames[0].opcode, 1);
+      assert.ok(listFrames.slice(1).every((f) => f.opcode === 0), 'continuation frames');
+      const text = Buffer.concat(listFrames.map((f) => f.payload)).toString('utf8');
+      assert.equal(JSON.parse(text).result.data.length, 5);
+    } finally {
+      await small.server.stop();
+    }
   });
 
   it('binds a socket path too long for sun_path through a symlink', async () => {

@@ -98,3 +98,59 @@ export async function httpStatus(target: Target, request: string): Promise<strin
     socket.setTimeout(5000, () => socket.destroy());
   });
 }
+
+export interface RawFrame {
+  fin: boolean;
+  opcode: number;
+  payload: Buffer;
+}
+
+/** Masks a client frame (RFC 6455 5.3), FIN set, payload under 64 KiB. */
+function clientFrame(opcode: number, payload: Buffer): Buffer {
+  const mask = Buffer.from([1, 2, 3, 4]);
+  const header = payload.length < 126 ? Buffer.from([0x80 | opcode, 0x80 | payload.length]) : Buffer.from([0x80 | opcode, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+  const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]));
+  return Buffer.concat([header, mask, masked]);
+}
+
+/**
+ * Upgrades a raw socket by hand, sends `messages` as text frames, and collects the server's
+ * frames as they are on the wire until `until` says enough.
+ */
+export async function rawExchange(target: Target, messages: Json[], until: (frames: RawFrame[]) => boolean, timeoutMs = 15000): Promise<RawFrame[]> {
+  const net = await import('node:net');
+  const socket = target.kind === 'unix' ? net.connect(target.path) : net.connect(Number(new URL(target.url).port), '127.0.0.1');
+  const frames: RawFrame[] = [];
+  let buffer = Buffer.alloc(0);
+  let upgraded = false;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`timed out; ${frames.length} frames`)); }, timeoutMs);
+    socket.on('connect', () => socket.write('GET /rpc HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'));
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (!upgraded) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        if (!buffer.subarray(0, end).toString().startsWith('HTTP/1.1 101')) return reject(new Error(buffer.toString()));
+        upgraded = true;
+        buffer = buffer.subarray(end + 4);
+        for (const m of messages) socket.write(clientFrame(1, Buffer.from(JSON.stringify(m))));
+      }
+      for (;;) {
+        if (buffer.length < 2) break;
+        let length = buffer[1] & 0x7f;
+        let offset = 2;
+        if (length === 126) { if (buffer.length < 4) break; length = buffer.readUInt16BE(2); offset = 4; } else if (length === 127) { if (buffer.length < 10) break; length = Number(buffer.readBigUInt64BE(2)); offset = 10; }
+        if (buffer.length < offset + length) break;
+        frames.push({ fin: (buffer[0] & 0x80) !== 0, opcode: buffer[0] & 0x0f, payload: buffer.subarray(offset, offset + length) });
+        buffer = buffer.subarray(offset + length);
+      }
+      if (until(frames)) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(frames);
+      }
+    });
+  });
+}

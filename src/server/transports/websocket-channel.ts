@@ -12,6 +12,28 @@ const log = logger('server.websocket');
 
 const OPEN = 1;
 
+/**
+ * Messages longer than this go out as several frames (a text frame and continuations), as Codex
+ * 0.169 does past the 16 MiB it advertises: its TUI's WebSocket library refuses bigger frames.
+ * THREADSTATE_WS_MAX_FRAME_BYTES lowers it (tests).
+ */
+const MAX_FRAME_BYTES = Number(process.env.THREADSTATE_WS_MAX_FRAME_BYTES) || 16 * 1024 * 1024;
+
+/** Splits UTF-8 bytes into pieces of at most `max` bytes, never inside a character. */
+export function framePieces(bytes: Buffer, max: number): Buffer[] {
+  const pieces: Buffer[] = [];
+  let start = 0;
+  while (bytes.length - start > max) {
+    let end = start + max;
+    while (end > start && (bytes[end] & 0xc0) === 0x80) end--;
+    if (end === start) end = start + max; // a limit under 4 bytes cannot keep characters whole
+    pieces.push(bytes.subarray(start, end));
+    start = end;
+  }
+  pieces.push(bytes.subarray(start));
+  return pieces;
+}
+
 function frameText(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8');
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
@@ -63,11 +85,17 @@ export class WebSocketChannel extends ChannelBase implements MessageChannel {
       releaseWritten(message.result);
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
+    const done = (resolve: () => void) => (err?: Error) => {
+      releaseWritten(message.result);
+      if (err) log.debug('could not send (peer gone)', { connection: this.label, error: err.message });
+      resolve();
+    };
+    if (text.length * 3 <= MAX_FRAME_BYTES) return new Promise((resolve) => this.socket.send(text, { binary: false }, done(resolve)));
+    const pieces = framePieces(Buffer.from(text, 'utf8'), MAX_FRAME_BYTES);
     return new Promise((resolve) => {
-      this.socket.send(text, { binary: false }, (err) => {
-        releaseWritten(message.result);
-        if (err) log.debug('could not send (peer gone)', { connection: this.label, error: err.message });
-        resolve();
+      pieces.forEach((piece, i) => {
+        const last = i === pieces.length - 1;
+        this.socket.send(piece, { binary: false, fin: last }, last ? done(resolve) : undefined);
       });
     });
   }

@@ -89,3 +89,18 @@ describe('front addresses', () => {
     assert.throws(() => parseUpstream('   '), /needs a command/);
   });
 });
+
+describe('WebSocket frame pieces', () => {
+  it('splits UTF-8 text at most max bytes a piece, never inside a character', async () => {
+    const { framePieces } = await import('../../../src/server/transports/websocket-channel.ts');
+    const text = 'aé€😀'.repeat(50);
+    const bytes = Buffer.from(text, 'utf8');
+    for (const max of [4, 5, 7, 64]) {
+      const pieces = framePieces(bytes, max);
+      assert.ok(pieces.every((p) => p.length <= max && p.length > 0));
+      assert.ok(pieces.every((p) => p.toString('utf8') === new TextDecoder('utf-8', { fatal: true }).decode(p)));
+      assert.equal(Buffer.concat(pieces).toString('utf8'), text);
+    }
+    assert.deepEqual(framePieces(Buffer.from('abc'), 16), [Buffer.from('abc')]);
+  });
+});
