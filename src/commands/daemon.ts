@@ -137,7 +137,7 @@ export const daemonCommand: Command = {
   flags: [
     CODEX_HOME_FLAG,
     { name: 'upstream', value: 'COMMAND|ADDRESS', description: `the Codex app-server behind the front (default: '${DEFAULT_UPSTREAM}')` },
-    { name: 'no-upstream', description: 'serve history only (every other method answers an error)' },
+    { name: 'no-upstream', description: 'threadstate alone, no Codex behind it (editors that only read history; the Codex TUI needs an upstream)' },
     { name: 'log-level', value: 'LEVEL', description: "the server's log level (its log: app-server-control/threadstate-daemon.log)" },
   ],
   details:
