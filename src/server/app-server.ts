@@ -12,6 +12,46 @@ import { Session } from './session.ts';
 
 const log = logger('server.app');
 
+/**
+ * Start-up indexing (a reconcile walk, or a backfill) begins once no request has been in flight for
+ * INDEXING_QUIET_MS, or INDEXING_MAX_DELAY_MS after the server started listening, whichever comes
+ * first: an editor's `initialize` and first `thread/list` are answered before it, not behind it.
+ */
+export const INDEXING_QUIET_MS = 50;
+export const INDEXING_MAX_DELAY_MS = 500;
+
+/** Calls `start` once the server has been quiet for `quietMs` (or `maxDelayMs` have passed); `busy`/`idle` bracket requests. */
+function whenQuiet(start: () => void, quietMs: number, maxDelayMs: number): { busy(): void; idle(): void; cancel(): void } {
+  let done = false;
+  let inFlight = 0;
+  let quiet: NodeJS.Timeout | undefined;
+  const fire = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(quiet);
+    clearTimeout(latest);
+    start();
+  };
+  const latest = setTimeout(fire, maxDelayMs);
+  latest.unref();
+  return {
+    busy() {
+      inFlight++;
+      clearTimeout(quiet);
+    },
+    idle() {
+      if (--inFlight > 0 || done) return;
+      quiet = setTimeout(fire, quietMs);
+      quiet.unref();
+    },
+    cancel() {
+      done = true;
+      clearTimeout(quiet);
+      clearTimeout(latest);
+    },
+  };
+}
+
 export interface AppServerOptions {
   input: Readable;
   output: Writable;
@@ -22,7 +62,8 @@ export interface AppServerOptions {
 export async function serveStdio(options: AppServerOptions): Promise<void> {
   const { input, output, services } = options;
   const reader = new NdjsonMessageReader(input);
-  const writer = new NdjsonMessageWriter(output);
+  const dispatcher = new Dispatcher(handlers);
+  const writer = new NdjsonMessageWriter(output, dispatcher.answers);
   const rpcLogger = {
     error: (m: string) => log.warn(m),
     warn: (m: string) => log.warn(m),
@@ -32,17 +73,25 @@ export async function serveStdio(options: AppServerOptions): Promise<void> {
   const connection = rpc.createMessageConnection(reader, writer, rpcLogger);
   const session = new Session(1);
   const notifier = services.notifier;
-  const dispatcher = new Dispatcher(handlers);
   const detach = notifier.add({
     session,
     // Straight to the writer: vscode-jsonrpc refuses to send once stdin has closed, but answers
     // and notifications of in-flight requests must still go out.
-    send: (method, params) => {
-      writer.write({ jsonrpc: '2.0', method, params } as rpc.NotificationMessage).catch((err: unknown) => log.warn('failed to send notification', { method, error: String(err) }));
+    send: (method, params, emittedAtMs) => {
+      writer.write({ jsonrpc: '2.0', method, params, emittedAtMs } as rpc.NotificationMessage).catch((err: unknown) => log.warn('failed to send notification', { method, error: String(err) }));
     },
   });
 
-  connection.onRequest((method, params) => dispatcher.dispatch(method, params, session, { notifier, services }));
+  const indexingStart = whenQuiet(() => services.startIndexing(), INDEXING_QUIET_MS, INDEXING_MAX_DELAY_MS);
+  connection.onRequest(async (method, params) => {
+    indexingStart.busy();
+    try {
+      return await dispatcher.dispatch(method, params, session, { notifier, services });
+    } finally {
+      // After the answer is handed to the writer (this runs first, the write right after).
+      setImmediate(() => indexingStart.idle());
+    }
+  });
   connection.onNotification('initialized', () => log.debug('client sent initialized'));
   connection.onUnhandledNotification((msg) => log.debug('ignored notification', { method: msg.method }));
   connection.onError(([err]) => log.warn('transport error', { error: err.message }));
@@ -50,6 +99,7 @@ export async function serveStdio(options: AppServerOptions): Promise<void> {
   const closed = new Promise<void>((resolve) => connection.onClose(() => resolve()));
   connection.listen();
   await closed;
+  indexingStart.cancel();
   await dispatcher.idle();
   await writer.flushed();
   detach();

@@ -8,7 +8,6 @@ import rpc from 'vscode-jsonrpc/node.js';
 import type { DataCallback, Disposable, Message } from 'vscode-jsonrpc/node.js';
 import { logger } from '../logs/logger.ts';
 import { jsonChunks } from './json-chunks.ts';
-import { isStreamed, releaseWritten } from './after-write.ts';
 
 const log = logger('server.ndjson');
 
@@ -157,14 +156,26 @@ function isJsonRpcShaped(msg: Record<string, unknown>, anyId: boolean): boolean 
  */
 const CHUNK_CHARS = 32 * 1024;
 
+/** What the writer asks about a message beyond its JSON; the dispatcher, which built it, answers. */
+export interface WriteHooks {
+  /** The message may be big: serialize it a chunk at a time. */
+  chunked(message: Message): boolean;
+  /** The message has been handed to the output, or failed to be. */
+  written(message: Message): void;
+}
+
+const PLAIN: WriteHooks = { chunked: () => false, written: () => undefined };
+
 export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
   private readonly output: Writable;
+  private readonly hooks: WriteHooks;
   private queue: Promise<void> = Promise.resolve();
   private errorCount = 0;
 
-  constructor(output: Writable) {
+  constructor(output: Writable, hooks: WriteHooks = PLAIN) {
     super();
     this.output = output;
+    this.hooks = hooks;
   }
 
   write(message: Message): Promise<void> {
@@ -177,16 +188,12 @@ export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
     try {
       await this.serialize(message);
     } finally {
-      releaseWritten((message as { result?: unknown }).result);
+      this.hooks.written(message);
     }
   }
 
   private async serialize(message: Message): Promise<void> {
     const { jsonrpc: _ignored, ...rest } = message as Message & Record<string, unknown>;
-    // Server notifications carry the time they were emitted, beside `params` (Codex 0.169).
-    if (typeof rest.method === 'string' && rest.id === undefined && rest.emittedAtMs === undefined) {
-      rest.emittedAtMs = Date.now();
-    }
     // A history answer is written as its JSON is produced, one string of about CHUNK_CHARS at a
     // time; anything else is one write. The next chunk is produced while the previous one is
     // still being read by the client (the wait for `drain` comes after producing it), so a 50 MB
@@ -198,7 +205,7 @@ export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
       this.errorCount++;
       this.fireError(err, message, this.errorCount);
     };
-    if (isStreamed(rest.result)) {
+    if (this.hooks.chunked(message)) {
       let pending: string | null = null;
       for (const chunk of jsonChunks(rest, CHUNK_CHARS)) {
         if (pending !== null) await this.writeChunk(pending, onWritten, state);

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readBackfillState, type BackfillState } from '../state/backfill-state.ts';
 import { Database } from '../sqlite/db.ts';
+import { countDetailsPending } from '../indexing/details.ts';
 import type { DiscrepancyCount } from '../indexing/discrepancies.ts';
 import { stateDbPath } from '../sqlite/files.ts';
 import { openStateDb } from './open.ts';
@@ -19,7 +20,10 @@ export interface DoctorReport {
   schemaVersion: number | null;
   newerSchema: boolean;
   counts: { threads: number; archived: number; listable: number; failedFiles: number } | null;
+  /** Phase 1 of indexing (every thread's list fields). */
   backfill: BackfillState | null;
+  /** Phase 2 (turns and search text): rows still waiting for their full read. */
+  details: { pendingThreads: number; pendingBytes: number } | null;
   failedFiles: Array<{ path: string; error: string; attempts: number; lastAttemptAt: number }>;
   disk: {
     rolloutFiles: number;
@@ -56,7 +60,7 @@ export async function buildDoctorReport(
   const dbPath = stateDbPath(codexHome);
   const report: DoctorReport = {
     codexHome, dbPath, exists: existsSync(dbPath), integrity: { ok: false, detail: 'no index yet' }, schemaVersion: null,
-    newerSchema: false, counts: null, backfill: null, failedFiles: [], disk: null, repaired: options.repaired ?? [], healthy: false,
+    newerSchema: false, counts: null, backfill: null, details: null, failedFiles: [], disk: null, repaired: options.repaired ?? [], healthy: false,
   };
   if (!report.exists) return report;
   report.integrity = checkIntegrity(dbPath);
@@ -67,6 +71,8 @@ export async function buildDoctorReport(
     report.schemaVersion = opened.migration.databaseVersion;
     report.newerSchema = opened.migration.newerThanKnown;
     report.backfill = readBackfillState(db);
+    const pending = countDetailsPending(db);
+    report.details = { pendingThreads: pending.threads, pendingBytes: pending.bytes };
     report.failedFiles = db
       .all<{ path: string; error: string; attempts: number; last_attempt_at: number }>('SELECT path, error, attempts, last_attempt_at FROM index_failures ORDER BY path')
       .map((r) => ({ path: r.path, error: r.error, attempts: r.attempts, lastAttemptAt: r.last_attempt_at }));
@@ -89,7 +95,7 @@ export async function buildDoctorReport(
     opened.db.close();
   }
   const d = report.disk;
-  report.healthy = report.backfill.status === 'complete' && report.failedFiles.length === 0 &&
+  report.healthy = report.backfill.status === 'complete' && report.details?.pendingThreads === 0 && report.failedFiles.length === 0 &&
     d.missingRows.length + d.changedFingerprints.length + d.movedFiles.length + d.staleRows.length === 0;
   return report;
 }

@@ -8,6 +8,7 @@ import { ensureDir } from '../config.ts';
 import { logger } from '../logs/logger.ts';
 import { Database } from '../sqlite/db.ts';
 import { moveDbAside, removeOldGenerations, stateDbPath } from '../sqlite/files.ts';
+import { takeCleanMark } from '../sqlite/clean-mark.ts';
 import { capYoungGeneration } from '../heap.ts';
 import { MigrationError, loadMigrations, migrate, type Migration, type MigrationOutcome } from '../sqlite/migrate.ts';
 import type { RolloutSource } from '../indexing/rollout-source.ts';
@@ -77,10 +78,10 @@ export function quickCheckCoreTables(db: Database): string[] {
   return problems;
 }
 
-function openAndCheck(path: string, migrations: Migration[]): { db: Database; migration: MigrationOutcome } {
+function openAndCheck(path: string, migrations: Migration[], closedCleanly = false): { db: Database; migration: MigrationOutcome } {
   const db = new Database(path);
   try {
-    const problems = quickCheckCoreTables(db);
+    const problems = closedCleanly ? [] : quickCheckCoreTables(db);
     if (problems.length > 0) throw new QuickCheckFailed(`quick_check failed: ${problems.slice(0, 3).join('; ')}`);
     return { db, migration: migrate(db, migrations) };
   } catch (err) {
@@ -100,7 +101,8 @@ export function openStateDb(codexHome: string, options: OpenStateOptions = {}): 
   const path = options.path ?? stateDbPath(codexHome);
   const existed = existsSync(path);
   try {
-    const { db, migration } = openAndCheck(path, migrations);
+    // Unchanged since a process closed it cleanly (clean-mark.ts): the check would find what it found then.
+    const { db, migration } = openAndCheck(path, migrations, existed && takeCleanMark(path));
     if (migration.newerThanKnown) {
       log.info('index was migrated by a newer threadstate; using the schema this build knows', { path, version: migration.databaseVersion });
     }
