@@ -4,7 +4,8 @@
 // the upstream's userAgent, is the one the client sees) and replayed on a new link after the
 // upstream went away.
 
-import { ErrorCode, errorMessage } from '../errors.ts';
+import { errorMessage } from '../errors.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { logger } from '../logs/logger.ts';
 import { errorResponse, type LocalEndpoint } from '../server/local-endpoint.ts';
 import { isNotification, isRequest, type JsonMessage, type MessageChannel } from '../server/transports/channel.ts';
@@ -108,7 +109,7 @@ export class FrontSession implements RoutingFacts {
       if (method === 'thread/turns/list' || method === 'thread/items/list') this.minted.recordPage(answer.result);
       if (method === 'thread/list' && this.upstream) this.overlayLoadedStatus(answer.result);
     }
-    return this.client.send(answer);
+    return this.client.send(answer).finally(() => this.local.written(answer));
   }
 
   /** Rows of threads the upstream holds show its status instead of `notLoaded`. */

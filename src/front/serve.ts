@@ -43,9 +43,12 @@ export function listen(options: ListenOptions): Promise<WebSocketListener> {
 
 /** The front over stdin/stdout; resolves once stdin has ended and every answer is written. */
 export async function serveFrontOnStdio(services: Services, upstream: Upstream | null): Promise<void> {
-  const channel = new StdioChannel(process.stdin, process.stdout);
-  const session = attachFront(channel, services, upstream, { drainOnClose: true, refresher: new IndexRefresher(services.threads) });
-  await new Promise<void>((resolve) => channel.onClose(resolve));
+  let channel: StdioChannel | null = null;
+  const local = new LocalEndpoint(services, (message) => void channel?.send(message));
+  channel = new StdioChannel(process.stdin, process.stdout, local.answers);
+  const session = new FrontSession(channel, local, upstream, { drainOnClose: true, refresher: new IndexRefresher(services.threads) });
+  const stdio = channel;
+  await new Promise<void>((resolve) => stdio.onClose(resolve));
   await session.settled();
-  await channel.flushed();
+  await stdio.flushed();
 }

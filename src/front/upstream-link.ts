@@ -4,7 +4,7 @@
 // go to the listener unchanged.
 
 import WebSocket from 'ws';
-import { ErrorCode } from '../errors.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { logger } from '../logs/logger.ts';
 import { errorResponse } from '../server/local-endpoint.ts';
 import type { JsonMessage } from '../server/transports/channel.ts';

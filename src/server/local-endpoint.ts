@@ -3,11 +3,13 @@
 // and answers as plain message objects so ids of any JSON type come back as they were sent.
 
 import rpc from 'vscode-jsonrpc/node.js';
-import { ErrorCode, errorMessage } from '../errors.ts';
+import { errorMessage } from '../errors.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { Dispatcher } from './dispatch.ts';
 import { handlers } from './handlers/index.ts';
 import type { Services } from './services.ts';
 import { Session } from './session.ts';
+import type { WriteHooks } from './ndjson.ts';
 import type { JsonMessage } from './transports/channel.ts';
 
 /** Session ids for these connections; the stdio server uses 1. */
@@ -41,6 +43,16 @@ export class LocalEndpoint {
       if (err instanceof rpc.ResponseError) return errorResponse(id, err.code, err.message, err.data);
       return errorResponse(id, ErrorCode.InternalError, `internal error while handling ${method}: ${errorMessage(err)}`);
     }
+  }
+
+  /** What the writer asks about an answer (big history answers are written in chunks). */
+  get answers(): WriteHooks {
+    return this.dispatcher.answers;
+  }
+
+  /** The answer has been written (or dropped): release the rollouts a history answer reads from. */
+  written(answer: JsonMessage): void {
+    this.dispatcher.answers.written(answer as never);
   }
 
   /** Resolves once no request of this connection is being handled. */

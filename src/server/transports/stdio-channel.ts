@@ -4,7 +4,7 @@
 
 import type { Readable, Writable } from 'node:stream';
 import { logger } from '../../logs/logger.ts';
-import { NdjsonMessageReader, NdjsonMessageWriter, MAX_LINE_BYTES } from '../ndjson.ts';
+import { NdjsonMessageReader, NdjsonMessageWriter, MAX_LINE_BYTES, type WriteHooks } from '../ndjson.ts';
 import { ChannelBase, type JsonMessage, type MessageChannel } from './channel.ts';
 
 const log = logger('server.stdio');
@@ -13,9 +13,10 @@ export class StdioChannel extends ChannelBase implements MessageChannel {
   readonly label = 'stdio';
   private readonly writer: NdjsonMessageWriter;
 
-  constructor(input: Readable, output: Writable) {
+  /** `hooks`: the local answers' writer hooks (big history answers go out in chunks). */
+  constructor(input: Readable, output: Writable, hooks?: WriteHooks) {
     super();
-    this.writer = new NdjsonMessageWriter(output);
+    this.writer = new NdjsonMessageWriter(output, hooks);
     const reader = new NdjsonMessageReader(input, MAX_LINE_BYTES, { anyId: true });
     reader.onClose(() => this.finish());
     reader.onError((err) => log.warn('stdin error', { error: String(err) }));

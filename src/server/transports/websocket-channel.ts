@@ -5,7 +5,6 @@
 
 import type { RawData, WebSocket } from 'ws';
 import { logger } from '../../logs/logger.ts';
-import { releaseWritten } from '../after-write.ts';
 import { ChannelBase, isMessageShaped, type JsonMessage, type MessageChannel } from './channel.ts';
 
 const log = logger('server.websocket');
@@ -74,19 +73,14 @@ export class WebSocketChannel extends ChannelBase implements MessageChannel {
   }
 
   send(message: JsonMessage): Promise<void> {
-    if (this.socket.readyState !== OPEN) {
-      releaseWritten(message.result);
-      return Promise.resolve();
-    }
+    if (this.socket.readyState !== OPEN) return Promise.resolve();
     let text: string;
     try {
       text = JSON.stringify(message);
     } catch (err) {
-      releaseWritten(message.result);
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     const done = (resolve: () => void) => (err?: Error) => {
-      releaseWritten(message.result);
       if (err) log.debug('could not send (peer gone)', { connection: this.label, error: err.message });
       resolve();
     };
