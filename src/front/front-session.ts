@@ -16,6 +16,11 @@ import type { UpstreamLink } from './upstream-link.ts';
 
 const log = logger('front.session');
 
+/** Past this many unsent bytes to the client, reading from the upstream stops until it is under LOW_WATER. */
+const HIGH_WATER_BYTES = 8 * 1024 * 1024;
+const LOW_WATER_BYTES = 1024 * 1024;
+const DRAIN_POLL_MS = 10;
+
 export class FrontSession implements RoutingFacts {
   private readonly client: MessageChannel;
   private readonly local: LocalEndpoint;
@@ -31,6 +36,7 @@ export class FrontSession implements RoutingFacts {
   /** Server messages that arrive before the client has its `initialize` answer wait here. */
   private heldServerMessages: JsonMessage[] | null = null;
   private ended = false;
+  private pausedLink: UpstreamLink | null = null;
   private readonly inFlight = new Set<Promise<void>>();
 
   /**
@@ -163,6 +169,7 @@ export class FrontSession implements RoutingFacts {
       }
       if (this.heldServerMessages) this.heldServerMessages.push(message);
       else void this.client.send(message);
+      this.holdBackIfClientIsSlow(link);
     });
     link.onClose(() => {
       if (this.link === link) this.link = null;
@@ -198,7 +205,27 @@ export class FrontSession implements RoutingFacts {
       this.upstream!.loaded.observeAnswer(method, answer.result);
       if (WRITE_METHODS.has(method)) this.refresher?.touch((request.params as { threadId?: unknown } | undefined)?.threadId);
     }
-    await this.client.send({ ...answer, id: request.id });
+    const sent = this.client.send({ ...answer, id: request.id });
+    this.holdBackIfClientIsSlow(link);
+    await sent;
+  }
+
+  /**
+   * A client that reads slower than the upstream writes (a turn streaming deltas, a big history
+   * from Codex) would make the front buffer without bound: past HIGH_WATER_BYTES the link stops
+   * reading, so the upstream's socket fills and it waits, until the client has caught up.
+   */
+  private holdBackIfClientIsSlow(link: UpstreamLink): void {
+    if (this.pausedLink || this.client.bufferedBytes() <= HIGH_WATER_BYTES) return;
+    this.pausedLink = link;
+    link.pause();
+    log.debug('the client reads slowly; holding the upstream back', { connection: this.client.label, bufferedBytes: this.client.bufferedBytes() });
+    const timer = setInterval(() => {
+      if (!this.client.closed && this.client.bufferedBytes() > LOW_WATER_BYTES) return;
+      clearInterval(timer);
+      this.pausedLink = null;
+      if (!link.closed) link.resume();
+    }, DRAIN_POLL_MS);
   }
 
   /** Resolves once no request of this connection is being answered (forwarded ones included). */

@@ -121,6 +121,15 @@ export class UpstreamLink {
     return this.channel.send(message);
   }
 
+  /** Stops reading from the upstream until `resume` (a slow client holds it back). */
+  pause(): void {
+    this.channel.pause();
+  }
+
+  resume(): void {
+    this.channel.resume();
+  }
+
   close(): void {
     this.channel.close();
   }

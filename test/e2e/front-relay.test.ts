@@ -58,6 +58,12 @@ class Peer {
           if (reply.method === undefined && JSON.stringify(reply.id) === '{"srv":1}') this.send(socket, { id: msg.id, result: { clientSaid: reply.result } });
         });
         return;
+      case 'peer/flood': {
+        const filler = 'x'.repeat(msg.params.bytes);
+        for (let n = 0; n < msg.params.count; n++) this.send(socket, { method: 'peer/chunk', params: { n, filler } });
+        this.send(socket, { id: msg.id, result: { sent: msg.params.count } });
+        return;
+      }
       case 'peer/die':
         socket.terminate();
         return;
@@ -208,6 +214,25 @@ describe('Codex front relay (scripted upstream)', function () {
     assert.deepEqual((await stays.call('peer/echo', { still: 'here' })).params, { still: 'here' });
     assert.equal((await stays.call('thread/list', { limit: 1 })).data.length, 1);
     await stays.close();
+  });
+
+  it('holds the upstream back while a client reads slowly, and loses nothing', async () => {
+    const client = await WsClient.connect(target);
+    await client.initialize('slow-reader');
+    const conn = peer.connections[peer.connections.length - 1];
+    client.socket.pause();
+    const count = 300;
+    client.send({ id: 'flood', method: 'peer/flood', params: { count, bytes: 100_000 } });
+    await new Promise((r) => setTimeout(r, 1500));
+    // 30 MB sent: the front stopped reading past its 8 MiB high-water mark, so most of it waits
+    // in the peer's own send buffer instead of in the front's memory.
+    assert.ok(conn.socket.bufferedAmount > 4 * 1024 * 1024, `the upstream was held back (its unsent bytes: ${conn.socket.bufferedAmount})`);
+    client.socket.resume();
+    const answer = await client.answerTo('flood', 30000);
+    assert.deepEqual(answer.result, { sent: count });
+    const chunks = client.messages.filter((m) => m.method === 'peer/chunk').map((m) => m.params.n);
+    assert.deepEqual(chunks, [...Array(count).keys()], 'every notification, in order, before the answer');
+    await client.close();
   });
 
   it('relays over stdio too (an editor spawning the front), and finishes answering after stdin closes', async () => {

@@ -3,7 +3,7 @@
 // clients that leave mid-answer, and the Origin and bearer-token checks.
 
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { AppServerProcess } from '../helpers/app-server.ts';
@@ -218,5 +218,39 @@ describe('app-server --listen: bearer token, addresses and socket ownership', fu
     await client.close();
     assert.equal(await server.stop(), 0);
     assert.equal(existsSync(path), false);
+  });
+});
+
+describe('app-server --listen ws://: long history answers', function () {
+  this.timeout(60000);
+
+  it('carries a long command output whole, and closes the rollout once the answer is out', async () => {
+    const home = copyFixtureHome('codex-0.169.0');
+    const sessions = join(home, 'sessions/2026/11/25');
+    const name = readdirSync(sessions).find((f) => readFileSync(join(sessions, f), 'utf8').includes('"CommandExecution"'))!;
+    const path = join(sessions, name);
+    const threadId = /-([0-9a-f-]{36})\.jsonl$/.exec(name)![1];
+    const output = 'line "quoted" \\ tab\t é ✓ 😀\n'.repeat(20000);
+    writeFileSync(path, readFileSync(path, 'utf8').split('\n').map((text) => {
+      if (!text.includes('"CommandExecution"')) return text;
+      const line = JSON.parse(text);
+      line.payload.item.aggregated_output = output;
+      return JSON.stringify(line);
+    }).join('\n'));
+    const { server, target } = await ListenerProcess.start(home, ['--listen', 'ws://127.0.0.1:0'], { THREADSTATE_WS_MAX_FRAME_BYTES: '65536' });
+    try {
+      const client = await WsClient.connect(target);
+      await client.initialize();
+      const read = await client.call('thread/read', { threadId, includeTurns: true });
+      const outputs = read.thread.turns.flatMap((t: { items: Array<{ type: string; aggregatedOutput?: string }> }) => t.items).filter((i: { type: string }) => i.type === 'commandExecution').map((i: { aggregatedOutput?: string }) => i.aggregatedOutput);
+      assert.deepEqual(outputs, [output]);
+      await new Promise((r) => setTimeout(r, 200));
+      const fds = readdirSync(`/proc/${server.child.pid}/fd`).map((fd) => { try { return readlinkSync(`/proc/${server.child.pid}/fd/${fd}`); } catch { return ''; } });
+      assert.ok(!fds.includes(path), 'the rollout is closed once the answer is written');
+      await client.close();
+    } finally {
+      await server.stop();
+      removeDir(join(home, '..'));
+    }
   });
 });

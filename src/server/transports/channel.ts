@@ -12,6 +12,8 @@ export interface MessageChannel {
   onMessage(listener: (message: JsonMessage) => void): void;
   onClose(listener: () => void): void;
   close(): void;
+  /** Bytes handed to `send` that the peer has not taken yet (for backpressure). */
+  bufferedBytes(): number;
 }
 
 /** A request or notification (has a method) or a response (has an id and a result or error); ids may be any JSON value. */

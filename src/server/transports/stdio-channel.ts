@@ -12,10 +12,12 @@ const log = logger('server.stdio');
 export class StdioChannel extends ChannelBase implements MessageChannel {
   readonly label = 'stdio';
   private readonly writer: NdjsonMessageWriter;
+  private readonly output: Writable;
 
   /** `hooks`: the local answers' writer hooks (big history answers go out in chunks). */
   constructor(input: Readable, output: Writable, hooks?: WriteHooks) {
     super();
+    this.output = output;
     this.writer = new NdjsonMessageWriter(output, hooks);
     const reader = new NdjsonMessageReader(input, MAX_LINE_BYTES, { anyId: true });
     reader.onClose(() => this.finish());
@@ -32,6 +34,10 @@ export class StdioChannel extends ChannelBase implements MessageChannel {
   /** Resolves once every message handed to `send` is written. */
   flushed(): Promise<void> {
     return this.writer.flushed();
+  }
+
+  bufferedBytes(): number {
+    return this.output.writableLength;
   }
 
   close(): void {

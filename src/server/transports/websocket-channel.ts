@@ -94,6 +94,19 @@ export class WebSocketChannel extends ChannelBase implements MessageChannel {
     });
   }
 
+  bufferedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  /** Stops reading from the peer (TCP pushes back on it) until `resume`. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   close(): void {
     if (this.socket.readyState === OPEN) this.socket.close(1000);
     else this.socket.terminate();
