@@ -175,6 +175,7 @@ describe('the real Codex TUI: expand, transcript and resume answered by threadst
     assert.ok(servedFromIndex(log(), 'thread/items/list') >= before.items + 2, 'expand and transcript of the 0.169 thread each read thread/items/list from the index');
     assert.deepEqual(['thread/read', 'thread/items/list', 'thread/turns/list'].map((m) => forwardedUpstream(log(), m)), forwardedBefore, 'the picker\'s history reads never went upstream');
     assert.doesNotMatch(log(), /answered from the index .*"ok":false/);
+    assert.doesNotMatch(log(), /state discrepancy/, 'the front read every thread from its index (built at start-up)');
   });
 
   it('resumes the 0.169 thread with its history pages from the index, and opens its transcript', async () => {
