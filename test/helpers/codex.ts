@@ -1,15 +1,11 @@
-// The real Codex CLI 0.169.0 (the interop oracle), installed by scripts/interop/install-codex.sh
-// into a cache folder outside the repository (idempotent: an existing install is reused).
+// The real Codex CLI 0.169.0 for the front's tests: the launcher real-codex.ts finds, or a clear
+// failure naming the script that installs it (.ci/run runs it).
 
-import { execFileSync } from 'node:child_process';
-import { REPO_ROOT } from './app-server.ts';
-
-let cached: string | null = null;
+import { realCodexBin } from './real-codex.ts';
 
 /** Path of the `codex` launcher. */
 export function codexBinary(): string {
-  if (cached) return cached;
-  const out = execFileSync('bash', [`${REPO_ROOT}scripts/interop/install-codex.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  cached = out.trim().split('\n').pop()!;
-  return cached;
+  const bin = realCodexBin();
+  if (!bin) throw new Error('the real Codex 0.169.0 is not installed: run bash scripts/interop/install-codex.sh');
+  return bin;
 }
