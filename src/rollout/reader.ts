@@ -2,7 +2,8 @@
 // (blank lines, CRLF, bad JSON, non-object JSON, oversize lines, a half-written last line) are
 // skipped and counted, never thrown; only a missing or unreadable file is an error.
 
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { NotRegularFileError, openRegularForRead } from '../files/regular.ts';
 import { asRolloutLine, isUserEvent, type RolloutLine } from './lines.ts';
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -99,8 +100,9 @@ function emptyStats(): ReadStats {
 
 export async function openRollout(path: string): Promise<FileHandle> {
   try {
-    return await open(path, 'r');
+    return await openRegularForRead(path);
   } catch (err) {
+    if (err instanceof NotRegularFileError) throw new RolloutReadError(path, err.code, `rollout ${err.message}`);
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
     const what = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : `cannot be opened (${code})`;
     throw new RolloutReadError(path, code, `rollout file ${path} ${what}`);

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, rename, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { invalidRequest } from '../errors.ts';
+import { appendWholeLines, writeError } from '../files/append.ts';
 import { VERSION, ORIGINATOR } from '../version.ts';
 import type { DynamicToolSpec, GitMetadata, StoredSessionSource } from './thread-metadata.ts';
 import type { RolloutLine } from './lines.ts';
@@ -100,21 +101,25 @@ export async function createRollout(codexHome: string, init: RolloutInit): Promi
   const id = init.id ?? newThreadId();
   const createdAt = init.createdAt ?? new Date();
   const path = activeRolloutPath(codexHome, id, createdAt);
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const meta = sessionMetaLine(id, init, createdAt);
-  // Written under a name no walker reads, then linked into place: a process killed half-way
-  // leaves a stray temp file, never an empty rollout that stays "failing" forever.
+  // Written and synced under a name no walker reads, then linked into place: a process killed
+  // half-way, or a full disk, leaves at most a stray temp file, never an empty or torn rollout.
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(temp, 'wx', 0o600);
   try {
-    await writeLine(fh, meta);
-  } finally {
-    await fh.close();
-  }
-  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const fh = await open(temp, 'wx', 0o600);
+    try {
+      await writeLine(fh, meta);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
     await link(temp, path); // fails with EEXIST like the exclusive open it replaces
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw err;
+    throw writeError(path, err, 'no rollout was created');
   } finally {
-    await unlink(temp);
+    await unlink(temp).catch(() => undefined);
   }
   return { id, path, createdAt, sessionMeta: meta };
 }
@@ -126,15 +131,15 @@ async function writeLine(fh: import('node:fs/promises').FileHandle, line: unknow
   while (written < bytes.length) written += (await fh.write(bytes, written, bytes.length - written)).bytesWritten;
 }
 
-/** Appends complete lines, one write call each, in append mode. */
-export async function appendRolloutLines(path: string, lines: readonly unknown[]): Promise<void> {
+/**
+ * Appends complete lines as one all-or-nothing, synced unit (files/append.ts): never through a
+ * final symlink, never outside the home, never glued onto a partial last line.
+ */
+export async function appendRolloutLines(codexHome: string, path: string, lines: readonly unknown[]): Promise<void> {
   if (lines.length === 0) return;
-  const fh = await open(path, 'a', 0o600);
-  try {
-    for (const line of lines) await writeLine(fh, line);
-  } finally {
-    await fh.close();
-  }
+  let text = '';
+  for (const line of lines) text += `${JSON.stringify(line)}\n`;
+  await appendWholeLines(path, text, { home: codexHome });
 }
 
 // ---- legacy (late Feb 2026) line builders ----

@@ -9,8 +9,9 @@ import { SpillScope } from '../rollout/spilled-text.ts';
 
 const RELEASE = Symbol('threadstate.releaseAfterWrite');
 const STREAMED = Symbol('threadstate.streamed');
+const VERIFY = Symbol('threadstate.verifyBeforeWrite');
 
-type Releasable = { [RELEASE]?: () => void; [STREAMED]?: true };
+type Releasable = { [RELEASE]?: () => void; [STREAMED]?: true; [VERIFY]?: () => void };
 
 /** Marks `result` as a possibly big answer, serialized a chunk at a time. */
 export function markStreamed<T extends object>(result: T): T {
@@ -37,6 +38,12 @@ export function releaseWritten(result: unknown): void {
   release();
 }
 
+/** Throws (an RpcError) when the answer can no longer be written as it was built (spilled-text.ts). */
+export function verifyBeforeWrite(result: unknown): void {
+  if (result === null || typeof result !== 'object') return;
+  (result as Releasable)[VERIFY]?.();
+}
+
 /**
  * Runs `build` (which answers with thread history) with a spill scope that stays open until the
  * answer has been written; the answer is serialized a chunk at a time.
@@ -49,6 +56,7 @@ export async function withSpillScope<T extends object>(build: (scope: SpillScope
       scope.close();
       return result;
     }
+    Object.defineProperty(result, VERIFY, { value: () => scope.verify(), enumerable: false, configurable: true });
     return releaseAfterWrite(result, () => scope.close());
   } catch (err) {
     scope.close();

@@ -214,7 +214,7 @@ export async function injectItems(ctx: ThreadContext, threadIdText: string, item
     if (!(await resolveInsideHome(ctx.codexHome, loaded.metadata.rolloutPath))) {
       throw invalidRequest(`rollout path ${loaded.metadata.rolloutPath} is outside the Codex home`);
     }
-    await appendRolloutLines(loaded.metadata.rolloutPath, injectedLines(records));
+    await appendRolloutLines(ctx.codexHome, loaded.metadata.rolloutPath, injectedLines(records));
     const meta = await indexRollout(ctx, loaded.metadata.rolloutPath, {}, loaded.name);
     if (meta) loaded.metadata = meta;
   });
