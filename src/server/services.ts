@@ -1,6 +1,7 @@
 // The composition root: everything a handler may call, built once per server process. The index
 // opens (or is rebuilt) here and starts indexing in the background; the server answers at once.
 
+import { accessSync, constants } from 'node:fs';
 import { ensureDir, readDefaultModelProvider, readTopLevelConfigString } from '../config.ts';
 import { errorMessage } from '../errors.ts';
 import { logger, type Level } from '../logs/logger.ts';
@@ -45,9 +46,20 @@ export interface ServiceOptions {
   indexOnStart?: boolean;
 }
 
-function openStore(codexHome: string): StateStore | null {
+/** False when nothing can be created in the home (a read-only mount, no write permission). */
+function homeWritable(codexHome: string): boolean {
   try {
-    const store = openStateStore(codexHome);
+    accessSync(codexHome, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function openStore(codexHome: string, readOnly: boolean): StateStore | null {
+  try {
+    const store = openStateStore(codexHome, { readOnly });
+    if (readOnly) log.warn('the Codex home is read-only: answering from the existing index opened read-only; writes will fail', { codexHome });
     if (store.info.recoveredFrom) log.warn('the index was unreadable and has been moved aside; rebuilding from the rollouts', { movedTo: store.info.recoveredFrom });
     if (store.info.newerSchema) log.warn('the index was migrated by a newer threadstate; using the tables this version knows', { schemaVersion: store.info.schemaVersion });
     return store;
@@ -67,7 +79,8 @@ export async function createServices(codexHome: string, options: ServiceOptions 
       log.warn('logs database unavailable; logging to stderr only', { error: errorMessage(err) });
     }
   }
-  const store = options.useIndex === false ? null : openStore(codexHome);
+  const readOnly = !homeWritable(codexHome);
+  const store = options.useIndex === false ? null : openStore(codexHome, readOnly);
   const defaultModelProvider = readDefaultModelProvider(codexHome);
   const threads: ThreadContext = {
     codexHome,
@@ -78,7 +91,7 @@ export async function createServices(codexHome: string, options: ServiceOptions 
   };
   const abort = new AbortController();
   let indexing: Promise<void> = Promise.resolve();
-  if (store && options.indexOnStart !== false) {
+  if (store && !readOnly && options.indexOnStart !== false) {
     const started = Date.now();
     indexing = store.startBackgroundIndexing({ signal: abort.signal }).then(
       (result) => {
