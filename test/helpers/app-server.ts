@@ -43,6 +43,8 @@ export class AppServerProcess {
         if (index >= 0) this.waiters.splice(index, 1)[0].resolve(msg);
       }
     });
+    // A test may kill the server (or the server may end the session) while input is still queued.
+    this.child.stdin.on('error', () => undefined);
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (chunk: string) => {
       this.stderr += chunk;
