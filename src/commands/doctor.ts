@@ -17,7 +17,11 @@ function list(label: string, items: string[], max = 10): string[] {
 }
 
 export function formatDoctorReport(r: DoctorReport): string {
-  const out: string[] = [`index: ${r.dbPath}`];
+  const out: string[] = [];
+  if (r.partialLines.length > 0) {
+    out.push(...list('partial lines (a torn write: the record is lost, later lines are intact)', r.partialLines.map((p) => `${p.path}${p.line > 0 ? `:${p.line}` : ''}: ${p.detail}`)).map((l) => l.slice(2)));
+  }
+  out.push(`index: ${r.dbPath}`);
   if (!r.exists) {
     out.push('  no index yet: start the server or run `threadstate backfill`');
     return `${out.join('\n')}\n`;

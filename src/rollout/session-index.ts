@@ -5,8 +5,11 @@ import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir } from '../config.ts';
 import { appendWholeLines } from '../files/append.ts';
-import { openRegularForRead, openRegularForReadSync } from '../files/regular.ts';
+import { NotRegularFileError, openRegularForRead, openRegularForReadSync } from '../files/regular.ts';
+import { logger } from '../logs/logger.ts';
 import { isObject } from './lines.ts';
+
+const log = logger('rollout.session-index');
 
 export const SESSION_INDEX_FILE = 'session_index.jsonl';
 
@@ -51,6 +54,10 @@ async function readIndex(codexHome: string): Promise<string> {
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    if (err instanceof NotRegularFileError) {
+      log.warn('session_index.jsonl is not a regular file: thread names are unavailable', { error: err.message });
+      return '';
+    }
     throw err;
   }
 }
@@ -83,6 +90,7 @@ export function readThreadNamesSync(codexHome: string): Map<string, string> {
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    if (err instanceof NotRegularFileError) return new Map();
     throw err;
   }
 }
