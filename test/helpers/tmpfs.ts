@@ -1,0 +1,26 @@
+// A small tmpfs for full-disk and read-only-home tests. Mounting needs root (or CAP_SYS_ADMIN);
+// callers skip with the reason when it is not allowed.
+
+import { execFileSync } from 'node:child_process';
+
+/** Mounts a tmpfs of `sizeKb` at `dir`; returns null on success, else why it could not. */
+export function mountTmpfs(dir: string, sizeKb: number): string | null {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k,mode=0755`, 'tmpfs', dir], { stdio: 'pipe' });
+    return null;
+  } catch (err) {
+    return `cannot mount a tmpfs here (${String((err as { stderr?: Buffer }).stderr ?? err).trim()})`;
+  }
+}
+
+export function remountReadOnly(dir: string): void {
+  execFileSync('mount', ['-o', 'remount,ro', dir], { stdio: 'pipe' });
+}
+
+export function unmount(dir: string): void {
+  try {
+    execFileSync('umount', [dir], { stdio: 'pipe' });
+  } catch {
+    execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
+  }
+}
