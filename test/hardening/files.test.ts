@@ -8,6 +8,7 @@ import { appendFileSync, closeSync, cpSync, mkdirSync, openSync, readFileSync, r
 import { join } from 'node:path';
 import { AppServerProcess, CLI, NODE_BIN, REPO_ROOT, type Json } from '../helpers/app-server.ts';
 import { FIXTURES, copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
+import { localTimeParts } from '../../src/rollout/paths.ts';
 import { mountTmpfs, remountReadOnly, unmount } from '../helpers/tmpfs.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,11 +48,19 @@ describe('hardening: only regular files are opened', function () {
   });
 
   it('a FIFO named like a rollout never blocks: reads of it fail at once, other threads stay served, the server exits on stdin close', async () => {
-    const fifoId = '01a2f000-0000-7000-8000-000000000001';
-    const dir = join(home, 'sessions/2026/11/25');
-    execFileSync('mkfifo', [join(dir, `rollout-2026-11-25T10-00-00-${fifoId}.jsonl`)]);
+    // A UUIDv7 id names its day folder, where thread/read looks first.
+    const created = new Date(Date.UTC(2026, 10, 25, 10));
+    const hex = created.getTime().toString(16).padStart(12, '0');
+    const fifoId = `${hex.slice(0, 8)}-${hex.slice(8)}-7000-8000-000000000001`;
+    const parts = localTimeParts(created);
+    const dir = join(home, 'sessions', parts.y, parts.mo, parts.d);
+    mkdirSync(dir, { recursive: true });
+    const fifo = join(dir, `rollout-${parts.time}-${fifoId}.jsonl`);
+    execFileSync('mkfifo', [fifo]);
     server = new AppServerProcess(home);
     await server.initialize();
+    const resumed = await within(server.request('thread/resume', { threadId: fifoId, path: fifo }), 10000, 'thread/resume of the FIFO');
+    assert.ok(resumed.error, JSON.stringify(resumed));
     const list = await server.call('thread/list', { sourceKinds: [] });
     const other = list.data[0].id;
     const reads = await within(Promise.all(Array.from({ length: 6 }, () => server!.request('thread/read', { threadId: fifoId, includeTurns: true }))), 10000, 'reads of the FIFO');
