@@ -129,7 +129,7 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
       const inbound = parseInbound(line, this.ids);
       if (inbound.kind === 'message') enqueue(inbound.message, line.length);
       else if (inbound.kind === 'reject') this.reject(inbound.id, ErrorCode.InvalidRequest, inbound.message);
-      else log.warn('dropped a line', { reason: inbound.reason, preview: line.slice(0, 200) });
+      else log.warn(`dropped a line: ${inbound.reason}`, { preview: line.slice(0, 200) });
     };
 
     const onData = (chunk: Buffer | string): void => {

@@ -4,12 +4,12 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, cpSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppServerProcess, CLI, NODE_BIN, REPO_ROOT, type Json } from '../helpers/app-server.ts';
 import { FIXTURES, copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
 import { localTimeParts } from '../../src/rollout/paths.ts';
-import { mountTmpfs, remountReadOnly, unmount } from '../helpers/tmpfs.ts';
+import { fillFileSystem, mountTmpfs, remountReadOnly, unmount } from '../helpers/tmpfs.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
@@ -193,27 +193,6 @@ describe('hardening: a full disk (2 MB tmpfs)', function () {
     }
   });
 
-  /** Fills the file system to the last byte; returns the filler's path. */
-  function fill(): string {
-    const filler = join(root, 'filler');
-    const fd = openSync(filler, 'w');
-    try {
-      for (const size of [65536, 4096, 512, 64, 1]) {
-        const block = Buffer.alloc(size, 0x61);
-        for (;;) {
-          try {
-            if (writeSync(fd, block) < size) break;
-          } catch {
-            break;
-          }
-        }
-      }
-    } finally {
-      closeSync(fd);
-    }
-    return filler;
-  }
-
   it('out of space: nothing is acknowledged that is not on disk, nothing partial is left, later writes land whole', async () => {
     server = new AppServerProcess(home, ['--no-index']);
     await server.initialize();
@@ -222,7 +201,8 @@ describe('hardening: a full disk (2 MB tmpfs)', function () {
     const index = join(home, 'session_index.jsonl');
     const indexBefore = readFileSync(index, 'utf8');
     const rolloutBefore = readFileSync(path, 'utf8');
-    const filler = fill();
+    const filler = join(root, 'filler');
+    fillFileSystem(filler);
 
     const rename = await server.request('thread/name/set', { threadId, name: 'n'.repeat(6000) });
     assert.equal(rename.error?.code, -32603, JSON.stringify(rename));

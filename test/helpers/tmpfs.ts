@@ -2,6 +2,7 @@
 // callers skip with the reason when it is not allowed.
 
 import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
 
 /** Mounts a tmpfs of `sizeKb` at `dir`; returns null on success, else why it could not. */
 export function mountTmpfs(dir: string, sizeKb: number): string | null {
@@ -22,5 +23,24 @@ export function unmount(dir: string): void {
     execFileSync('umount', [dir], { stdio: 'pipe' });
   } catch {
     execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
+  }
+}
+
+/** Writes `path` until its file system is full to the last byte. */
+export function fillFileSystem(path: string): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const size of [65536, 4096, 512, 64, 1]) {
+      const block = Buffer.alloc(size, 0x61);
+      for (;;) {
+        try {
+          if (writeSync(fd, block) < size) break;
+        } catch {
+          break;
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
   }
 }
