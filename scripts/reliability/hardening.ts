@@ -85,7 +85,7 @@ export async function slowReader(workDir: string, requests: number, pauseMs: num
     let blockedAt = -1;
     const send = async (): Promise<void> => {
       for (; sent < requests; sent++) {
-        const ok = server.child.stdin.write(`${JSON.stringify({ id: 10_000 + sent, method: 'thread/list', params: { limit: 100, sourceKinds: [] } })}\n`);
+        const ok = server.child.stdin.write(`${JSON.stringify({ id: 10_000 + sent, method: 'thread/list', params: { limit: 25, sourceKinds: [] } })}\n`);
         if (!ok) {
           if (blockedAt < 0) blockedAt = sent;
           await new Promise((resolve) => server.child.stdin.once('drain', resolve));
@@ -110,7 +110,10 @@ export async function slowReader(workDir: string, requests: number, pauseMs: num
     await sleep(pauseMs);
     const bigPeak = Math.round((peakRssKb(server.child.pid!) ?? 0) / 1024);
     server.child.stdout.resume();
-    for (let k = 0; k < 5; k++) await server.waitFor((m) => m.id === `big${k}`, 120_000);
+    for (let k = 0; k < 5; k++) {
+      const answer = await server.waitFor((m) => m.id === `big${k}`, 120_000).catch(() => null);
+      if (!answer?.result) problems.push(`big read ${k}: ${answer ? JSON.stringify(answer.error) : 'no answer'}`);
+    }
     const peak = Math.max(listPeak, bigPeak);
     if (peak >= 300) problems.push(`peak RSS ${peak} MB (target < 300 MB)`);
     if (blockedAt < 0) problems.push('the server never stopped reading');
