@@ -5,8 +5,8 @@ import { appServerCommand } from './commands/app-server.ts';
 import { backfillCommand } from './commands/backfill.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { logsCommand } from './commands/logs.ts';
-import { UsageError, formatHelp, parseFlags, type Command } from './commands/command.ts';
-import { errorMessage } from './errors.ts';
+import { formatHelp, parseFlags, type Command } from './commands/command.ts';
+import { UsageError, errorMessage } from './errors.ts';
 import { VERSION } from './version.ts';
 
 const commands: Command[] = [appServerCommand, backfillCommand, doctorCommand, logsCommand];

@@ -11,9 +11,9 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setStderrLevel } from '../../src/logs/logger.ts';
-import { stateDbPath } from '../../src/state/files.ts';
-import { openStateStore } from '../../src/state/open.ts';
-import { runReconcile } from '../../src/state/reconcile.ts';
+import { stateDbPath } from '../../src/sqlite/files.ts';
+import { openStateStore } from '../../src/store/open.ts';
+import { runReconcile } from '../../src/indexing/reconcile.ts';
 import { generateHome } from './gen-home.ts';
 
 const MB = 1024 * 1024;

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logger, setStderrLevel } from '../../src/logs/logger.ts';
-import { startLogSink } from '../../src/logs/sink.ts';
-import { LogStore, logsDbPath, openLogsReadOnly, type NewLogRow } from '../../src/logs/store.ts';
-import { maxId, poll, queryLast, type LogFilter } from '../../src/logs/tail.ts';
+import { startLogSink } from '../../src/logs-db/sink.ts';
+import { LogStore, logsDbPath, openLogsReadOnly, type NewLogRow } from '../../src/logs-db/store.ts';
+import { maxId, poll, queryLast, type LogFilter } from '../../src/logs-db/tail.ts';
 
 const { values } = parseArgs({
   options: { rows: { type: 'string', default: '200000' }, 'tail-rows': { type: 'string', default: '1000000' }, keep: { type: 'boolean', default: false } },

@@ -5,8 +5,8 @@
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { buildDoctorReport } from '../../src/state/doctor.ts';
-import { openStateStore } from '../../src/state/open.ts';
+import { buildDoctorReport } from '../../src/store/doctor.ts';
+import { openStateStore } from '../../src/store/open.ts';
 import { generateHome } from '../bench/gen-home.ts';
 import { NODE_BIN } from '../../test/helpers/app-server.ts';
 import { type AppServerProcess, type Json, ask, listAll, listKey, rng, rolloutFiles, startServer, waitForBackfill } from './lib.ts';

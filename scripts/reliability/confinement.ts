@@ -76,7 +76,7 @@ export async function confinement(workDir: string): Promise<ConfinementFigures> 
       check(`thread/resume path ${path}`, await ask(server, 'thread/resume', { threadId: SENTINEL_ID, path }));
     }
     for (const id of badIds) {
-      for (const method of ['thread/read', 'thread/archive', 'thread/unarchive', 'thread/delete', 'thread/turns/list', 'thread/resume', 'thread/unsubscribe', 'thread/metadata/update']) {
+      for (const method of ['thread/read', 'thread/archive', 'thread/unarchive', 'thread/delete', 'thread/turns/list', 'thread/items/list', 'thread/resume', 'thread/fork', 'thread/unsubscribe', 'thread/metadata/update']) {
         check(`${method} ${JSON.stringify(id)}`, await ask(server, method, { threadId: id }));
       }
       check(`thread/name/set ${JSON.stringify(id)}`, await ask(server, 'thread/name/set', { threadId: id, name: 'escaped' }));
@@ -85,7 +85,7 @@ export async function confinement(workDir: string): Promise<ConfinementFigures> 
     }
     // The sentinel's own id, reachable only through the file link in sessions/: whatever is
     // served, nothing may be written, moved or deleted outside the home.
-    for (const method of ['thread/read', 'thread/resume', 'thread/turns/list', 'thread/metadata/update', 'thread/archive', 'thread/unarchive']) {
+    for (const method of ['thread/read', 'thread/resume', 'thread/fork', 'thread/turns/list', 'thread/items/list', 'thread/metadata/update', 'thread/archive', 'thread/unarchive']) {
       check(`${method} by id`, await ask(server, method, { threadId: SENTINEL_ID }), true);
     }
     check('thread/name/set by id', await ask(server, 'thread/name/set', { threadId: SENTINEL_ID, name: 'escaped' }), true);

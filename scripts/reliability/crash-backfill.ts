@@ -8,7 +8,7 @@ import { generateHome } from '../bench/gen-home.ts';
 import { FIXTURES } from '../../test/helpers/home.ts';
 import { STATE_DB, collect, diffDumps, doctorJson, dumpIndex, rng, runCli, sleep, spawnCli } from './lib.ts';
 import { DatabaseSync } from 'node:sqlite';
-import { moveDbAside } from '../../src/state/files.ts';
+import { moveDbAside } from '../../src/sqlite/files.ts';
 
 export interface CrashBackfillOptions {
   workDir: string;

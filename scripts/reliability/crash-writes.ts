@@ -3,7 +3,7 @@
 // the server acknowledged is on disk, and the index converges to the files.
 
 import { join } from 'node:path';
-import { buildDoctorReport } from '../../src/state/doctor.ts';
+import { buildDoctorReport } from '../../src/store/doctor.ts';
 import { generateHome } from '../bench/gen-home.ts';
 import { type AppServerProcess, type Json, ask, callLong, listAll, listKey, rng, rolloutFiles, sleep, startServer, unparsableLines, waitForBackfill } from './lib.ts';
 

@@ -1,5 +1,5 @@
 import { resolveCodexHome } from '../config.ts';
-import { resolveLogLevel } from '../logs/sink.ts';
+import { resolveLogLevel } from '../logs-db/sink.ts';
 import { serveStdio } from '../server/app-server.ts';
 import { createServices } from '../server/services.ts';
 import { CODEX_HOME_FLAG, flagSet, flagValue, type Command } from './command.ts';

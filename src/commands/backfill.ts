@@ -2,9 +2,9 @@
 // interrupted import), then reconciles the index with the disk, with progress and a summary.
 
 import { resolveCodexHome } from '../config.ts';
-import type { IndexProgress } from '../state/backfill.ts';
-import { openStateStore } from '../state/open.ts';
-import type { IndexingResult, StateStore } from '../state/store.ts';
+import type { IndexProgress } from '../indexing/backfill.ts';
+import { openStateStore } from '../store/open.ts';
+import type { IndexingResult, StateStore } from '../store/store.ts';
 import { CODEX_HOME_FLAG, flagValue, type Command } from './command.ts';
 
 const MB = 1024 * 1024;

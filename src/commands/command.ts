@@ -1,6 +1,8 @@
 // A CLI subcommand: its help text and its flags are declared once, and `cli.ts` derives `--help`
 // and argument parsing from them.
 
+import { UsageError } from '../errors.ts';
+
 export interface FlagSpec {
   name: string;
   /** Placeholder shown in help (e.g. `DIR`); absent for boolean flags. */
@@ -19,13 +21,6 @@ export interface Command {
 }
 
 export type ParsedFlags = Map<string, string[] | true>;
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 /** Parses `--flag value`, `--flag=value` and boolean `--flag` against the command's declared flags. */
 export function parseFlags(command: Command, argv: string[]): ParsedFlags {

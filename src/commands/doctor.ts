@@ -3,9 +3,9 @@
 
 import { existsSync } from 'node:fs';
 import { resolveCodexHome } from '../config.ts';
-import { buildDoctorReport, type DoctorReport } from '../state/doctor.ts';
-import { moveDbAside, stateDbPath } from '../state/files.ts';
-import { openStateStore } from '../state/open.ts';
+import { buildDoctorReport, type DoctorReport } from '../store/doctor.ts';
+import { moveDbAside, stateDbPath } from '../sqlite/files.ts';
+import { openStateStore } from '../store/open.ts';
 import { formatIndexingSummary, progressReporter } from './backfill.ts';
 import { CODEX_HOME_FLAG, flagSet, flagValue, type Command } from './command.ts';
 

@@ -3,12 +3,12 @@
 
 import { once } from 'node:events';
 import { resolveCodexHome } from '../config.ts';
+import { UsageError } from '../errors.ts';
 import { parseLevel } from '../logs/logger.ts';
-import { LogsStoreError, logsDbPath, openLogsReadOnly } from '../logs/store.ts';
-import { TimeArgError, parseTimeArg, tailLogs, type LogFilter } from '../logs/tail.ts';
+import { LogsStoreError, logsDbPath, openLogsReadOnly } from '../logs-db/store.ts';
+import { TimeArgError, parseTimeArg, tailLogs, type LogFilter } from '../logs-db/tail.ts';
 import {
   CODEX_HOME_FLAG,
-  UsageError,
   flagSet,
   flagValue,
   flagValues,

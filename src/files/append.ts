@@ -14,7 +14,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, realpath, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { RpcError, internalError, invalidRequest } from '../errors.ts';
+import { ErrorCode, RpcError, invalidRequest } from '../errors.ts';
 import { logger } from '../logs/logger.ts';
 import { NotRegularFileError, fileKind } from './regular.ts';
 
@@ -47,6 +47,17 @@ function describe(code: string | undefined): string {
 }
 
 const CLIENT_FAULTS = new Set(['EACCES', 'EPERM', 'EROFS', 'ELOOP', 'ENOENT', 'ENOTREG']);
+const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+/** A failed write, as the client sees it; `notWritable` when the file may not be written at all (read-only home, permissions). */
+export class FileWriteError extends RpcError {
+  readonly notWritable: boolean;
+  constructor(code: number, message: string, errno: string | undefined) {
+    super(code, message);
+    this.name = 'FileWriteError';
+    this.notWritable = errno !== undefined && NOT_WRITABLE.has(errno);
+  }
+}
 
 /**
  * The client-facing error for a failed write of `path`: -32600 when the file may not be written
@@ -58,7 +69,7 @@ export function writeError(path: string, err: unknown, outcome = 'nothing was wr
   const code = (err as NodeJS.ErrnoException).code;
   const detail = err instanceof NotRegularFileError ? err.message : `cannot write ${path}: ${describe(code)}`;
   const message = `${detail}; ${outcome}`;
-  return code !== undefined && CLIENT_FAULTS.has(code) ? invalidRequest(message) : internalError(message);
+  return new FileWriteError(code !== undefined && CLIENT_FAULTS.has(code) ? ErrorCode.InvalidRequest : ErrorCode.InternalError, message, code);
 }
 
 /** Opens `path` for appending and checks that it is the regular file inside the home it names. */

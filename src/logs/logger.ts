@@ -118,7 +118,7 @@ function cachedCallsite(target: string, message: string): { file: string | null;
 
 const shortNames = new Map<string, string | null>();
 
-/** `file:///…/src/state/db.ts` → `src/state/db.ts`; null for the logger itself. Cached per file. */
+/** `file:///…/src/sqlite/db.ts` → `src/sqlite/db.ts`; null for the logger itself. Cached per file. */
 function shortFileName(raw: string): string | null {
   let short = shortNames.get(raw);
   if (short !== undefined) return short;

@@ -12,7 +12,7 @@ import {
 } from './notifications.ts';
 import { ThreadSearchParams, ThreadSearchResponse } from './search.ts';
 import { GetConversationSummaryParams, GetConversationSummaryResponse } from './summary.ts';
-import { ThreadResumeParams, ThreadResumeResponse, ThreadStartParams, ThreadStartResponse } from './thread-lifecycle.ts';
+import { ThreadForkParams, ThreadForkResponse, ThreadResumeParams, ThreadResumeResponse, ThreadStartParams, ThreadStartResponse } from './thread-lifecycle.ts';
 import { ThreadListParams, ThreadListResponse, ThreadLoadedListParams, ThreadLoadedListResponse, ThreadReadParams, ThreadReadResponse } from './thread-list.ts';
 import {
   ThreadArchiveParams, ThreadDeleteParams, ThreadInjectItemsParams, ThreadMetadataUpdateParams, ThreadMetadataUpdateResponse,
@@ -71,6 +71,7 @@ export const ClientMethods = {
     experimentalFields: gated('thread/resume', ['path', 'history', 'initialTurnsPage']),
     serialize: 'thread',
   }),
+  'thread/fork': method(ThreadForkParams, ThreadForkResponse, { serialize: 'thread' }),
   'thread/list': method(ThreadListParams, ThreadListResponse, {
     experimentalFields: gated('thread/list', [
       'parentThreadId', 'ancestorThreadId', 'attachedToThreadId', 'includeAttachedThreads', 'projectId',

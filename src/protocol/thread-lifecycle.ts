@@ -1,4 +1,4 @@
-// `thread/start` and `thread/resume` (wire-protocol.md §2.3, §2.4). Params are open objects:
+// `thread/start`, `thread/resume` and `thread/fork` (wire-protocol.md §2.3, §2.4). Params are open objects:
 // unknown fields are ignored, optional fields accept null.
 
 import Type from 'typebox';
@@ -115,3 +115,15 @@ export const ThreadResumeResponse = Type.Object({
   itemsBackwardsCursor: Nullable(Type.String()),
 }, { description: 'Result of `thread/resume`: like `thread/start`, with `thread.turns` populated.' });
 export type ThreadResumeResponse = Type.Static<typeof ThreadResumeResponse>;
+
+export const ThreadForkParams = Type.Object({
+  threadId: Type.String({ description: 'The thread to fork; it need not be loaded.' }),
+  ...configOverrides,
+  excludeTurns: OptionalNullable(Type.Boolean({ description: 'Leave `thread.turns` of the result empty.' })),
+}, { description: 'Params of `thread/fork`: a new thread that continues the history of `threadId`.' });
+export type ThreadForkParams = Type.Static<typeof ThreadForkParams>;
+
+export const ThreadForkResponse = Type.Object(sessionConfiguration, {
+  description: 'Result of `thread/fork`: the new thread (`forkedFromId` = the parent, the parent\'s turns unless excluded) and its session configuration.',
+});
+export type ThreadForkResponse = Type.Static<typeof ThreadForkResponse>;

@@ -66,8 +66,16 @@ export const ThreadItemsListParams = Type.Object({
 }, { description: 'Params of `thread/items/list`: a page of a thread\'s items, across turns or within one.' });
 export type ThreadItemsListParams = Type.Static<typeof ThreadItemsListParams>;
 
+export const ThreadItemEntry = Type.Object({
+  turnId: Type.String({ description: 'The turn the item belongs to.' }),
+  item: ThreadItem,
+  startedAtMs: Nullable(Type.Integer({ description: 'Unix ms; null for legacy history.' })),
+  completedAtMs: Nullable(Type.Integer({ description: 'Unix ms; null for legacy history and unfinished items.' })),
+}, { description: 'One item of `thread/items/list`, with its turn and lifecycle times.' });
+export type ThreadItemEntry = Type.Static<typeof ThreadItemEntry>;
+
 export const ThreadItemsListResponse = Type.Object({
-  data: Type.Array(ThreadItem),
+  data: Type.Array(ThreadItemEntry),
   nextCursor: Nullable(Type.String()),
   backwardsCursor: Nullable(Type.String()),
 }, { description: 'Result of `thread/items/list`.' });

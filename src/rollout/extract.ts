@@ -3,12 +3,12 @@
 // add the I/O: a full streaming read, or a bounded head read for listing.
 
 import { resolve } from 'node:path';
-import type { DynamicToolSpec, GitMetadata, ThreadMetadata } from './thread-metadata.ts';
+import type { DynamicToolSpec, GitMetadata, ThreadMetadata } from '../model/thread-metadata.ts';
 import {
   eventType, isObject, num, payloadOf, str,
   type RolloutLine, type SessionMetaPayload,
 } from './lines.ts';
-import { isArchivedPath, parseRolloutFileName } from './paths.ts';
+import { findRolloutFile, isArchivedPath, parseRolloutFileName } from './paths.ts';
 import { RESPONSE_ITEMS, readHead, streamRollout, RolloutReadError, type ReadStats } from './reader.ts';
 import { errorMessage } from '../errors.ts';
 import { SearchTextAccumulator, type ThreadSearchText } from './search-text.ts';
@@ -125,9 +125,14 @@ export class MetadataAccumulator {
   sandboxPolicy: string | null = null;
   turnCwd: string | null = null;
   latestTurnStart: number | null = null;
+  /** The timestamp of the last line that is not a settings line, and whether settings lines follow it. */
+  lastActivityTimestamp: string | undefined;
+  endsWithSettings = false;
 
   push(line: RolloutLine): void {
     const p = payloadOf(line);
+    this.endsWithSettings = line.type === 'event_msg' && p?.type === 'thread_settings_applied';
+    if (!this.endsWithSettings) this.lastActivityTimestamp = str(line.timestamp);
     if (this.firstLineTimestamp === undefined && line.type === 'response_item') this.firstLineTimestamp = str(line.timestamp);
     if (line.type === 'session_meta') {
       if (!p || typeof p.id !== 'string') return;
@@ -165,6 +170,16 @@ export class MetadataAccumulator {
     }
   }
 
+  /**
+   * When the thread was last active, for `recencyAt` without turn start times: the file's mtime,
+   * unless the file ends in settings lines (a resume appends one; it is not activity), then the
+   * time of the last line before them.
+   */
+  private lastActivityMs(mtimeMs: number): number {
+    if (!this.endsWithSettings) return mtimeMs;
+    return parseTimeMs(this.lastActivityTimestamp) ?? mtimeMs;
+  }
+
   /** null when neither a session_meta nor a parseable file name identifies the thread. */
   finish(file: FileFacts): ThreadMetadata | null {
     const meta = this.meta;
@@ -186,7 +201,7 @@ export class MetadataAccumulator {
       createdAtMs,
       updatedAt: Math.floor(mtimeMs / 1000),
       updatedAtMs: mtimeMs,
-      recencyAt: this.latestTurnStart ?? Math.floor(mtimeMs / 1000),
+      recencyAt: this.latestTurnStart ?? Math.floor(this.lastActivityMs(mtimeMs) / 1000),
       source: typeof source === 'string' || isObject(source) ? source : 'vscode',
       modelProvider: str(meta?.model_provider) || null,
       model: this.model,
@@ -231,6 +246,8 @@ export interface ExtractOptions {
   archived?: boolean;
   /** Also collect the thread's search document from the same read (full reads only). */
   search?: boolean;
+  /** Leave a fork's preview its own (set for the reads that walk a fork's lineage). */
+  ownPreviewOnly?: boolean;
 }
 
 export interface ExtractResult {
@@ -275,6 +292,7 @@ export async function extractThreadMetadata(path: string, opts: ExtractOptions):
   }
   const result = finishResult(acc, abs, opts, stream.stats);
   if (search) result.searchText = search.finish();
+  await applyLineagePreview(result, opts);
   return result;
 }
 
@@ -288,8 +306,33 @@ export async function extractHeadMetadata(path: string, opts: ExtractOptions): P
     const result = finishResult(acc, abs, opts, head.stats);
     // The head only sees the first turn; the latest one is unknown until a full read.
     if (result.metadata) result.metadata.recencyAt = null;
+    await applyLineagePreview(result, opts);
     return result;
   } catch (err) {
     return { metadata: null, stats: emptyReadStats(), error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
+  }
+}
+
+const MAX_FORK_LINEAGE = 16;
+
+/**
+ * A fork's preview is the first user message of the root of its fork lineage, as Codex answers
+ * (rollout-format.md §6): a 0.169 fork's file holds only its own turns, and a fork of a fork names
+ * its parent only. Each ancestor's head is read in turn; a missing ancestor ends the walk, and
+ * the furthest ancestor with a prompt gives the preview.
+ */
+async function applyLineagePreview(result: ExtractResult, opts: ExtractOptions): Promise<void> {
+  const meta = result.metadata;
+  if (!meta || opts.ownPreviewOnly || meta.forkedFromId === null) return;
+  const seen = new Set<string>([meta.id]);
+  let parentId: string | null = meta.forkedFromId;
+  for (let depth = 0; parentId !== null && depth < MAX_FORK_LINEAGE && !seen.has(parentId); depth++) {
+    seen.add(parentId);
+    const path = await findRolloutFile(opts.codexHome, parentId);
+    if (!path) break;
+    const parent = (await extractHeadMetadata(path, { codexHome: opts.codexHome, ownPreviewOnly: true })).metadata;
+    if (!parent) break;
+    if (parent.preview !== '') meta.preview = parent.preview;
+    parentId = parent.forkedFromId;
   }
 }

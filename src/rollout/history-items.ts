@@ -4,6 +4,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { isObject, num, str } from './lines.ts';
+import { shellJoin } from './shell-join.ts';
 
 /** A wire item under construction; cast to the protocol's ThreadItem at the edge. */
 export type WireItem = { type: string; id: string } & Record<string, unknown>;
@@ -28,13 +29,6 @@ function camelKeys(value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[snakeToCamel(k)] = isObject(v) ? camelKeys(v) : v;
   return out;
-}
-
-const SAFE_ARG = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/** POSIX shell quoting of an argv, as shlex-style joining does: `a 'b c'`. */
-export function shellJoin(argv: readonly string[]): string {
-  return argv.map((a) => (a !== '' && SAFE_ARG.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 export function fileUriToPath(value: unknown): string {

@@ -22,6 +22,8 @@ const log = logger('rollout.history');
 type TurnStatus = 'completed' | 'interrupted' | 'failed' | 'inProgress';
 
 interface TurnState extends LedgerTurn<WireItem> {
+  /** The ordinal of the line that opened the turn (0.169 files number their lines). */
+  ordinal: number | undefined;
   rootTurnId: string | null;
   status: TurnStatus;
   error: Record<string, unknown> | null;
@@ -31,6 +33,16 @@ interface TurnState extends LedgerTurn<WireItem> {
 }
 
 type Payload = Record<string, unknown>;
+
+const ORDINALS = new WeakMap<object, number>();
+
+/**
+ * The rollout `ordinal` a rebuilt turn (the line that opened it) or item (the line that created it)
+ * came from, for the cursors of 0.169 threads; undefined for files without ordinals.
+ */
+export function rolloutOrdinalOf(value: object): number | undefined {
+  return ORDINALS.get(value);
+}
 
 function seconds(value: unknown): number | null {
   const n = num(value);
@@ -42,6 +54,7 @@ export class HistoryBuilder extends TurnLedger<WireItem, TurnState> {
   private readonly spill: SpillScope | null;
   /** The long line being pushed, when its long strings may be spilled. */
   private spillLine: SpillLine | null = null;
+  private lineOrdinal: number | undefined;
 
   constructor(spill: SpillScope | null = null) {
     super();
@@ -62,30 +75,42 @@ export class HistoryBuilder extends TurnLedger<WireItem, TurnState> {
     }
   }
 
-  protected admit(item: WireItem): void {
+  override push(line: RolloutLine): void {
+    this.lineOrdinal = typeof line.ordinal === 'number' ? line.ordinal : undefined;
+    super.push(line);
+  }
+
+  protected admit(item: WireItem, replaced: WireItem | null): void {
     if (this.spill && this.spillLine) spillItem(this.spill, this.spillLine, item);
+    // An upserted item keeps the ordinal of the line that created it.
+    const ordinal = replaced ? ORDINALS.get(replaced) : this.lineOrdinal;
+    if (ordinal !== undefined) ORDINALS.set(item, ordinal);
   }
 
   /** The turns in wire shape. An unfinished turn is `interrupted` unless the thread is running. */
   finish(opts: { running?: boolean } = {}): Turn[] {
     this.finishCurrent();
     const last = this.turns.length - 1;
-    return this.turns.map((turn, i) => ({
-      id: turn.id,
-      rootTurnId: turn.rootTurnId,
-      items: turn.items as unknown as ThreadItem[],
-      itemsView: 'full',
-      status: turn.status === 'inProgress' && !(opts.running && i === last) ? 'interrupted' : turn.status,
-      error: turn.error as Turn['error'],
-      startedAt: turn.startedAt,
-      completedAt: turn.completedAt,
-      durationMs: turn.durationMs,
-    }));
+    return this.turns.map((turn, i) => {
+      const wire: Turn = {
+        id: turn.id,
+        rootTurnId: turn.rootTurnId,
+        items: turn.items as unknown as ThreadItem[],
+        itemsView: 'full',
+        status: turn.status === 'inProgress' && !(opts.running && i === last) ? 'interrupted' : turn.status,
+        error: turn.error as Turn['error'],
+        startedAt: turn.startedAt,
+        completedAt: turn.completedAt,
+        durationMs: turn.durationMs,
+      };
+      if (turn.ordinal !== undefined) ORDINALS.set(wire, turn.ordinal);
+      return wire;
+    });
   }
 
   protected newTurn(id: string, explicit: boolean, p: Payload | null): TurnState {
     return {
-      id, rootTurnId: p ? str(p.root_turn_id) ?? null : null, items: [], status: explicit ? 'inProgress' : 'completed', error: null,
+      id, ordinal: this.lineOrdinal, rootTurnId: p ? str(p.root_turn_id) ?? null : null, items: [], status: explicit ? 'inProgress' : 'completed', error: null,
       startedAt: p ? seconds(p.started_at) : null, completedAt: null, durationMs: null, explicit, sawCompaction: false,
     };
   }

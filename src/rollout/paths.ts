@@ -214,3 +214,40 @@ export async function findRolloutById(codexHome: string, id: string, which: 'act
   const files = await listRolloutFiles(codexHome, which);
   return files.find((f) => f.id === want && !f.archived) ?? files.find((f) => f.id === want) ?? null;
 }
+
+/** The creation time a UUIDv7 carries in its first 48 bits; null for other versions. */
+function uuidV7Time(id: string): number | null {
+  if (id[14] !== '7') return null;
+  const ms = parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+async function findInDir(dir: string, suffix: string): Promise<string | null> {
+  try {
+    const names = await readdir(dir);
+    const hit = names.find((n) => n.startsWith('rollout-') && n.endsWith(suffix));
+    return hit ? join(dir, hit) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The rollout file of a thread id. A UUIDv7 id names its creation day, so the dated folders of
+ * that day (±1 for time zones) are tried first, then the archive, then a full walk.
+ */
+export async function findRolloutFile(codexHome: string, id: string): Promise<string | null> {
+  const suffix = `-${id}.jsonl`;
+  const createdMs = uuidV7Time(id);
+  if (createdMs !== null) {
+    for (const offsetDays of [0, -1, 1]) {
+      const { y, mo, d } = localTimeParts(new Date(createdMs + offsetDays * 86_400_000));
+      const hit = await findInDir(join(codexHome, SESSIONS_DIR, y, mo, d), suffix);
+      if (hit) return hit;
+    }
+  }
+  const archived = await findInDir(join(codexHome, ARCHIVED_DIR), suffix);
+  if (archived) return archived;
+  const walked = await findRolloutById(codexHome, id);
+  return walked?.path ?? null;
+}

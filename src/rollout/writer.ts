@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { invalidRequest } from '../errors.ts';
 import { appendWholeLines, writeError } from '../files/append.ts';
 import { VERSION, ORIGINATOR } from '../version.ts';
-import type { DynamicToolSpec, GitMetadata, StoredSessionSource } from './thread-metadata.ts';
+import type { DynamicToolSpec, GitMetadata, StoredSessionSource } from '../model/thread-metadata.ts';
 import type { RolloutLine } from './lines.ts';
 import { ARCHIVED_DIR, activeDirForFileName, activeRolloutPath, resolveInsideHome } from './paths.ts';
 
@@ -100,16 +100,24 @@ export function sessionMetaLine(id: string, init: RolloutInit, createdAt: Date):
 export async function createRollout(codexHome: string, init: RolloutInit): Promise<CreatedRollout> {
   const id = init.id ?? newThreadId();
   const createdAt = init.createdAt ?? new Date();
-  const path = activeRolloutPath(codexHome, id, createdAt);
   const meta = sessionMetaLine(id, init, createdAt);
-  // Written and synced under a name no walker reads, then linked into place: a process killed
-  // half-way, or a full disk, leaves at most a stray temp file, never an empty or torn rollout.
+  const path = await writeNewRollout(codexHome, id, createdAt, [meta]);
+  return { id, path, createdAt, sessionMeta: meta };
+}
+
+/**
+ * Writes a new rollout file (mode 0600) holding `lines`, and returns its path. The lines are written
+ * and synced under a name no walker reads, then linked into place: a process killed half-way, or a
+ * full disk, leaves at most a stray temp file, never an empty or torn rollout.
+ */
+export async function writeNewRollout(codexHome: string, id: string, createdAt: Date, lines: readonly unknown[]): Promise<string> {
+  const path = activeRolloutPath(codexHome, id, createdAt);
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const fh = await open(temp, 'wx', 0o600);
     try {
-      await writeLine(fh, meta);
+      for (const line of lines) await writeLine(fh, line);
       await fh.datasync();
     } finally {
       await fh.close();
@@ -121,7 +129,7 @@ export async function createRollout(codexHome: string, init: RolloutInit): Promi
   } finally {
     await unlink(temp).catch(() => undefined);
   }
-  return { id, path, createdAt, sessionMeta: meta };
+  return path;
 }
 
 async function writeLine(fh: import('node:fs/promises').FileHandle, line: unknown): Promise<void> {

@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Database } from './db.ts';
+import type { Database } from '../sqlite/db.ts';
 
 export type BackfillStatus = 'pending' | 'running' | 'complete';
 

@@ -2,8 +2,8 @@
 // between those rows and the canonical tagged form. The first stored list wins: inserts never
 // update (ON CONFLICT DO NOTHING) and never read before writing.
 
-import type { Database } from './db.ts';
-import type { DynamicToolRow, DynamicToolSpec } from '../rollout/thread-metadata.ts';
+import type { Database } from '../sqlite/db.ts';
+import type { DynamicToolRow, DynamicToolSpec } from '../model/thread-metadata.ts';
 
 /** A row as the table holds it: a namespaced tool also carries its namespace's description. */
 export interface StoredDynamicToolRow extends DynamicToolRow {

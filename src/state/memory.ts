@@ -2,7 +2,7 @@
 // increases per thread: a write stores max(now, previous + 1), so two writes in the same
 // millisecond still order. Rows go with their thread (ON DELETE CASCADE).
 
-import type { Database } from './db.ts';
+import type { Database } from '../sqlite/db.ts';
 
 export interface StoredMemory {
   threadId: string;

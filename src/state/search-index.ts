@@ -11,10 +11,11 @@
 // depends on corpus statistics, so writes between pages can move threads across the boundary.
 
 import type { SQLInputValue } from 'node:sqlite';
-import { expandSourceKinds, isListable, primarySourceKind, type SourceKind } from '../rollout/list-query.ts';
-import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import { isListable } from '../model/list-query.ts';
+import { expandSourceKinds, primarySourceKind, type SourceKind } from '../model/session-source.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import type { SearchItemKind, SearchItemSpan, ThreadSearchText } from '../rollout/search-text.ts';
-import type { Database } from './db.ts';
+import type { Database } from '../sqlite/db.ts';
 import type { ThreadRow } from './threads.ts';
 
 /**

@@ -1,4 +1,4 @@
-// `thread/list` against the index: the exact semantics of src/rollout/list-query.ts in SQL, with
+// `thread/list` against the index: the exact semantics of src/model/list-query.ts in SQL, with
 // keyset paging in both directions. Every query names the index it walks (INDEXED BY), so the plan
 // never degrades to a table scan or a temporary sort; test/unit/state/query-plan.test.ts checks it.
 //
@@ -9,8 +9,9 @@
 // test finds a page quickly. The instr() test always stays: trigrams only narrow.
 
 import type { SQLInputValue } from 'node:sqlite';
-import { withBusyRetry, type Database } from './db.ts';
-import { expandSourceKinds, type ThreadListQuery } from '../rollout/list-query.ts';
+import { withBusyRetry, type Database } from '../sqlite/db.ts';
+import type { ThreadListQuery } from '../model/list-query.ts';
+import { expandSourceKinds } from '../model/session-source.ts';
 import type { ThreadRow } from './threads.ts';
 
 /** Above this many trigram candidates, walking the list index is cheaper than sorting them. */

@@ -1,10 +1,11 @@
 // The `threads` table: one row per rollout file. Rows are written from ThreadMetadata (upsert, one
-// cached statement) and read back into it; `listThreads` lives in thread-list.ts.
+// cached statement) and read back into it; lists are read by thread-list.ts.
 
 import type { SQLInputValue } from 'node:sqlite';
-import type { Database } from './db.ts';
-import { isListable, primarySourceKind } from '../rollout/list-query.ts';
-import type { StoredSessionSource, ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { Database } from '../sqlite/db.ts';
+import { isListable } from '../model/list-query.ts';
+import { primarySourceKind } from '../model/session-source.ts';
+import type { StoredSessionSource, ThreadMetadata } from '../model/thread-metadata.ts';
 
 /** A `threads` row as SQLite returns it. */
 export interface ThreadRow {
@@ -121,8 +122,6 @@ export function upsertThread(db: Database, meta: ThreadMetadata, options: Upsert
   ];
   db.run(UPSERT_SQL, ...values);
 }
-
-export { listThreads, buildListQuery } from './thread-list.ts';
 
 export function getThreadRow(db: Database, id: string): ThreadRow | undefined {
   return db.get<ThreadRow>('SELECT * FROM threads WHERE id = ?', id);

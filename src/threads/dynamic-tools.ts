@@ -4,7 +4,7 @@
 
 import { invalidRequest } from '../errors.ts';
 import { normalizeDynamicTools } from '../rollout/extract.ts';
-import type { DynamicToolSpec } from '../rollout/thread-metadata.ts';
+import type { DynamicToolSpec } from '../model/thread-metadata.ts';
 
 const NAME_RE = /^[a-zA-Z0-9_-]+$/;
 const MAX_NAME = 128;

@@ -8,20 +8,44 @@ import type { Thread } from '../protocol/thread.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
 import { activeRolloutPath, resolveInsideHome } from '../rollout/paths.ts';
 import type { SpillScope } from '../rollout/spilled-text.ts';
-import type { DynamicToolSpec, ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { DynamicToolSpec, ThreadMetadata } from '../model/thread-metadata.ts';
 import { appendRolloutLines, createRollout, newThreadId, responseItemLine, rolloutTimestamp, type RolloutInit } from '../rollout/writer.ts';
 import { VERSION } from '../version.ts';
 import type { ThreadContext } from './context.ts';
 import { validateDynamicTools } from './dynamic-tools.ts';
-import { clampLimit } from './list-params.ts';
+import { clampLimit } from '../model/list-params.ts';
 import type { LoadedThread } from './loaded.ts';
 import { indexRollout } from './locate.ts';
 import { withThreadLock } from './locks.ts';
 import { dynamicToolsOf } from './thread-tools.ts';
 import { requireStoredThread, turnsOf, wireThreadFor } from './read-thread.ts';
+import { resumeCursors } from './history-pages.ts';
+import type { LocatedThread } from './locate.ts';
+import { archivedSessionError, recordResumeSettings } from './mutations.ts';
 import { parseThreadId } from './thread-id.ts';
 
 type SandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access';
+
+const APPROVAL_MODES = new Set(['untrusted', 'on-failure', 'on-request', 'never']);
+
+/** The approval policy a thread last ran with (`never` for `codex exec` threads), else `on-request`. */
+export function recordedApprovalPolicy(meta: ThreadMetadata): AskForApproval {
+  const mode = meta.approvalMode;
+  if (mode === null) return 'on-request';
+  if (APPROVAL_MODES.has(mode)) return mode as AskForApproval;
+  try {
+    const value: unknown = JSON.parse(mode);
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as AskForApproval;
+  } catch {
+    // a policy this version does not know: fall back
+  }
+  return 'on-request';
+}
+
+/** The collaboration mode a loaded thread reports (Codex's default mode, with the thread's model). */
+export function collaborationMode(model: string): Record<string, unknown> {
+  return { mode: 'default', settings: { model, reasoning_effort: null, developer_instructions: null } };
+}
 
 function sandboxPolicy(mode: SandboxMode, cwd: string): SandboxPolicy {
   switch (mode) {
@@ -31,7 +55,7 @@ function sandboxPolicy(mode: SandboxMode, cwd: string): SandboxPolicy {
   }
 }
 
-interface SessionConfig {
+export interface SessionConfig {
   model: string;
   modelProvider: string;
   cwd: string;
@@ -39,7 +63,7 @@ interface SessionConfig {
   sandbox: SandboxMode;
 }
 
-function sessionConfiguration(thread: Thread, config: SessionConfig): ThreadStartResponse {
+export function sessionConfiguration(thread: Thread, config: SessionConfig): ThreadStartResponse {
   return {
     thread,
     model: config.model,
@@ -104,6 +128,19 @@ export function startThread(ctx: ThreadContext, params: ThreadStartParams, origi
   return { response, threadId: id };
 }
 
+type SettingsParams = Pick<ThreadResumeParams, 'model' | 'modelProvider' | 'cwd' | 'approvalPolicy' | 'sandbox'>;
+
+/** The settings a stored thread is loaded with (resume, fork): the client's overrides, else what the thread last ran with. */
+export function loadSettings(ctx: ThreadContext, meta: ThreadMetadata, params: SettingsParams): SessionConfig {
+  return {
+    model: params.model ?? meta.model ?? ctx.defaultModel,
+    modelProvider: params.modelProvider ?? meta.modelProvider ?? ctx.defaultModelProvider,
+    cwd: params.cwd ? resolve(params.cwd) : meta.cwd,
+    approvalPolicy: params.approvalPolicy ?? recordedApprovalPolicy(meta),
+    sandbox: params.sandbox ?? 'read-only',
+  };
+}
+
 export interface ResumeOutcome {
   response: ThreadResumeResponse;
   threadId: string;
@@ -118,42 +155,45 @@ async function resumeTarget(ctx: ThreadContext, params: ThreadResumeParams): Pro
     if (!extracted.metadata || !extracted.metadata.hasSessionMeta) throw invalidRequest(`no rollout found at ${params.path}`);
     return extracted.metadata.id;
   }
-  return parseThreadId(params.threadId);
+  return parseThreadId(params.threadId, 'session');
 }
 
 export async function resumeThread(ctx: ThreadContext, params: ThreadResumeParams, spill?: SpillScope): Promise<ResumeOutcome> {
   const id = await resumeTarget(ctx, params);
   const already = ctx.loaded.get(id);
-  let located;
+  let located: LocatedThread;
   if (already && !already.materialized) {
     located = { metadata: already.metadata, name: already.name };
   } else {
     located = await requireStoredThread(ctx, id, `no rollout found for thread id ${id}`);
+    if (located.metadata.archived) throw archivedSessionError(id);
     // The loaded thread keeps its declared tools (re-read from the rollout if the index lost them).
     const tools = await dynamicToolsOf(ctx, located.metadata);
     located = { ...located, metadata: { ...located.metadata, dynamicTools: tools.length > 0 ? tools : null } };
     ctx.loaded.set({ id, metadata: located.metadata, name: located.name, materialized: true, ephemeral: false, init: null });
   }
-  const turns = params.excludeTurns === true || !located.metadata.hasSessionMeta ? [] : await turnsOf(ctx, located.metadata, spill);
-  const thread = wireThreadFor(ctx, located, turns);
   const meta = located.metadata;
-  const base = sessionConfiguration(thread, {
-    model: params.model ?? meta.model ?? ctx.defaultModel,
-    modelProvider: params.modelProvider ?? meta.modelProvider ?? ctx.defaultModelProvider,
-    cwd: params.cwd ? resolve(params.cwd) : meta.cwd,
-    approvalPolicy: params.approvalPolicy ?? 'on-request',
-    sandbox: params.sandbox ?? 'read-only',
-  });
-  const first = turns[0];
+  const paginated = meta.historyMode === 'paginated';
+  // A 0.169 thread's cursors name its newest turn and item, so its turns are read even when excluded.
+  const turns = meta.hasSessionMeta && (params.excludeTurns !== true || paginated) ? await turnsOf(ctx, meta, spill) : [];
+  const thread = wireThreadFor(ctx, located, params.excludeTurns === true ? [] : turns);
+  // Without Codex's database, an older-format thread's resume reports its creation as its update.
+  if (!paginated) thread.updatedAt = thread.createdAt;
+  const settings = loadSettings(ctx, meta, params);
+  const base = sessionConfiguration(thread, settings);
+  if (!already && meta.hasSessionMeta) {
+    const updated = await recordResumeSettings(ctx, meta, settings, located.name);
+    const loaded = ctx.loaded.get(id);
+    if (loaded) loaded.metadata = { ...updated, dynamicTools: meta.dynamicTools };
+  }
   return {
     threadId: id,
-    deprecated: turns.length > 0 && meta.historyMode === 'paginated',
+    deprecated: params.excludeTurns !== true && turns.length > 0 && paginated,
     response: {
       ...base,
-      collaborationMode: null,
+      collaborationMode: collaborationMode(settings.model),
       initialTurnsPage: null,
-      turnsBackwardsCursor: first ? JSON.stringify({ turnId: first.id, includeAnchor: true }) : null,
-      itemsBackwardsCursor: first && first.items[0] ? JSON.stringify({ itemId: first.items[0].id, includeAnchor: true }) : null,
+      ...resumeCursors(id, turns),
     },
   };
 }

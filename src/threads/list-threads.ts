@@ -5,12 +5,13 @@
 import { statSync } from 'node:fs';
 import type { ThreadListParams, ThreadListResponse } from '../protocol/thread-list.ts';
 import type { ReadState } from '../protocol/thread.ts';
-import { compareForList, encodeBackwardsCursor, encodeNextCursor, type ThreadListQuery } from '../rollout/list-query.ts';
-import { pageThreads, readAllHeads } from '../rollout/listing.ts';
+import { encodeBackwardsCursor, encodeNextCursor } from '../model/list-cursor.ts';
+import { toListQuery } from '../model/list-params.ts';
+import { compareForList, pageThreads, type ThreadListQuery } from '../model/list-query.ts';
+import { readAllHeads } from '../rollout/heads.ts';
 import { readThreadNames } from '../rollout/session-index.ts';
-import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import type { ThreadContext } from './context.ts';
-import { toListQuery } from './list-params.ts';
 import { verifyStored, type LocatedThread } from './locate.ts';
 import { threadStatusOf } from './status.ts';
 import { toWireThread } from './thread-view.ts';
@@ -51,7 +52,7 @@ async function pageFromFiles(ctx: ThreadContext, query: ThreadListQuery): Promis
   const heads = await readAllHeads(ctx.codexHome, query.archived);
   const page = pageThreads(heads, { ...query, limit: query.limit + 1 });
   const names = await readThreadNames(ctx.codexHome);
-  return page.items.map((metadata) => ({ metadata, name: names.get(metadata.id) ?? null }));
+  return page.map((metadata) => ({ metadata, name: names.get(metadata.id) ?? null }));
 }
 
 function mergePages(query: ThreadListQuery, fromIndex: LocatedThread[], fromFiles: LocatedThread[]): LocatedThread[] {
@@ -69,6 +70,8 @@ function mergePages(query: ThreadListQuery, fromIndex: LocatedThread[], fromFile
 
 export async function listThreads(ctx: ThreadContext, params: ThreadListParams): Promise<ThreadListResponse> {
   const query = toListQuery(params, ctx.defaultModelProvider);
+  // Sections (the agents panel's groups) live in Codex's own database: no thread is in any here.
+  if (params.sectionId !== undefined && params.sectionId !== null) return { data: [], readStates: {}, nextCursor: null, backwardsCursor: null };
   let rows: LocatedThread[];
   if (ctx.store && (params.useStateDbOnly === true || ctx.store.isComplete())) {
     rows = await pageFromIndex(ctx, query);
@@ -89,6 +92,7 @@ export async function listThreads(ctx: ThreadContext, params: ThreadListParams):
       defaultModelProvider: ctx.defaultModelProvider,
       name: t.name,
       status: threadStatusOf(ctx, t.metadata.id),
+      loaded: ctx.loaded.get(t.metadata.id) !== undefined,
       forList: true,
     })),
     readStates,

@@ -2,7 +2,7 @@
 // disk until its first items arrive (as Codex does); until then it lives only here.
 
 import type { RolloutInit } from '../rollout/writer.ts';
-import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
 
 export interface LoadedThread {
   id: string;

@@ -2,13 +2,14 @@
 // a moved one is found again, a vanished one drops the row); else the rollout on disk, which is
 // then indexed (read-repair). The JSONL always wins.
 
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { logger } from '../logs/logger.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
-import { ARCHIVED_DIR, SESSIONS_DIR, findRolloutById, localTimeParts, resolveInsideHome } from '../rollout/paths.ts';
+import { findRolloutFile, resolveInsideHome } from '../rollout/paths.ts';
+
+export { findRolloutFile };
 import { readThreadName } from '../rollout/session-index.ts';
-import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import type { ThreadContext } from './context.ts';
 
 const log = logger('threads.locate');
@@ -16,43 +17,6 @@ const log = logger('threads.locate');
 export interface LocatedThread {
   metadata: ThreadMetadata;
   name: string | null;
-}
-
-/** The creation time a UUIDv7 carries in its first 48 bits; null for other versions. */
-function uuidV7Time(id: string): number | null {
-  if (id[14] !== '7') return null;
-  const ms = parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
-  return Number.isFinite(ms) ? ms : null;
-}
-
-async function findInDir(dir: string, suffix: string): Promise<string | null> {
-  try {
-    const names = await readdir(dir);
-    const hit = names.find((n) => n.startsWith('rollout-') && n.endsWith(suffix));
-    return hit ? join(dir, hit) : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The rollout file of a thread id. A UUIDv7 id names its creation day, so the dated folders of
- * that day (±1 for time zones) are tried first, then the archive, then a full walk.
- */
-export async function findRolloutFile(codexHome: string, id: string): Promise<string | null> {
-  const suffix = `-${id}.jsonl`;
-  const createdMs = uuidV7Time(id);
-  if (createdMs !== null) {
-    for (const offsetDays of [0, -1, 1]) {
-      const { y, mo, d } = localTimeParts(new Date(createdMs + offsetDays * 86_400_000));
-      const hit = await findInDir(join(codexHome, SESSIONS_DIR, y, mo, d), suffix);
-      if (hit) return hit;
-    }
-  }
-  const archived = await findInDir(join(codexHome, ARCHIVED_DIR), suffix);
-  if (archived) return archived;
-  const walked = await findRolloutById(codexHome, id);
-  return walked?.path ?? null;
 }
 
 /**

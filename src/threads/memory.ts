@@ -4,9 +4,9 @@
 import { invalidRequest } from '../errors.ts';
 import type { ThreadMemory } from '../protocol/memory.ts';
 import type { StoredMemory } from '../state/memory.ts';
-import type { StateStore } from '../state/store.ts';
+import type { StateStore } from '../store/store.ts';
 import type { ThreadContext } from './context.ts';
-import { clampLimit, normalizeCwd } from './list-params.ts';
+import { clampLimit, normalizeCwd } from '../model/list-params.ts';
 import { locateThread } from './locate.ts';
 import { withThreadLock } from './locks.ts';
 import { parseThreadId } from './thread-id.ts';

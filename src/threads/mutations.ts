@@ -1,16 +1,20 @@
 // Mutations of stored threads. Each writes the rollout side first (move, delete, session_index
-// append) and then the index, so a failure half-way leaves the files authoritative and the next
-// read repairs the row.
+// append, a fork's new file, a resume's settings line) and then the index, so a failure half-way
+// leaves the files authoritative and the next read repairs the row.
 
 import { stat } from 'node:fs/promises';
 import { invalidRequest } from '../errors.ts';
+import { FileWriteError } from '../files/append.ts';
 import { logger } from '../logs/logger.ts';
 import type { GitInfoPatch } from '../protocol/thread-mutations.ts';
 import type { Thread } from '../protocol/thread.ts';
+import { threadSettingsLine, writeForkRollout, type ThreadSettings } from '../rollout/fork-writer.ts';
+import { resolveInsideHome } from '../rollout/paths.ts';
 import { appendThreadName } from '../rollout/session-index.ts';
-import { archiveRollout, deleteRollout, unarchiveRollout } from '../rollout/writer.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
+import { appendRolloutLines, archiveRollout, deleteRollout, unarchiveRollout } from '../rollout/writer.ts';
 import type { ThreadContext } from './context.ts';
-import { indexRollout, locateThread } from './locate.ts';
+import { indexRollout, locateThread, type LocatedThread } from './locate.ts';
 import { withThreadLock } from './locks.ts';
 import { wireThreadFor } from './read-thread.ts';
 import { parseThreadId } from './thread-id.ts';
@@ -110,4 +114,53 @@ export async function updateThreadMetadata(ctx: ThreadContext, threadIdText: str
     if (!stored) throw invalidRequest(`no rollout found for thread id ${id}`);
     return wireThreadFor(ctx, stored);
   });
+}
+
+/** Codex's refusal to load an archived thread (resume, fork). */
+export function archivedSessionError(id: string): Error {
+  return invalidRequest(`session ${id} is archived. Run \`codex unarchive ${id}\` to unarchive it first.`);
+}
+
+/**
+ * What Codex writes when it resumes an older-format thread: the settings it loaded the thread
+ * with, appended to the rollout, so the thread's `updatedAt` moves and it rises in `updated_at`
+ * order. A 0.169 thread's resume writes nothing. Returns the re-indexed metadata.
+ */
+export async function recordResumeSettings(ctx: ThreadContext, meta: ThreadMetadata, settings: ThreadSettings, name: string | null): Promise<ThreadMetadata> {
+  if (meta.historyMode === 'paginated') return meta;
+  return withThreadLock(meta.id, async () => {
+    // A rollout reached through a link in sessions/ may resolve outside the home: never append there.
+    if (!(await resolveInsideHome(ctx.codexHome, meta.rolloutPath))) return meta;
+    try {
+      await appendRolloutLines(ctx.codexHome, meta.rolloutPath, [threadSettingsLine(meta.id, settings, new Date())]);
+    } catch (err) {
+      // A read-only home still resumes: the settings line only moves the thread's updatedAt.
+      if (!(err instanceof FileWriteError && err.notWritable)) throw err;
+      log.warn('could not record the resume settings: the rollout is not writable', { threadId: meta.id, error: err.message });
+      return meta;
+    }
+    return (await indexRollout(ctx, meta.rolloutPath, {}, name)) ?? meta;
+  });
+}
+
+export interface ForkWrite {
+  parent: LocatedThread;
+  id: string;
+  createdAt: Date;
+  settings: ThreadSettings;
+}
+
+/**
+ * Writes a fork of a stored thread: its rollout (rollout/fork-writer.ts), the parent's name for it
+ * in session_index.jsonl, and its index row. Returns the new thread's metadata.
+ */
+export async function writeFork(ctx: ThreadContext, fork: ForkWrite): Promise<ThreadMetadata> {
+  const parent = fork.parent.metadata;
+  const path = await writeForkRollout(ctx.codexHome, {
+    id: fork.id, createdAt: fork.createdAt, parentId: parent.id, parentPath: parent.rolloutPath, settings: fork.settings,
+  });
+  if (fork.parent.name) await appendThreadName(ctx.codexHome, fork.id, fork.parent.name, fork.createdAt);
+  const meta = await indexRollout(ctx, path, {}, fork.parent.name);
+  if (!meta) throw invalidRequest(`no rollout found for thread id ${fork.id}`);
+  return meta;
 }

@@ -8,7 +8,7 @@ import type { Turn } from '../protocol/turn.ts';
 import { buildHistory } from '../rollout/history.ts';
 import { resolveInsideHome } from '../rollout/paths.ts';
 import type { SpillScope } from '../rollout/spilled-text.ts';
-import type { ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import type { ThreadContext } from './context.ts';
 import { findRolloutFile, indexRollout, locateThread, type LocatedThread } from './locate.ts';
 import { threadStatusOf } from './status.ts';

@@ -8,11 +8,11 @@
 
 import { invalidRequest } from '../errors.ts';
 import type { ThreadSearchHighlight, ThreadSearchHit, ThreadSearchParams, ThreadSearchResponse } from '../protocol/search.ts';
-import { DEFAULT_SOURCE_KINDS } from '../rollout/list-query.ts';
+import { DEFAULT_SOURCE_KINDS } from '../model/session-source.ts';
 import { MARK_CLOSE, MARK_OPEN, type SearchAnchor } from '../state/search-index.ts';
 import { parseSearchTerms, prefersSeeks, toFtsExpression } from '../state/search-query.ts';
 import type { ThreadContext } from './context.ts';
-import { clampLimit, normalizeCwd } from './list-params.ts';
+import { clampLimit, normalizeCwd } from '../model/list-params.ts';
 import { threadStatusOf } from './status.ts';
 import { toWireThread } from './thread-view.ts';
 

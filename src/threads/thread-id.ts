@@ -27,10 +27,13 @@ export function uuidProblem(text: string): string | null {
   return null;
 }
 
-/** The canonical (lower-case, hyphenated) form of a client's thread id, or a -32600 error. */
-export function parseThreadId(text: string): string {
+/**
+ * The canonical (lower-case, hyphenated) form of a client's thread id, or a -32600 error. Codex
+ * names the id a `session id` in the errors of the methods that load a thread (resume, fork).
+ */
+export function parseThreadId(text: string, noun: 'thread' | 'session' = 'thread'): string {
   const problem = uuidProblem(text);
-  if (problem !== null) throw invalidRequest(`invalid thread id: ${problem}`);
+  if (problem !== null) throw invalidRequest(`invalid ${noun} id: ${problem}`);
   const body = text.toLowerCase().replace(/^urn:uuid:/, '');
   const hex = body.replace(/-/g, '');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

@@ -2,7 +2,7 @@
 // is not on disk yet, else the index; when the index has lost them, from the rollout's first
 // session_meta, which then repairs the index.
 
-import type { DynamicToolSpec, ThreadMetadata } from '../rollout/thread-metadata.ts';
+import type { DynamicToolSpec, ThreadMetadata } from '../model/thread-metadata.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
 import type { ThreadContext } from './context.ts';
 import { requireStoredThread } from './read-thread.ts';

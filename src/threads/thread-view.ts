@@ -1,30 +1,9 @@
 // Turns stored thread metadata into the wire `Thread` (0.169 key order, every key present,
 // explicit nulls) and the legacy `ConversationSummary`.
 
-import type { SessionSource, Thread, ThreadStatus } from '../protocol/thread.ts';
-import type { StoredSessionSource, ThreadMetadata } from '../rollout/thread-metadata.ts';
-
-/** The v2 wire form of a stored `session_meta.source` (wire-protocol.md §3.6). */
-export function wireSource(source: StoredSessionSource): SessionSource {
-  if (typeof source === 'string') {
-    switch (source) {
-      case 'cli':
-      case 'vscode':
-      case 'exec':
-      case 'unknown':
-        return source;
-      case 'mcp':
-        return 'appServer';
-      default:
-        return 'unknown';
-    }
-  }
-  const record = source as Record<string, unknown>;
-  if ('subagent' in record) return { subAgent: record.subagent } as SessionSource;
-  if ('subAgent' in record) return { subAgent: record.subAgent } as SessionSource;
-  if (typeof record.custom === 'string') return { custom: record.custom };
-  return 'unknown';
-}
+import type { Thread, ThreadStatus } from '../protocol/thread.ts';
+import { wireSource } from '../model/session-source.ts';
+import type { StoredSessionSource, ThreadMetadata } from '../model/thread-metadata.ts';
 
 function parentThreadIdOf(source: StoredSessionSource): string | null {
   if (typeof source !== 'object' || source === null) return null;
@@ -40,7 +19,7 @@ export interface ThreadViewOptions {
   defaultModelProvider: string;
   name: string | null;
   status: ThreadStatus;
-  /** List rows leave `forkedFromId` and `threadSource` null, as Codex 0.169 does; `thread/read` sets them. */
+  /** List rows leave `forkedFromId`, `threadSource` and `canAcceptDirectInput` null, as Codex 0.169 does; `thread/read` sets them. */
   forList?: boolean;
   ephemeral?: boolean;
   /** A thread loaded in this server has environments and accepts direct input. */
@@ -77,7 +56,7 @@ export function toWireThread(meta: ThreadMetadata, options: ThreadViewOptions): 
     cliVersion: meta.cliVersion,
     originator: meta.originator,
     source: wireSource(meta.source),
-    canAcceptDirectInput: loaded ? true : null,
+    canAcceptDirectInput: loaded && !options.forList ? true : null,
     threadSource: options.forList ? null : meta.threadSource,
     agentNickname: meta.agentNickname,
     agentRole: meta.agentRole,

@@ -1,5 +1,7 @@
-// Replays every request the real Codex app-server answered on the fixture homes and compares
-// threadstate's answers field by field: with the index, and with the index deleted (pure fallback).
+// Replays every request the real Codex app-server answered on the fixture homes (part 1: lists,
+// reads, turn pages; part 2: what the Codex TUI sends, then resume and fork) and compares
+// threadstate's answers field by field as test/fixtures/README.md says: with the index, with the
+// index deleted (pure fallback), and half indexed while another process backfills.
 
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -7,34 +9,9 @@ import { hostname } from 'node:os';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { AppServerProcess, CLI, NODE_BIN, type Json } from '../helpers/app-server.ts';
-import { FIXTURE_ERAS, copyFixtureHome, recordedExchanges, rehome, removeDir, type FixtureEra } from '../helpers/home.ts';
-import { differences } from '../helpers/compare.ts';
-
-/** Known, documented differences from the recorded answers (see test/fixtures/README.md). */
-function ignoredPaths(era: FixtureEra, mode: 'index' | 'fallback' | 'backfilling', method: string, params: Json): RegExp[] {
-  const ignored: RegExp[] = [];
-  if (era === 'codex-0.169.0') {
-    // Read receipts live in Codex's own database; threadstate has none and answers `initial:<id>`.
-    ignored.push(/^readStates\b/, /^readState\b/);
-    // Forks: the preview is the parent's first prompt with Codex's databases, the fork's own without.
-    ignored.push(/^(data\[\d+\]|thread)\.preview$/);
-  }
-  if (method === 'thread/turns/list') ignored.push(/^(nextCursor|backwardsCursor)$/); // cursors are opaque
-  // threadstate orders recency_at by the latest activity it indexes (the file mtime), so its
-  // cursors carry that time rather than Codex's database value.
-  if (method === 'thread/list' && params.sortKey === 'recency_at') ignored.push(/^(nextCursor|backwardsCursor)$/);
-  // Without a full read (fallback listing) the latest turn start is unknown: recencyAt is the mtime.
-  if (mode !== 'index' && method === 'thread/list') ignored.push(/^data\[\d+\]\.recencyAt$/);
-  // Codex 0.169 reading a database-less 0.98 home answers the first plain read with the creation
-  // time as updatedAt, and the file mtime everywhere else; threadstate always answers the mtime.
-  if (era === 'codex-0.98.0' && method === 'thread/read' && !params.includeTurns) ignored.push(/^thread\.updatedAt$/);
-  if (method === 'thread/list' && (params.searchTerm || params.useStateDbOnly)) {
-    // Codex builds this backwards cursor from whole seconds on its database path.
-    ignored.push(/^backwardsCursor$/);
-  }
-  return ignored;
-}
+import { AppServerProcess, CLI, NODE_BIN } from '../helpers/app-server.ts';
+import { FIXTURE_ERAS, copyFixtureHome, removeDir } from '../helpers/home.ts';
+import { recordedNotificationCounts, replayFixture } from '../helpers/replay.ts';
 
 /**
  * Leaves every other thread out of the index and marks the backfill as running under a lease held
@@ -54,15 +31,6 @@ function pretendBackfillInProgress(home: string): void {
   }
 }
 
-function forkIds(exchanges: ReturnType<typeof recordedExchanges>): Set<string> {
-  const ids = new Set<string>();
-  for (const ex of exchanges) {
-    const thread = ex.response.result?.thread;
-    if (thread?.forkedFromId) ids.add(thread.id);
-  }
-  return ids;
-}
-
 for (const era of FIXTURE_ERAS) {
   for (const mode of ['index', 'fallback', 'backfilling'] as const) {
     const title = { index: 'answered from the index', fallback: 'index deleted (rollout fallback)', backfilling: 'half indexed while another process backfills' }[mode];
@@ -70,7 +38,6 @@ for (const era of FIXTURE_ERAS) {
       this.timeout(60000);
       let home: string;
       let server: AppServerProcess;
-      const exchanges = recordedExchanges(era).filter((e) => e.request.method !== 'initialize');
 
       before(async () => {
         home = copyFixtureHome(era);
@@ -93,25 +60,24 @@ for (const era of FIXTURE_ERAS) {
         assert.equal(own.length > 0, mode !== 'fallback');
       });
 
-      it('matches every recorded answer', async () => {
-        const forks = forkIds(exchanges);
-        const problems: string[] = [];
-        for (const ex of exchanges) {
+      it('matches every recorded answer of both parts (list, read, pages, resume, fork, unsubscribe)', async () => {
+        const outcomes = await replayFixture(era, server, home, {
+          mode,
           // `useStateDbOnly` asks for the index alone, which is half empty by construction here.
-          if (mode === 'backfilling' && ex.request.params?.useStateDbOnly) continue;
-          const got = await server.request(ex.request.method, ex.request.params);
-          const want = rehome(ex.response, home);
-          const ignored = ignoredPaths(era, mode, ex.request.method, ex.request.params ?? {});
-          const diffs = differences(want.error ?? want.result, got.error ?? got.result, want.error ? 'error' : '', (path) => {
-            if (ignored.some((re) => re.test(path))) return true;
-            // A fork's preview may be either thread's first prompt (fixtures README).
-            return /\.preview$/.test(path) && forks.size > 0 && [...forks].some((id) => JSON.stringify(got).includes(id));
-          });
-          for (const d of diffs) problems.push(`${ex.label}: ${d}`);
-        }
+          skip: (ex) => mode === 'backfilling' && ex.request.params?.useStateDbOnly === true,
+        });
+        assert.ok(outcomes.length > 250, `only ${outcomes.length} requests replayed`);
+        const problems = outcomes.flatMap((o) => o.problems.map((p) => `#${o.id} ${o.label}: ${p}`));
         assert.deepEqual(problems, []);
+        // The documented superset: older-format threads' items are answered, compared with Codex's 0.169 answer shape.
+        assert.equal(outcomes.some((o) => o.label.endsWith('[superset]')), era === 'codex-0.98.0');
+      });
+
+      it('sends the notifications Codex sent, by method and count', () => {
+        for (const [method, count] of recordedNotificationCounts(era)) {
+          assert.equal(server.notifications(method).length, count, method);
+        }
       });
     });
   }
 }
-

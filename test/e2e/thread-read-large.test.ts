@@ -56,7 +56,7 @@ describe('thread history answers with long outputs', function () {
     assert.deepEqual(outputs(read.thread.turns), [output]);
 
     const items = await server.call('thread/items/list', { threadId, limit: 100 });
-    assert.deepEqual(items.data.filter((i: Json) => i.type === 'commandExecution').map((i: Json) => i.aggregatedOutput), [output]);
+    assert.deepEqual(items.data.map((e: Json) => e.item).filter((i: Json) => i.type === 'commandExecution').map((i: Json) => i.aggregatedOutput), [output]);
 
     const resumed = await server.call('thread/resume', { threadId });
     assert.deepEqual(outputs(resumed.thread.turns), [output]);

@@ -1,7 +1,8 @@
 // Field-by-field comparison of JSON values, reporting each difference with its path.
 
-export function differences(want: unknown, got: unknown, path: string, ignore: (path: string) => boolean): string[] {
-  if (ignore(path)) return [];
+/** `ignore` sees each path with both values, so it can accept a value by what it is (a time of this run). */
+export function differences(want: unknown, got: unknown, path: string, ignore: (path: string, want?: unknown, got?: unknown) => boolean): string[] {
+  if (ignore(path, want, got)) return [];
   if (Array.isArray(want)) {
     if (!Array.isArray(got)) return [`${path || '<root>'}: expected an array, got ${JSON.stringify(got)?.slice(0, 200)}`];
     const out: string[] = [];

@@ -1,12 +1,13 @@
-// Methods that load threads into this connection: start, resume, inject, unsubscribe.
+// Methods that load threads into this connection: start, resume, fork, inject, unsubscribe.
 
+import { forkThread } from '../../threads/fork.ts';
 import { injectItems, resumeThread, startThread } from '../../threads/lifecycle.ts';
 import { DEPRECATION_SUMMARY } from '../../threads/read-thread.ts';
 import { parseThreadId } from '../../threads/thread-id.ts';
 import { withSpillScope } from '../after-write.ts';
 import type { Handlers } from './types.ts';
 
-export const threadLifecycleHandlers: Pick<Handlers, 'thread/start' | 'thread/resume' | 'thread/inject_items' | 'thread/unsubscribe'> = {
+export const threadLifecycleHandlers: Pick<Handlers, 'thread/start' | 'thread/resume' | 'thread/fork' | 'thread/inject_items' | 'thread/unsubscribe'> = {
   'thread/start': (params, ctx) => {
     const { response, threadId } = startThread(ctx.services.threads, params, ctx.session.clientInfo?.name ?? null);
     ctx.session.subscriptions.add(threadId);
@@ -19,6 +20,15 @@ export const threadLifecycleHandlers: Pick<Handlers, 'thread/start' | 'thread/re
     ctx.session.subscriptions.add(threadId);
     if (deprecated) ctx.notifier.toSession(ctx.session, 'deprecationNotice', { summary: DEPRECATION_SUMMARY, details: null });
     ctx.afterResponse(() => ctx.notifier.toThread(threadId, 'thread/status/changed', { threadId, status: { type: 'idle' } }));
+    return response;
+  }),
+
+  'thread/fork': (params, ctx) => withSpillScope(async (spill) => {
+    const { response, threadId, deprecated } = await forkThread(ctx.services.threads, params, spill);
+    ctx.session.subscriptions.add(threadId);
+    if (deprecated) ctx.notifier.toSession(ctx.session, 'deprecationNotice', { summary: DEPRECATION_SUMMARY, details: null });
+    // Like a new thread, the fork is announced to every connection, without its turns.
+    ctx.afterResponse(() => ctx.notifier.broadcast('thread/started', { thread: { ...response.thread, turns: [] } }));
     return response;
   }),
 

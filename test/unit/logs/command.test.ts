@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { UsageError, parseFlags, type ParsedFlags } from '../../../src/commands/command.ts';
+import { parseFlags, type ParsedFlags } from '../../../src/commands/command.ts';
+import { UsageError } from '../../../src/errors.ts';
 import { logsCommand, parseLogsFlags, runLogs } from '../../../src/commands/logs.ts';
 import { makeTempDir, removeDir, row, seed } from './support.ts';
 

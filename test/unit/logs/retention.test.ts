@@ -3,9 +3,9 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { logger } from '../../../src/logs/logger.ts';
-import { prunePartitions } from '../../../src/logs/retention.ts';
-import { startLogSink } from '../../../src/logs/sink.ts';
-import { LogStore, removeLegacyLogsDbs } from '../../../src/logs/store.ts';
+import { prunePartitions } from '../../../src/logs-db/retention.ts';
+import { startLogSink } from '../../../src/logs-db/sink.ts';
+import { LogStore, removeLegacyLogsDbs } from '../../../src/logs-db/store.ts';
 import { makeTempDir, removeDir, row, seed } from './support.ts';
 
 const DAY = 24 * 60 * 60;

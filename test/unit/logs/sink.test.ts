@@ -4,10 +4,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UsageError } from '../../../src/commands/command.ts';
+import { UsageError } from '../../../src/errors.ts';
 import { logger } from '../../../src/logs/logger.ts';
-import { resolveLogLevel, startLogSink, type LogSinkHandle } from '../../../src/logs/sink.ts';
-import { LogStore } from '../../../src/logs/store.ts';
+import { resolveLogLevel, startLogSink, type LogSinkHandle } from '../../../src/logs-db/sink.ts';
+import { LogStore } from '../../../src/logs-db/store.ts';
 import { finish, makeTempDir, removeDir, spawnChild, waitForLine } from './support.ts';
 
 const log = logger('test.sink');
@@ -96,7 +96,7 @@ describe('logs/sink', () => {
       assert.equal(sink.status().state, 'open');
       assert.equal(sink.status().queued, 20, 'records wait in memory');
       assert.equal(warnings.length, 1);
-      assert.match(warnings[0], /WARN  logs\.sink - .*locked by another process/);
+      assert.match(warnings[0], /WARN  logs-db\.sink - .*locked by another process/);
       sink.flush();
       assert.equal(warnings.length, 1, 'one warning per outage');
     } finally {
@@ -123,7 +123,7 @@ describe('logs/sink', () => {
     assert.equal(kept.length, 100);
     assert.equal(kept[0], 'q 150');
     assert.equal(kept[99], 'q 249');
-    assert.ok(messages(path, 'logs.sink').some((m) => m.startsWith('dropped 150 log records')));
+    assert.ok(messages(path, 'logs-db.sink').some((m) => m.startsWith('dropped 150 log records')));
   });
 
   it('starts with stderr only when the file is locked exclusively, and opens it once it is free', async () => {
@@ -165,7 +165,7 @@ describe('logs/sink', () => {
         const result = await finish(spawnChild('write-logs.ts', [home, '50', 'served-record']));
         assert.equal(result.code, 0, result.stderr);
         assert.match(result.stdout, /^started\nserved /);
-        const sinkWarnings = result.stderr.split('\n').filter((l) => l.includes('logs.sink'));
+        const sinkWarnings = result.stderr.split('\n').filter((l) => l.includes('logs-db.sink'));
         assert.equal(sinkWarnings.length, 1, result.stderr);
         assert.match(sinkWarnings[0], broken === 'locked' ? /locked by another process/ : /not a database/);
         assert.equal(result.stderr.split('\n').filter((l) => l.includes('served-record')).length, 50, 'stderr still has every record');

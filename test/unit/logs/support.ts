@@ -3,7 +3,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { LogStore, type NewLogRow } from '../../../src/logs/store.ts';
+import { LogStore, type NewLogRow } from '../../../src/logs-db/store.ts';
 
 export { makeTempDir, removeDir } from '../../helpers/home.ts';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Database } from '../../../src/state/db.ts';
-import { openLogsReadOnly } from '../../../src/logs/store.ts';
+import { Database } from '../../../src/sqlite/db.ts';
+import { openLogsReadOnly } from '../../../src/logs-db/store.ts';
 import {
   buildWhere, formatJson, formatLine, parseTimeArg, poll, queryLast, startPoint, tailLogs, type LogFilter, type LogRow,
-} from '../../../src/logs/tail.ts';
+} from '../../../src/logs-db/tail.ts';
 import { finish, makeTempDir, removeDir, row, seed, spawnChild } from './support.ts';
 
 const T0 = 1_780_000_000; // 2026-05-28T20:26:40Z

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { deriveThreadMetadata, normalizeDynamicTools, stripUserMessagePrefix } from '../../../src/rollout/extract.ts';
 import { turnsFromLines, withItemsView } from '../../../src/rollout/history.ts';
-import { durationToMs, shellJoin } from '../../../src/rollout/history-items.ts';
+import { durationToMs } from '../../../src/rollout/history-items.ts';
+import { shellJoin } from '../../../src/rollout/shell-join.ts';
 import type { RolloutLine } from '../../../src/rollout/lines.ts';
 
 const ID = '01a2121e-e83b-7081-b133-76ea94c04633';
@@ -116,7 +117,7 @@ describe('turn rebuilding', () => {
 
   it('maps 0.169 items and their times', () => {
     assert.equal(shellJoin(['/bin/bash', '-lc', "echo ok && pwd"]), "/bin/bash -lc 'echo ok && pwd'");
-    assert.equal(shellJoin(["it's"]), `'it'\\''s'`);
+    assert.equal(shellJoin(["it's"]), `"it's"`);
     assert.equal(durationToMs({ secs: 0, nanos: 1_679_092 }), 1);
     const [turn] = turnsFromLines([
       ev({ type: 'task_started', turn_id: 'T', root_turn_id: 'T', started_at: 100 }),

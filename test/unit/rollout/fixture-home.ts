@@ -12,6 +12,8 @@ const FIXTURE_ROOT = new URL('../../fixtures/', import.meta.url).pathname;
 export const ORIGINAL_HOME = '/home/dev/.codex';
 
 export interface Exchange {
+  /** 1: the earlier recording (cursors compared exactly); 2: the TUI's requests (cursors compared by null-ness, fixtures README). */
+  part: 1 | 2;
   label: string;
   method: string;
   params: Record<string, unknown>;
@@ -22,6 +24,7 @@ export interface Exchange {
 export interface FixtureHome {
   name: FixtureName;
   home: string;
+  /** The answers about the home as it is on disk: every exchange before the first resume or fork. */
   exchanges: Exchange[];
   cleanup(): void;
 }
@@ -38,10 +41,12 @@ export function loadExchanges(name: FixtureName): Exchange[] {
   const lines = readFileSync(join(FIXTURE_ROOT, name, 'answers.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const out: Exchange[] = [];
   const pending = new Map<unknown, Exchange>();
+  const tuiFromId = lines.find((l) => l.summary)?.summary?.tuiFromId ?? Infinity;
   for (const l of lines) {
+    if (l.summary) continue;
     const msg = l.msg as Record<string, unknown>;
     if (l.dir === 'send' && msg.id !== undefined) {
-      const ex: Exchange = { label: l.label, method: String(msg.method), params: (msg.params ?? {}) as Record<string, unknown> };
+      const ex: Exchange = { part: Number(msg.id) >= tuiFromId ? 2 : 1, label: l.label, method: String(msg.method), params: (msg.params ?? {}) as Record<string, unknown> };
       pending.set(msg.id, ex);
       out.push(ex);
     } else if (l.dir === 'recv' && msg.id !== undefined && !('method' in msg)) {
@@ -59,7 +64,10 @@ export function makeFixtureHome(name: FixtureName): FixtureHome {
   const home = mkdtempSync(join(tmpdir(), `ts-rollout-${name}-`));
   cpSync(join(FIXTURE_ROOT, name, 'home'), home, { recursive: true });
   applyMtimes(name, home);
-  return { name, home, exchanges: loadExchanges(name), cleanup: () => rmSync(home, { recursive: true, force: true }) };
+  const all = loadExchanges(name);
+  const firstWrite = all.findIndex((e) => e.method === 'thread/resume' || e.method === 'thread/fork');
+  const exchanges = firstWrite < 0 ? all : all.slice(0, firstWrite);
+  return { name, home, exchanges, cleanup: () => rmSync(home, { recursive: true, force: true }) };
 }
 
 /** Replaces the recorded home prefix in an answer's path with the temp home. */

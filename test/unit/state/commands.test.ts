@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { parseFlags, UsageError } from '../../../src/commands/command.ts';
+import { parseFlags } from '../../../src/commands/command.ts';
+import { UsageError } from '../../../src/errors.ts';
 import { backfillCommand, formatProgress } from '../../../src/commands/backfill.ts';
 import { doctorCommand } from '../../../src/commands/doctor.ts';
-import { stateDbPath } from '../../../src/state/files.ts';
-import type { DoctorReport } from '../../../src/state/doctor.ts';
+import { stateDbPath } from '../../../src/sqlite/files.ts';
+import type { DoctorReport } from '../../../src/store/doctor.ts';
 import { copyFixtureHome } from '../../helpers/home.ts';
 import { writeRollout } from './helpers.ts';
 

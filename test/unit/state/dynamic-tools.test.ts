@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DynamicToolSpec } from '../../../src/rollout/thread-metadata.ts';
+import type { DynamicToolSpec } from '../../../src/model/thread-metadata.ts';
 import { flattenDynamicTools, groupDynamicTools, insertDynamicTools, readDynamicTools } from '../../../src/state/dynamic-tools.ts';
-import { openStateStore } from '../../../src/state/open.ts';
-import type { StateStore } from '../../../src/state/store.ts';
+import { openStateStore } from '../../../src/store/open.ts';
+import type { StateStore } from '../../../src/store/store.ts';
 import { validateDynamicTools } from '../../../src/threads/dynamic-tools.ts';
 import { metadataOf, tempHome, writeRollout } from './helpers.ts';
 

@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ThreadMetadata } from '../../../src/rollout/thread-metadata.ts';
-import { extractFiles } from '../../../src/state/indexer.ts';
-import { defaultRolloutSource, type RolloutSource } from '../../../src/state/rollout-source.ts';
+import type { ThreadMetadata } from '../../../src/model/thread-metadata.ts';
+import { extractFiles } from '../../../src/indexing/indexer.ts';
+import { defaultRolloutSource, type RolloutSource } from '../../../src/indexing/rollout-source.ts';
 import { makeTempDir } from '../../helpers/home.ts';
 
 export function tempHome(): string {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import type { ThreadListQuery } from '../../../src/rollout/list-query.ts';
-import type { ThreadMetadata } from '../../../src/rollout/thread-metadata.ts';
-import { openStateStore } from '../../../src/state/open.ts';
-import type { StateStore } from '../../../src/state/store.ts';
+import type { ThreadListQuery } from '../../../src/model/list-query.ts';
+import type { ThreadMetadata } from '../../../src/model/thread-metadata.ts';
+import { openStateStore } from '../../../src/store/open.ts';
+import type { StateStore } from '../../../src/store/store.ts';
 import { TRIGRAM_CANDIDATES, trigramExpression } from '../../../src/state/thread-list.ts';
 import { metadataOf, tempHome, writeRollout } from './helpers.ts';
 

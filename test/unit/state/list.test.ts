@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import {
-  compareForList, isAfterAnchor, matchesFilters, sortKeyMs, type ListAnchor, type SortDirection, type SortKey, type SourceKind,
+  compareForList, isAfterAnchor, matchesFilters, sortKeyMs, type ListAnchor, type SortDirection, type SortKey,
   type ThreadListQuery,
-} from '../../../src/rollout/list-query.ts';
-import type { ThreadMetadata } from '../../../src/rollout/thread-metadata.ts';
+} from '../../../src/model/list-query.ts';
+import type { SourceKind } from '../../../src/model/session-source.ts';
+import type { ThreadMetadata } from '../../../src/model/thread-metadata.ts';
 import { buildListQuery } from '../../../src/state/thread-list.ts';
-import { openStateStore } from '../../../src/state/open.ts';
-import type { StateStore } from '../../../src/state/store.ts';
+import { openStateStore } from '../../../src/store/open.ts';
+import type { StateStore } from '../../../src/store/store.ts';
 import { metadataOf, tempHome, writeRollout } from './helpers.ts';
 
 /** Deterministic PRNG (mulberry32) so a failure can be replayed. */

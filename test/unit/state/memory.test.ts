@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { stateDbPath } from '../../../src/state/files.ts';
+import { stateDbPath } from '../../../src/sqlite/files.ts';
 import {
   LIST_RECENT_SQL, getMemory, listRecentMemories, nextMemoryTime, upsertMemory,
 } from '../../../src/state/memory.ts';
-import { memoryJournalPath, parseJournalLine, readMemoryJournal } from '../../../src/state/memory-journal.ts';
-import { openStateStore } from '../../../src/state/open.ts';
-import type { StateStore } from '../../../src/state/store.ts';
+import { memoryJournalPath, parseJournalLine, readMemoryJournal } from '../../../src/store/memory-journal.ts';
+import { openStateStore } from '../../../src/store/open.ts';
+import type { StateStore } from '../../../src/store/store.ts';
 import { metadataOf, tempHome, writeRollout } from './helpers.ts';
 
 const UNKNOWN = '11111111-1111-4111-8111-111111111111';

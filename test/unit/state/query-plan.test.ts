@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import type { ListAnchor, SourceKind, ThreadListQuery } from '../../../src/rollout/list-query.ts';
-import { openStateStore } from '../../../src/state/open.ts';
+import type { ListAnchor, ThreadListQuery } from '../../../src/model/list-query.ts';
+import type { SourceKind } from '../../../src/model/session-source.ts';
+import { openStateStore } from '../../../src/store/open.ts';
 import { buildListQuery, trigramExpression } from '../../../src/state/thread-list.ts';
 import { metadataOf, tempHome, writeRollout } from './helpers.ts';
 

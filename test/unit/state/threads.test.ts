@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { openStateStore } from '../../../src/state/open.ts';
+import { openStateStore } from '../../../src/store/open.ts';
 import { getThreadRowByWatermark, rowToMetadata } from '../../../src/state/threads.ts';
 import { flattenDynamicTools, groupDynamicTools } from '../../../src/state/dynamic-tools.ts';
-import type { DynamicToolSpec } from '../../../src/rollout/thread-metadata.ts';
+import type { DynamicToolSpec } from '../../../src/model/thread-metadata.ts';
 import { metadataOf, tempHome, writeRollout } from './helpers.ts';
 
 const TOOLS: DynamicToolSpec[] = [

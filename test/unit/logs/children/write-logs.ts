@@ -3,7 +3,7 @@
 // the sink closed. The caller decides what the database state should be.
 
 import { logger } from '../../../../src/logs/logger.ts';
-import { startLogSink } from '../../../../src/logs/sink.ts';
+import { startLogSink } from '../../../../src/logs-db/sink.ts';
 
 const [home, countText, prefix, delayText] = process.argv.slice(2);
 const sink = startLogSink({ codexHome: home, flushIntervalMs: 20, reopenAfterMs: 100 });

@@ -1,0 +1,105 @@
+// Turning rollout files into rows: extraction with bounded concurrency (async, outside any
+// transaction) and the synchronous write of a batch (rows, tools, failure bookkeeping) that callers
+// wrap in one transaction.
+
+import { relative, sep, isAbsolute } from 'node:path';
+import type { Database } from '../sqlite/db.ts';
+import { insertDynamicTools, flattenDynamicTools } from '../state/dynamic-tools.ts';
+import type { Extracted, RolloutSource } from './rollout-source.ts';
+import type { RolloutFile } from './walk.ts';
+import { replaceSearchText } from '../state/search-index.ts';
+import { upsertThread } from '../state/threads.ts';
+
+export interface ExtractedFile {
+  file: RolloutFile;
+  extracted: Extracted;
+}
+
+export const DEFAULT_EXTRACT_CONCURRENCY = 8;
+/** Files above this size are read one at a time: parsing several at once only multiplies memory. */
+export const BIG_FILE_BYTES = 8 * 1024 * 1024;
+
+/** Home-relative `/` path of a file, or its absolute path when it lies outside the home. */
+export function watermarkOf(codexHome: string, path: string): string {
+  const rel = relative(codexHome, path);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return path;
+  return rel.split(sep).join('/');
+}
+
+export async function extractFiles(
+  source: RolloutSource, codexHome: string, files: RolloutFile[], concurrency = DEFAULT_EXTRACT_CONCURRENCY,
+): Promise<ExtractedFile[]> {
+  const out = new Array<ExtractedFile>(files.length);
+  let next = 0;
+  let bigTurn: Promise<unknown> = Promise.resolve();
+  const extractOne = async (file: RolloutFile): Promise<Extracted> => {
+    try {
+      return await source.extract(file.path, codexHome, file.archived);
+    } catch (err) {
+      return { metadata: null, error: err instanceof Error ? err.message : String(err) };
+    }
+  };
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      const file = files[i];
+      let extracted: Promise<Extracted>;
+      if (file.size > BIG_FILE_BYTES) {
+        extracted = bigTurn.then(() => extractOne(file));
+        bigTurn = extracted;
+      } else extracted = extractOne(file);
+      out[i] = { file, extracted: await extracted };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  return out;
+}
+
+export interface WriteCounts {
+  upserted: number;
+  failed: number;
+}
+
+/** Records a file that could not be indexed; attempts count up on every retry. */
+export function recordFailure(db: Database, file: RolloutFile, error: string, nowMs: number): void {
+  db.run(
+    `INSERT INTO index_failures (path, error, size, mtime_ms, attempts, first_failed_at, last_attempt_at)
+     VALUES (?, ?, ?, ?, 1, ?, ?)
+     ON CONFLICT(path) DO UPDATE SET error = excluded.error, size = excluded.size, mtime_ms = excluded.mtime_ms,
+       attempts = index_failures.attempts + 1, last_attempt_at = excluded.last_attempt_at`,
+    file.watermark, error, file.size, file.mtimeMs, nowMs, nowMs,
+  );
+}
+
+export function clearFailure(db: Database, watermark: string): void {
+  db.run('DELETE FROM index_failures WHERE path = ?', watermark);
+}
+
+/** Writes one extracted file. Must run inside a transaction (the caller's batch). */
+export function writeExtracted(db: Database, item: ExtractedFile, names: Map<string, string>, nowMs: number): boolean {
+  const { file, extracted } = item;
+  const meta = extracted.metadata;
+  if (meta === null) {
+    recordFailure(db, file, extracted.error ?? 'unknown error', nowMs);
+    return false;
+  }
+  // The file now belongs to this id: a row left from different content at this path goes.
+  // (Checked first: a DELETE on threads runs its triggers' two-pass setup even when nothing matches.)
+  if (db.get('SELECT 1 AS one FROM threads WHERE watermark = ? AND id <> ? LIMIT 1', file.watermark, meta.id)) {
+    db.run('DELETE FROM threads WHERE watermark = ? AND id <> ?', file.watermark, meta.id);
+  }
+  upsertThread(db, meta, { watermark: file.watermark, name: names.get(meta.id) ?? null, nowMs });
+  if (meta.dynamicTools && meta.dynamicTools.length > 0) insertDynamicTools(db, meta.id, flattenDynamicTools(meta.dynamicTools));
+  if (extracted.searchText !== undefined) replaceSearchText(db, meta, extracted.searchText);
+  clearFailure(db, file.watermark);
+  return true;
+}
+
+export function writeBatch(db: Database, items: ExtractedFile[], names: Map<string, string>, nowMs: number = Date.now()): WriteCounts {
+  const counts: WriteCounts = { upserted: 0, failed: 0 };
+  for (const item of items) {
+    if (writeExtracted(db, item, names, nowMs)) counts.upserted++;
+    else counts.failed++;
+  }
+  return counts;
+}

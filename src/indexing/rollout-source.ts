@@ -1,0 +1,65 @@
+// What the index needs from the rollout store, behind one small interface so backfill and
+// reconcile can be driven by the real files (the default) or by a test double.
+
+import { logger } from '../logs/logger.ts';
+import { extractThreadMetadata } from '../rollout/extract.ts';
+import { readThreadNames } from '../rollout/session-index.ts';
+import type { ThreadSearchText } from '../rollout/search-text.ts';
+import type { ThreadMetadata } from '../model/thread-metadata.ts';
+import { walkRollouts, type RolloutFile } from './walk.ts';
+
+const log = logger('indexing.rollout-source');
+
+export interface Extracted {
+  metadata: ThreadMetadata | null;
+  /** Set when the file cannot be indexed (unreadable, empty, nothing parseable). */
+  error: string | null;
+  /** The thread's search document (null: none), collected in the same read; absent: leave the stored one. */
+  searchText?: ThreadSearchText | null;
+}
+
+export interface RolloutSource {
+  listRollouts(codexHome: string): Promise<RolloutFile[]>;
+  extract(path: string, codexHome: string, archived: boolean): Promise<Extracted>;
+  /** Thread names from session_index.jsonl (the last entry per id wins). */
+  readNames(codexHome: string): Promise<Map<string, string>>;
+}
+
+/** Bytewise order of watermarks (plain `<` on JS strings is UTF-16 order, not bytewise). */
+export function compareWatermarks(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** Files in bytewise watermark order (each key encoded once). */
+export function sortByWatermark(files: RolloutFile[]): RolloutFile[] {
+  return files
+    .map((file) => ({ file, key: Buffer.from(file.watermark) }))
+    .sort((a, b) => Buffer.compare(a.key, b.key))
+    .map((e) => e.file);
+}
+
+async function extract(path: string, codexHome: string, archived: boolean): Promise<Extracted> {
+  const result = await extractThreadMetadata(path, { codexHome, archived, search: true });
+  const meta = result.metadata;
+  // A file with parseable lines but no session_meta still gets a (hidden) row, as in Codex; a
+  // file with nothing parseable (empty, binary, unreadable) is a failure to retry later.
+  if (meta === null) return { metadata: null, error: result.error ?? `no thread metadata in ${path}` };
+  if (!meta.hasSessionMeta && result.stats.parsedLines === 0) return { metadata: null, error: result.error ?? `empty session file: ${path}` };
+  return { metadata: meta, error: null, searchText: result.searchText };
+}
+
+/** Names from session_index.jsonl; an unreadable index is logged and treated as empty. */
+async function readNames(codexHome: string): Promise<Map<string, string>> {
+  try {
+    return await readThreadNames(codexHome);
+  } catch (err) {
+    log.warn('could not read session_index.jsonl; thread names are left as they are', { codexHome, error: String(err) });
+    return new Map();
+  }
+}
+
+export const defaultRolloutSource: RolloutSource = {
+  listRollouts: walkRollouts,
+  extract,
+  readNames,
+};
