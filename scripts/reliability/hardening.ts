@@ -7,9 +7,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, closeSync, cpSync, mkdirSync, openSync, readFileSync, readdirSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { findPartialLines } from '../../src/rollout/partial-lines.ts';
-import { localTimeParts } from '../../src/rollout/paths.ts';
 import { fillFileSystem, mountTmpfs, remountReadOnly, unmount } from '../../test/helpers/tmpfs.ts';
 import { FIXTURES } from '../../test/helpers/home.ts';
+import { materializedThread, rolloutFifo, userItem } from '../../test/helpers/hostile.ts';
 import { generateHome } from '../bench/gen-home.ts';
 import { NODE_BIN } from '../../test/helpers/app-server.ts';
 import { AppServerProcess, type Json, ask, peakRssKb, rng, rolloutFiles, sleep, startServer } from './lib.ts';
@@ -20,18 +20,6 @@ export interface Outcome {
 }
 
 const OVERLOADED = { code: -32001, message: 'Server overloaded; retry later.' };
-
-function userItem(text: string): Json {
-  return { type: 'message', role: 'user', content: [{ type: 'input_text', text }] };
-}
-
-async function materialized(server: AppServerProcess, cwd: string): Promise<{ threadId: string; path: string }> {
-  const started = await ask(server, 'thread/start', { cwd });
-  const threadId = started!.result.thread.id as string;
-  await ask(server, 'thread/inject_items', { threadId, items: [userItem('hello')] });
-  const read = await ask(server, 'thread/read', { threadId });
-  return { threadId, path: read!.result.thread.path as string };
-}
 
 const within = <T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> => Promise.race([p, sleep(ms).then(() => 'timeout' as const)]);
 
@@ -162,7 +150,7 @@ export async function hostileInput(workDir: string): Promise<Outcome> {
   const problems: string[] = [];
   let cases = 0;
   try {
-    const { threadId, path } = await materialized(server, '/work/input');
+    const { threadId, path } = await materializedThread(server, '/work/input');
     const before = readFileSync(path, 'utf8');
     const nested = (n: number) => '['.repeat(n) + '"x"' + ']'.repeat(n);
     const refusedCases: Array<[string, string]> = [
@@ -209,14 +197,7 @@ export async function hostileFiles(workDir: string, swapMs: number): Promise<Out
   const problems: string[] = [];
   const home = join(workDir, 'home');
   cpSync(join(FIXTURES, 'codex-0.169.0', 'home'), home, { recursive: true });
-  const created = new Date(Date.UTC(2026, 10, 25, 10));
-  const hex = created.getTime().toString(16).padStart(12, '0');
-  const fifoId = `${hex.slice(0, 8)}-${hex.slice(8)}-7000-8000-000000000001`;
-  const parts = localTimeParts(created);
-  const dir = join(home, 'sessions', parts.y, parts.mo, parts.d);
-  mkdirSync(dir, { recursive: true });
-  const fifo = join(dir, `rollout-${parts.time}-${fifoId}.jsonl`);
-  execFileSync('mkfifo', [fifo]);
+  const { fifoId, fifo } = rolloutFifo(home);
   execFileSync('mkfifo', [join(home, 'threadstate-logs_1.sqlite')]);
   let fifoReads = 0;
   let server = await startServer(home);
@@ -241,7 +222,7 @@ export async function hostileFiles(workDir: string, swapMs: number): Promise<Out
   let acknowledged = 0;
   let refused = 0;
   try {
-    const { threadId, path } = await materialized(server, '/work/swap');
+    const { threadId, path } = await materializedThread(server, '/work/swap');
     const outside = join(outsideDir, 'victim.jsonl');
     writeFileSync(outside, readFileSync(path));
     const outsideBefore = readFileSync(outside, 'utf8');
@@ -288,7 +269,7 @@ export async function fullDisk(workDir: string, cycles: number): Promise<Outcome
   try {
     mkdirSync(join(root, 'home'));
     await server.initialize();
-    const { threadId, path } = await materialized(server, '/work/full');
+    const { threadId, path } = await materializedThread(server, '/work/full');
     for (let c = 0; c < cycles; c++) {
       const filler = join(root, 'filler');
       fillFileSystem(filler);
@@ -398,7 +379,7 @@ export async function readOnlyHome(workDir: string): Promise<Outcome> {
   try {
     generateHome({ out: home, threads: 200, seed: 3 });
     let server = await startServer(home, [], true);
-    const { threadId } = await materialized(server, '/work/ro');
+    const { threadId } = await materializedThread(server, '/work/ro');
     await ask(server, 'thread/inject_items', { threadId, items: [userItem('quokkamarble')] });
     await ask(server, 'thread/memory/write', { threadId, traceSummary: 't', memorySummary: 'ro-memory' });
     await new Promise((resolve) => setTimeout(resolve, 500));

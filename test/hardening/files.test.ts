@@ -8,29 +8,17 @@ import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, t
 import { join } from 'node:path';
 import { AppServerProcess, CLI, NODE_BIN, REPO_ROOT, type Json } from '../helpers/app-server.ts';
 import { FIXTURES, copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
-import { localTimeParts } from '../../src/rollout/paths.ts';
-import { fillFileSystem, mountTmpfs, remountReadOnly, unmount } from '../helpers/tmpfs.ts';
+import { materializedThread, rolloutFifo, userItem } from '../helpers/hostile.ts';
+import { fillFileSystem, remountReadOnly, tmpfsSuite } from '../helpers/tmpfs.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   Promise.race([p, sleep(ms).then(() => { throw new Error(`${what}: no answer within ${ms} ms`); })]);
 
-function userItem(text: string): Json {
-  return { type: 'message', role: 'user', content: [{ type: 'input_text', text }] };
-}
-
 function jsonLines(path: string): Json[] {
   const text = readFileSync(path, 'utf8');
   assert.ok(text === '' || text.endsWith('\n'), `${path} does not end with a newline`);
   return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
-}
-
-/** A started thread with one injected message: its id and rollout path. */
-async function materialized(server: AppServerProcess, cwd = '/work/hardening'): Promise<{ threadId: string; path: string }> {
-  const started = await server.call('thread/start', { cwd });
-  const threadId = started.thread.id;
-  await server.call('thread/inject_items', { threadId, items: [userItem('hello')] });
-  return { threadId, path: (await server.call('thread/read', { threadId })).thread.path };
 }
 
 describe('hardening: only regular files are opened', function () {
@@ -48,15 +36,7 @@ describe('hardening: only regular files are opened', function () {
   });
 
   it('a FIFO named like a rollout never blocks: reads of it fail at once, other threads stay served, the server exits on stdin close', async () => {
-    // A UUIDv7 id names its day folder, where thread/read looks first.
-    const created = new Date(Date.UTC(2026, 10, 25, 10));
-    const hex = created.getTime().toString(16).padStart(12, '0');
-    const fifoId = `${hex.slice(0, 8)}-${hex.slice(8)}-7000-8000-000000000001`;
-    const parts = localTimeParts(created);
-    const dir = join(home, 'sessions', parts.y, parts.mo, parts.d);
-    mkdirSync(dir, { recursive: true });
-    const fifo = join(dir, `rollout-${parts.time}-${fifoId}.jsonl`);
-    execFileSync('mkfifo', [fifo]);
+    const { fifoId, fifo } = rolloutFifo(home);
     server = new AppServerProcess(home);
     await server.initialize();
     const resumed = await within(server.request('thread/resume', { threadId: fifoId, path: fifo }), 10000, 'thread/resume of the FIFO');
@@ -104,7 +84,7 @@ describe('hardening: writes stay in the home', function () {
 
   it('a rollout swapped for a symlink to an outside file while injects run: nothing lands outside, every acknowledged inject is in the thread', async () => {
     await server.initialize();
-    const { threadId, path } = await materialized(server);
+    const { threadId, path } = await materializedThread(server, '/work/hardening');
     const outside = join(root, 'outside', 'victim.jsonl');
     writeFileSync(outside, readFileSync(path));
     const outsideBefore = readFileSync(outside, 'utf8');
@@ -144,7 +124,7 @@ describe('hardening: writes stay in the home', function () {
 
   it('refuses to append through a final symlink or a directory that resolves outside the home, naming the file', async () => {
     await server.initialize();
-    const { threadId, path } = await materialized(server);
+    const { threadId, path } = await materializedThread(server, '/work/hardening');
     const outside = join(root, 'outside', 'victim.jsonl');
     writeFileSync(outside, readFileSync(path));
     const stash = `${path}.stash`;
@@ -168,35 +148,22 @@ describe('hardening: writes stay in the home', function () {
 
 describe('hardening: a full disk (2 MB tmpfs)', function () {
   this.timeout(60000);
+  const disk = tmpfsSuite(2048, makeTempDir, removeDir);
   let root: string;
   let home: string;
   let server: AppServerProcess | null = null;
-  let mounted = false;
 
-  before(function () {
-    root = makeTempDir();
-    const why = mountTmpfs(root, 2048);
-    if (why) {
-      removeDir(root);
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
-    mounted = true;
+  before(() => {
+    root = disk.root();
     home = join(root, 'home');
     mkdirSync(home);
   });
-  after(() => {
-    server?.kill();
-    if (mounted) {
-      unmount(root);
-      removeDir(root);
-    }
-  });
+  after(() => server?.kill());
 
   it('out of space: nothing is acknowledged that is not on disk, nothing partial is left, later writes land whole', async () => {
     server = new AppServerProcess(home, ['--no-index']);
     await server.initialize();
-    const { threadId, path } = await materialized(server);
+    const { threadId, path } = await materializedThread(server, '/work/hardening');
     await server.call('thread/name/set', { threadId, name: 'before the disk filled' });
     const index = join(home, 'session_index.jsonl');
     const indexBefore = readFileSync(index, 'utf8');
@@ -232,7 +199,7 @@ describe('hardening: a full disk (2 MB tmpfs)', function () {
 
   it('a partial last line left by another writer never swallows the next record', async () => {
     const index = join(home, 'session_index.jsonl');
-    const { threadId } = await materialized(server!);
+    const { threadId } = await materializedThread(server!, '/work/hardening');
     appendFileSync(index, '{"id":"torn","thread_name":"torn wri');
     await server!.call('thread/name/set', { threadId, name: 'after a torn line' });
     const lines = readFileSync(index, 'utf8').split('\n');
@@ -267,35 +234,22 @@ describe('hardening: partial lines in doctor', function () {
 
 describe('hardening: a read-only home', function () {
   this.timeout(90000);
+  const disk = tmpfsSuite(16 * 1024, makeTempDir, removeDir);
   let root: string;
   let home: string;
   let server: AppServerProcess | null = null;
-  let mounted = false;
 
-  before(function () {
-    root = makeTempDir();
-    const why = mountTmpfs(root, 16 * 1024);
-    if (why) {
-      removeDir(root);
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
-    mounted = true;
+  before(() => {
+    root = disk.root();
     home = join(root, 'home');
     cpSync(join(FIXTURES, 'codex-0.169.0', 'home'), home, { recursive: true });
   });
-  after(() => {
-    server?.kill();
-    if (mounted) {
-      unmount(root);
-      removeDir(root);
-    }
-  });
+  after(() => server?.kill());
 
   it('list, read, search and memory read work from the existing index; writes fail with a clear error', async () => {
     server = new AppServerProcess(home);
     await server.initialize({ experimentalApi: true });
-    const { threadId } = await materialized(server, '/work/readonly');
+    const { threadId } = await materializedThread(server, '/work/readonly');
     await server.call('thread/inject_items', { threadId, items: [userItem('zebraquartz is the word')] });
     await server.call('thread/name/set', { threadId, name: 'read-only check' });
     await server.call('thread/memory/write', { threadId, traceSummary: 'trace', memorySummary: 'memo' });

@@ -44,3 +44,28 @@ export function fillFileSystem(path: string): void {
     closeSync(fd);
   }
 }
+
+/**
+ * Mocha hooks for a suite on its own tmpfs: mounted before the suite (skipped, with the reason,
+ * when mounting is not allowed) and unmounted after it. `root()` is the mount point.
+ */
+export function tmpfsSuite(sizeKb: number, makeDir: () => string, removeDir: (dir: string) => void): { root: () => string } {
+  let root = '';
+  let mounted = false;
+  before(function () {
+    root = makeDir();
+    const why = mountTmpfs(root, sizeKb);
+    if (why) {
+      removeDir(root);
+      console.log(`      skipped: ${why}`);
+      this.skip();
+    }
+    mounted = true;
+  });
+  after(() => {
+    if (!mounted) return;
+    unmount(root);
+    removeDir(root);
+  });
+  return { root: () => root };
+}
