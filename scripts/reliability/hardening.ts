@@ -4,12 +4,12 @@
 // returns figures and the problems it found.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, closeSync, cpSync, mkdirSync, openSync, readFileSync, readdirSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, cpSync, mkdirSync, openSync, readFileSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { findPartialLines } from '../../src/rollout/partial-lines.ts';
 import { fillFileSystem, mountTmpfs, remountReadOnly, unmount } from '../../test/helpers/tmpfs.ts';
 import { FIXTURES } from '../../test/helpers/home.ts';
-import { materializedThread, rolloutFifo, userItem } from '../../test/helpers/hostile.ts';
+import { materializedThread, rolloutFifo, spillHeavyRollout, userItem } from '../../test/helpers/hostile.ts';
 import { generateHome } from '../bench/gen-home.ts';
 import { NODE_BIN } from '../../test/helpers/app-server.ts';
 import { AppServerProcess, type Json, ask, peakRssKb, rng, rolloutFiles, sleep, startServer } from './lib.ts';
@@ -314,20 +314,7 @@ export async function changedUnderAnswer(workDir: string, rounds: number, seed: 
   const rand = rng(seed);
   const home = join(workDir, 'home');
   cpSync(join(FIXTURES, 'codex-0.169.0', 'home'), home, { recursive: true });
-  const sessions = join(home, 'sessions/2026/11/25');
-  const name = readdirSync(sessions).find((f) => readFileSync(join(sessions, f), 'utf8').includes('"CommandExecution"'))!;
-  const path = join(sessions, name);
-  const threadId = /-([0-9a-f-]{36})\.jsonl$/.exec(name)![1];
-  const output = 'output line with "quotes" and é\n'.repeat(10_000);
-  const original = readFileSync(path, 'utf8').split('\n').flatMap((text) => {
-    if (!text.includes('"CommandExecution"')) return [text];
-    return Array.from({ length: 30 }, (_, i) => {
-      const line = JSON.parse(text);
-      line.payload.item.id = `call_copy_${i}`;
-      line.payload.item.aggregated_output = `${i}: ${output}`;
-      return JSON.stringify(line);
-    });
-  }).join('\n');
+  const { path, threadId, text: original } = spillHeavyRollout(home);
   const problems: string[] = [];
   const counts = { truncated: 0, zeroed: 0, appended: 0, errors: 0, intact: 0, altered: 0 };
   const server = await startServer(home);

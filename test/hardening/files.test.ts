@@ -8,7 +8,7 @@ import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, t
 import { join } from 'node:path';
 import { AppServerProcess, CLI, NODE_BIN, REPO_ROOT, type Json } from '../helpers/app-server.ts';
 import { FIXTURES, copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
-import { materializedThread, rolloutFifo, userItem } from '../helpers/hostile.ts';
+import { materializedThread, rolloutFifo, spillHeavyRollout, userItem } from '../helpers/hostile.ts';
 import { fillFileSystem, remountReadOnly, tmpfsSuite } from '../helpers/tmpfs.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -295,21 +295,7 @@ describe('hardening: a rollout changed under a streamed answer', function () {
   });
 
   it('is never a successful answer with altered strings: the client gets an error for its id', async () => {
-    const sessions = join(home, 'sessions/2026/11/25');
-    const name = readdirSync(sessions).find((f) => readFileSync(join(sessions, f), 'utf8').includes('"CommandExecution"'))!;
-    const path = join(sessions, name);
-    const threadId = /-([0-9a-f-]{36})\.jsonl$/.exec(name)![1];
-    const output = 'output line with "quotes" and é\n'.repeat(10_000); // ~330 KB per string, each spilled
-    const lines = readFileSync(path, 'utf8').split('\n').flatMap((text) => {
-      if (!text.includes('"CommandExecution"')) return [text];
-      return Array.from({ length: 30 }, (_, i) => {
-        const line = JSON.parse(text);
-        line.payload.item.id = `call_copy_${i}`;
-        line.payload.item.aggregated_output = `${i}: ${output}`;
-        return JSON.stringify(line);
-      });
-    });
-    writeFileSync(path, lines.join('\n'));
+    const { path, threadId } = spillHeavyRollout(home);
     server = new AppServerProcess(home);
     await server.initialize();
     // The answer stalls in the pipe while the client does not read; the file is cut meanwhile.

@@ -1,8 +1,8 @@
 // Pieces shared by the hardening tests and the reliability scenarios: a started thread with one
-// message on disk, and a FIFO where thread/read looks for a rollout.
+// message on disk, a FIFO where thread/read looks for a rollout, a rollout whose answer spills.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { localTimeParts } from '../../src/rollout/paths.ts';
 import type { AppServerProcess, Json } from './app-server.ts';
@@ -30,4 +30,28 @@ export function rolloutFifo(home: string): { fifoId: string; fifo: string } {
   const fifo = join(dir, `rollout-${parts.time}-${fifoId}.jsonl`);
   execFileSync('mkfifo', [fifo]);
   return { fifoId, fifo };
+}
+
+/**
+ * Rewrites the fixture home's 0.169 rollout with a command output so that its history answer
+ * holds 30 spilled strings of ~330 KB (read back from the file while the answer is written).
+ * Returns the rollout, its thread id, and its new text.
+ */
+export function spillHeavyRollout(home: string): { path: string; threadId: string; text: string } {
+  const sessions = join(home, 'sessions/2026/11/25');
+  const name = readdirSync(sessions).find((f) => readFileSync(join(sessions, f), 'utf8').includes('"CommandExecution"'))!;
+  const path = join(sessions, name);
+  const threadId = /-([0-9a-f-]{36})\.jsonl$/.exec(name)![1];
+  const output = 'output line with "quotes" and é\n'.repeat(10_000);
+  const text = readFileSync(path, 'utf8').split('\n').flatMap((line) => {
+    if (!line.includes('"CommandExecution"')) return [line];
+    return Array.from({ length: 30 }, (_, i) => {
+      const value = JSON.parse(line);
+      value.payload.item.id = `call_copy_${i}`;
+      value.payload.item.aggregated_output = `${i}: ${output}`;
+      return JSON.stringify(value);
+    });
+  }).join('\n');
+  writeFileSync(path, text);
+  return { path, threadId, text };
 }
