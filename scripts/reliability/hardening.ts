@@ -390,6 +390,7 @@ export async function readOnlyHome(workDir: string): Promise<Outcome> {
         ['thread/name/set', { threadId, name: 'x' }],
         ['thread/inject_items', { threadId, items: [userItem('x')] }],
         ['thread/memory/write', { threadId, traceSummary: 'x', memorySummary: 'x' }],
+        ['thread/archive', { threadId }],
         ['thread/start', { cwd: '/x' }],
       ] as const) {
         const reply = await ask(server, method, params);

@@ -230,13 +230,22 @@ async function confined(codexHome: string, path: string): Promise<string> {
   return inside;
 }
 
+/** A rename whose failure (a read-only home, permissions) names the file for the client. */
+async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (err) {
+    throw writeError(from, err, 'the rollout was not moved');
+  }
+}
+
 /** Moves a rollout to `archived_sessions/<same name>`; returns the new path. */
 export async function archiveRollout(codexHome: string, path: string): Promise<string> {
   const from = await confined(codexHome, path);
   const dir = join(codexHome, ARCHIVED_DIR);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => { throw writeError(dir, err, 'the rollout was not moved'); });
   const to = join(dir, basename(from));
-  await rename(from, to);
+  await moveFile(from, to);
   return to;
 }
 
@@ -247,7 +256,7 @@ export async function unarchiveRollout(codexHome: string, path: string, now: Dat
   if (!dir) throw new Error(`not a rollout file name: ${basename(from)}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const to = join(dir, basename(from));
-  await rename(from, to);
+  await moveFile(from, to);
   await utimes(to, now, now);
   return to;
 }
@@ -260,6 +269,6 @@ export async function deleteRollout(codexHome: string, path: string): Promise<bo
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
+    throw writeError(target, err, 'the rollout was not deleted');
   }
 }

@@ -277,6 +277,9 @@ describe('hardening: a read-only home', function () {
     const memo = await server.request('thread/memory/write', { threadId, traceSummary: 't', memorySummary: 'm' });
     assert.equal(memo.error.code, -32600);
     assert.match(memo.error.message, /threadstate-memory\.jsonl.*read-only/);
+    const archive = await server.request('thread/archive', { threadId });
+    assert.equal(archive.error.code, -32600, JSON.stringify(archive));
+    assert.match(archive.error.message, /read-only/);
     assert.equal(await server.close(), 0);
   });
 });
