@@ -41,12 +41,13 @@ function describe(code: string | undefined): string {
     case 'EROFS': return 'the file system is read-only (EROFS)';
     case 'ELOOP': return 'it is a symbolic link (ELOOP)';
     case 'ENOENT': return 'it does not exist (ENOENT)';
+    case 'EISDIR': return 'it is a directory (EISDIR)';
     case 'EIO': return 'input/output error (EIO)';
     default: return code ?? 'unknown error';
   }
 }
 
-const CLIENT_FAULTS = new Set(['EACCES', 'EPERM', 'EROFS', 'ELOOP', 'ENOENT', 'ENOTREG']);
+const CLIENT_FAULTS = new Set(['EACCES', 'EPERM', 'EROFS', 'ELOOP', 'ENOENT', 'ENOTREG', 'EISDIR']);
 const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
 
 /** A failed write, as the client sees it; `notWritable` when the file may not be written at all (read-only home, permissions). */

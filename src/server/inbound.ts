@@ -57,8 +57,11 @@ export type Inbound =
   | { kind: 'reject'; id: RequestId; message: string }
   | { kind: 'drop'; reason: string };
 
-/** A valid request id as Codex accepts it (from the parsed value and its raw text), or undefined. */
-function acceptedId(value: unknown, line: string, ids: IdEcho): RequestId | undefined {
+/**
+ * A valid id as Codex accepts it (from the parsed value and its raw text), or undefined. Only a
+ * request's id is held for echoing: a response's id (to a server request) is never written back.
+ */
+function acceptedId(value: unknown, line: string, ids: IdEcho, echo: boolean): RequestId | undefined {
   if (typeof value === 'string') return value.isWellFormed() ? value : undefined;
   if (typeof value !== 'number') return undefined;
   const raw = rawValueText(line, ['id']);
@@ -66,7 +69,7 @@ function acceptedId(value: unknown, line: string, ids: IdEcho): RequestId | unde
   if (!INTEGER_TEXT.test(raw)) return undefined;
   const big = BigInt(raw);
   if (big < I64_MIN || big > I64_MAX) return undefined;
-  return Number.isSafeInteger(value) ? value : ids.hold(raw);
+  return Number.isSafeInteger(value) || !echo ? value : ids.hold(raw);
 }
 
 interface Visit {
@@ -135,7 +138,7 @@ export function parseInbound(line: string, ids: IdEcho): Inbound {
   if (!isRequest && !isResponse) return { kind: 'drop', reason: 'neither a request, a notification nor a response' };
   let id: RequestId | undefined;
   if (msg.id !== undefined) {
-    id = acceptedId(msg.id, line, ids);
+    id = acceptedId(msg.id, line, ids, isRequest);
     if (id === undefined) return { kind: 'drop', reason: 'its id is not a string or a 64-bit integer (Codex ignores such messages)' };
     msg.id = id;
   } else if (isResponse) {
