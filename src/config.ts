@@ -63,7 +63,7 @@ export const MEMORY_JOURNAL_FILE = 'threadstate-memory.jsonl';
 /**
  * Deletes threadstate's own `<base>_<N>.sqlite` files (and sidecars) of generations older than
  * `current` in `dir`. Newer generations stay: an older and a newer threadstate used alternately
- * must not keep deleting each other's files (the Codex weakness in state-db.md §1.3). Only names
+ * must not keep deleting each other's files (the Codex weakness in docs/codex-state-db.md §1.3). Only names
  * that parse as ours qualify, so Codex's `state_*`/`logs_*` files are never touched. Best effort;
  * returns the names removed.
  */

@@ -1,5 +1,6 @@
 // JSON-RPC error values shared by every layer. Services throw these; the dispatcher turns them
-// into wire errors. Anything else thrown becomes a generic -32603 whose detail stays in the logs.
+// into wire errors. Anything else thrown becomes -32603 `internal error while handling <method>:
+// <message>`; its stack stays in the logs.
 
 export const ErrorCode = {
   InvalidRequest: -32600,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { METHOD_NAMES } from '../../src/protocol/methods.ts';
 import { MAX_LINE_BYTES } from '../../src/server/ndjson.ts';
 import { generateHome } from '../bench/gen-home.ts';
-import { type AppServerProcess, type Json, ask, rng, rssKb, sleep, startServer } from './lib.ts';
+import { type AppServerProcess, ask, rng, rssKb, sleep, startServer } from './lib.ts';
 
 export interface FuzzOptions {
   workDir: string;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { parseLevel, setStderrLevel } from '../../src/logs/logger.ts';
+import { raiseStderrLevel } from '../../src/logs/logger.ts';
 import { AppServerProcess, CLI, NODE_BIN, REPO_ROOT, type Json } from '../../test/helpers/app-server.ts';
 
 export { AppServerProcess, type Json };
@@ -268,12 +268,12 @@ export async function callLong(server: AppServerProcess, method: string, params:
   return answer.result;
 }
 
-/** Runs `fn` with this process's own stderr logging at ERROR (in-process indexing and doctor). */
+/** Runs `fn` with this process's own stderr logging at ERROR at most (in-process indexing and doctor), then restores the level. */
 export async function quietly<T>(fn: () => Promise<T>): Promise<T> {
-  setStderrLevel('ERROR');
+  const restore = raiseStderrLevel('ERROR');
   try {
     return await fn();
   } finally {
-    setStderrLevel(parseLevel(process.env.THREADSTATE_LOG ?? '') ?? 'INFO');
+    restore();
   }
 }

@@ -46,11 +46,30 @@ function levelRank(level: Level): number {
 /** Fixed for the life of this process; tells apart the rows of processes that reused a pid. */
 export const PROCESS_UUID: string = randomUUID();
 
-const sinks = new Set<LogSink>();
-let stderrLevel: Level = parseLevel(process.env.THREADSTATE_LOG ?? '') ?? 'INFO';
+/** The stderr threshold: a level, or OFF for none (sinks still receive records). */
+export type StderrLevel = Level | 'OFF';
 
-export function setStderrLevel(level: Level): void {
+const sinks = new Set<LogSink>();
+let stderrLevel: StderrLevel = parseLevel(process.env.THREADSTATE_LOG ?? '') ?? 'INFO';
+
+export function setStderrLevel(level: StderrLevel): void {
   stderrLevel = level;
+}
+
+export function getStderrLevel(): StderrLevel {
+  return stderrLevel;
+}
+
+/**
+ * Lets only records at `level` or above reach stderr until the returned function is called, which
+ * restores the previous threshold. A stricter threshold already in force (or OFF) is kept.
+ */
+export function raiseStderrLevel(level: Level): () => void {
+  const previous = stderrLevel;
+  if (previous !== 'OFF' && levelRank(previous) < levelRank(level)) stderrLevel = level;
+  return () => {
+    stderrLevel = previous;
+  };
 }
 
 export function addLogSink(sink: LogSink): () => void {
@@ -133,7 +152,8 @@ function shortFileName(raw: string): string | null {
   return short;
 }
 
-function formatForStderr(record: LogRecord): string {
+/** One record as the line stderr gets. */
+export function formatLogLine(record: LogRecord): string {
   const ts = new Date(record.tsMs).toISOString();
   const thread = record.threadId ? ` [${record.threadId}]` : '';
   const fields = record.fields && Object.keys(record.fields).length > 0 ? ` ${safeJson(record.fields)}` : '';
@@ -153,7 +173,7 @@ function emit(target: string, level: Level, message: string, fields?: Record<str
     const rank = levelRank(level);
     let wanted = false;
     for (const sink of sinks) if (sink.minLevel === undefined || rank >= levelRank(sink.minLevel)) wanted = true;
-    const toStderr = rank >= levelRank(stderrLevel);
+    const toStderr = stderrLevel !== 'OFF' && rank >= levelRank(stderrLevel);
     if (!wanted && !toStderr) return;
     let threadId: string | null = null;
     let rest: Record<string, unknown> | null = null;
@@ -164,7 +184,7 @@ function emit(target: string, level: Level, message: string, fields?: Record<str
     }
     const site = wanted ? cachedCallsite(target, message) : { file: null, line: null };
     const record: LogRecord = { ...now(), level, target, message, threadId, file: site.file, line: site.line, fields: rest };
-    if (toStderr) process.stderr.write(formatForStderr(record));
+    if (toStderr) process.stderr.write(formatLogLine(record));
     for (const sink of sinks) {
       if (sink.minLevel !== undefined && rank < levelRank(sink.minLevel)) continue;
       try {

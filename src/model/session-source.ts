@@ -10,7 +10,7 @@ export type SourceKind = ThreadSourceKind;
 /** What an omitted, null or empty `sourceKinds` means: interactive sources only. */
 export const DEFAULT_SOURCE_KINDS: readonly SourceKind[] = ['cli', 'vscode'];
 
-/** The source kinds a stored `session_meta.source` answers to (rollout-format.md, wire-protocol.md §2.5.2). */
+/** The source kinds a stored `session_meta.source` answers to (docs/rollout-format.md §4.1, docs/wire-protocol.md §2.5.2). */
 export function sourceKindsOf(source: StoredSessionSource): SourceKind[] {
   if (typeof source === 'string') {
     switch (source) {
@@ -47,7 +47,7 @@ export function expandSourceKinds(requested: readonly SourceKind[]): SourceKind[
   return [...out];
 }
 
-/** The v2 wire form of a stored `session_meta.source` (wire-protocol.md §3.6). */
+/** The v2 wire form of a stored `session_meta.source` (docs/wire-protocol.md §3.6). */
 export function wireSource(source: StoredSessionSource): SessionSource {
   if (typeof source === 'string') {
     switch (source) {

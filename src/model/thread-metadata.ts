@@ -1,7 +1,7 @@
 // The metadata of one thread as derived from its rollout file. This is the contract between the
 // rollout reader (which produces it), the SQLite index (which stores it, one row per thread) and
 // the thread API (which turns it into the wire `Thread`). Field meanings follow
-// rollout-format.md §6. Times are Unix seconds unless the name ends in Ms.
+// docs/rollout-format.md §6. Times are Unix seconds unless the name ends in Ms.
 
 /** `session_meta.source` as stored: a plain string (`cli`, `vscode`, `exec`, `mcp`, `unknown`) or an object (`{subagent: …}`, `{custom: …}`). */
 export type StoredSessionSource = string | Record<string, unknown>;

@@ -1,4 +1,4 @@
-// `initialize` (wire-protocol.md §1.5, §2.2).
+// `initialize` (docs/wire-protocol.md §1.5, §2.2).
 
 import Type from 'typebox';
 import { JsonValue, OptionalNullable } from './common.ts';

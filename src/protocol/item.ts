@@ -1,4 +1,4 @@
-// ThreadItem: the tagged union of everything a turn can hold (wire-protocol.md §3.4), plus the
+// ThreadItem: the tagged union of everything a turn can hold (docs/wire-protocol.md §3.4), plus the
 // user inputs and action shapes embedded in items. Output objects: optional members are explicit
 // nulls, and every item carries `startedAtMs` / `completedAtMs` (Unix ms, null for legacy history).
 

@@ -1,5 +1,6 @@
 // Registry of the exported schema objects and their exported names. Schema generation uses it to
-// emit `$ref`s (by identity) instead of inlining a named type where another one embeds it.
+// emit `$ref`s instead of inlining a named type: a method's params and result are found here by
+// identity, a schema embedded in another by its canonical JSON (scripts/write-schema.ts).
 
 import type { TSchema } from 'typebox';
 import * as common from './common.ts';

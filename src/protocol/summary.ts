@@ -1,4 +1,4 @@
-// Legacy v1 `getConversationSummary` (wire-protocol.md §2.16). Note the snake_case `origin_url`
+// Legacy v1 `getConversationSummary` (docs/wire-protocol.md §2.16). Note the snake_case `origin_url`
 // and the lower-case core session source: this result predates the v2 conventions.
 
 import Type from 'typebox';

@@ -1,4 +1,4 @@
-// `thread/start`, `thread/resume` and `thread/fork` (wire-protocol.md §2.3, §2.4). Params are open objects:
+// `thread/start`, `thread/resume` and `thread/fork` (docs/wire-protocol.md §2.3, §2.4, §2.17). Params are open objects:
 // unknown fields are ignored, optional fields accept null.
 
 import Type from 'typebox';

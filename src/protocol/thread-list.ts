@@ -1,4 +1,4 @@
-// `thread/list`, `thread/loaded/list` and `thread/read` (wire-protocol.md §2.5, §2.6, §2.13).
+// `thread/list`, `thread/loaded/list` and `thread/read` (docs/wire-protocol.md §2.5, §2.6, §2.13).
 
 import Type from 'typebox';
 import { Nullable, OptionalNullable, SortDirection, StringEnum } from './common.ts';

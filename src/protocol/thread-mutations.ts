@@ -1,5 +1,5 @@
 // Thread methods that change state: archive, unarchive, delete, name/set, metadata/update,
-// unsubscribe, inject_items (wire-protocol.md §2.8-§2.15).
+// unsubscribe, inject_items (docs/wire-protocol.md §2.8-§2.15).
 
 import Type from 'typebox';
 import { EmptyResponse, JsonValue, OptionalNullable, StringEnum, ThreadIdParams } from './common.ts';

@@ -1,4 +1,4 @@
-// The Thread object and the shapes it embeds (wire-protocol.md §3.1, §3.2, §3.6). Output shape:
+// The Thread object and the shapes it embeds (docs/wire-protocol.md §3.1, §3.2, §3.6). Output shape:
 // every key is always present, optional values are explicit nulls. Timestamps are Unix seconds.
 
 import Type from 'typebox';

@@ -1,4 +1,4 @@
-// Dynamic tool specs (wire-protocol.md §4.2) and `thread/dynamicTools/list`.
+// Dynamic tool specs (docs/wire-protocol.md §4.2) and `thread/dynamicTools/list`.
 
 import Type from 'typebox';
 import { JsonValue, OptionalNullable } from './common.ts';

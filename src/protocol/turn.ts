@@ -1,4 +1,4 @@
-// Turn and the paged turn/item lists (wire-protocol.md §2.7, §3.3). Turn timestamps are Unix
+// Turn and the paged turn/item lists (docs/wire-protocol.md §2.7, §3.3). Turn timestamps are Unix
 // seconds; item timestamps are Unix ms.
 
 import Type from 'typebox';

@@ -1,4 +1,4 @@
-// Thread metadata from a rollout (rollout-format.md §6). The derivation itself is pure (lines in,
+// Thread metadata from a rollout (docs/rollout-format.md §6). The derivation itself is pure (lines in,
 // ThreadMetadata out) so it can be tested without files; the two entry points at the bottom only
 // add the I/O: a full streaming read, or a bounded head read for listing.
 
@@ -317,7 +317,7 @@ const MAX_FORK_LINEAGE = 16;
 
 /**
  * A fork's preview is the first user message of the root of its fork lineage, as Codex answers
- * (rollout-format.md §6): a 0.169 fork's file holds only its own turns, and a fork of a fork names
+ * (docs/rollout-format.md §6): a 0.169 fork's file holds only its own turns, and a fork of a fork names
  * its parent only. Each ancestor's head is read in turn; a missing ancestor ends the walk, and
  * the furthest ancestor with a prompt gives the preview.
  */

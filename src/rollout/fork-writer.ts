@@ -1,4 +1,4 @@
-// Writing a fork's rollout the way Codex 0.169 writes it (rollout-format.md §7.4), and the
+// Writing a fork's rollout the way Codex 0.169 writes it (docs/rollout-format.md §7.4), and the
 // settings line Codex appends when it loads a thread (`thread_settings_applied`).
 //
 // - A 0.169 (paginated) parent: the fork's file holds only its own `session_meta`, which names the

@@ -9,7 +9,7 @@ import { logger } from '../logs/logger.ts';
 
 const log = logger('rollout.heads');
 
-/** Codex stops counting candidate files here (rollout-format.md §8). */
+/** Codex stops counting candidate files here (docs/rollout-format.md §8). */
 export const SCAN_CAP = 10_000;
 const HEAD_CONCURRENCY = 32;
 // A listing reads at most SCAN_CAP heads per root, so two roots' worth is all a repeated listing

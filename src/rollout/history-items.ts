@@ -1,4 +1,4 @@
-// Wire ThreadItems (wire-protocol.md §3.4) built from rollout content: 0.169 `item_completed`
+// Wire ThreadItems (docs/wire-protocol.md §3.4) built from rollout content: 0.169 `item_completed`
 // TurnItems (PascalCase type, snake_case members) and Feb-era events. Key order follows what
 // 0.169 emits; optional members are explicit nulls; timestamps go last.
 

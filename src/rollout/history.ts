@@ -1,4 +1,4 @@
-// Rebuilds a thread's turns from its rollout (rollout-format.md §7, wire-protocol.md §5). One
+// Rebuilds a thread's turns from its rollout (docs/rollout-format.md §7, docs/wire-protocol.md §5). One
 // reducer handles both eras in a single pass: Feb-era events (implicit turns `rollout-<k>`, items
 // `item-N`) and 0.169 `item_completed` items with recorded ids and times; the turn and id rules
 // live in turn-ledger.ts. 0.169 forks are

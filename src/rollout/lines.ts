@@ -1,4 +1,4 @@
-// Types for rollout JSONL lines of both eras (rollout-format.md §2–§4). Everything is optional and
+// Types for rollout JSONL lines of both eras (docs/rollout-format.md §2–§4). Everything is optional and
 // loosely typed on purpose: readers must tolerate unknown types and keys, so derivation code reads
 // fields defensively through the small helpers at the bottom.
 

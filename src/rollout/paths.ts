@@ -1,4 +1,4 @@
-// Rollout file names and locations under the Codex home (rollout-format.md §1), confinement of
+// Rollout file names and locations under the Codex home (docs/rollout-format.md §1), confinement of
 // client-supplied paths to the home, and fast walks over every rollout file.
 
 import { realpathSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Tolerant, memory-bounded readers for rollout files (rollout-format.md §8, §9). Content problems
+// Tolerant, memory-bounded readers for rollout files (docs/rollout-format.md §8, §9). Content problems
 // (blank lines, CRLF, bad JSON, non-object JSON, oversize lines, a half-written last line) are
 // skipped and counted, never thrown; only a missing or unreadable file is an error.
 
@@ -247,7 +247,7 @@ export interface HeadOptions {
 }
 
 /**
- * Reads the head window of a rollout (rollout-format.md §8): 10 counted (non-blank) lines, or up
+ * Reads the head window of a rollout (docs/rollout-format.md §8): 10 counted (non-blank) lines, or up
  * to 210 once a session_meta has been seen without a user event; stops as soon as both are seen,
  * and never reads more than `maxBytes`.
  */

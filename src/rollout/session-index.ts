@@ -1,4 +1,4 @@
-// Thread names in `session_index.jsonl` (rollout-format.md §5.1): an append-only log where the
+// Thread names in `session_index.jsonl` (docs/rollout-format.md §5.1): an append-only log where the
 // last non-empty entry for an id wins.
 
 import { closeSync, readFileSync } from 'node:fs';

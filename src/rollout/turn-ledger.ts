@@ -1,6 +1,6 @@
 // The turn and item-id bookkeeping of a rollout, shared by the turn rebuild (history.ts) and the
 // search text (search-text.ts) so both cut turns and name items by the same rules
-// (rollout-format.md §7): implicit Feb-era turns `rollout-<k>` (k = position of the known line),
+// (docs/rollout-format.md §7): implicit Feb-era turns `rollout-<k>` (k = position of the known line),
 // `item-N` numbering, upserts by call id or recorded item id, turn lookups by id, rollbacks.
 // Subclasses only say how an item looks (full wire item, or a light search entry) and what a
 // turn records beyond its items.

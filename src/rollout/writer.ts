@@ -1,4 +1,4 @@
-// Writing rollouts that real Codex can read (rollout-format.md §10): the session_meta line,
+// Writing rollouts that real Codex can read (docs/rollout-format.md §10): the session_meta line,
 // append-only lines (one write call per complete line), legacy late-Feb style turn lines, and
 // archive / unarchive / delete as file moves.
 

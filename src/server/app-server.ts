@@ -3,7 +3,6 @@
 
 import type { Readable, Writable } from 'node:stream';
 import { serveConnection } from './connection.ts';
-import { Notifier } from './notifier.ts';
 import type { Services } from './services.ts';
 
 export interface AppServerOptions {
@@ -16,5 +15,3 @@ export interface AppServerOptions {
 export async function serveStdio(options: AppServerOptions): Promise<void> {
   await serveConnection(options);
 }
-
-export { Notifier };

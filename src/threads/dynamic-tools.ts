@@ -1,4 +1,4 @@
-// Dynamic tool specs from clients: validation with Codex's messages (wire-protocol.md §4.3) and
+// Dynamic tool specs from clients: validation with Codex's messages (docs/wire-protocol.md §4.3) and
 // normalisation of the legacy flat form to the canonical tagged form. The flat row form the index
 // stores is src/state/dynamic-tools.ts's.
 

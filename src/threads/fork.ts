@@ -1,5 +1,5 @@
-// `thread/fork`: a new thread that continues a stored thread's history (wire-protocol.md §2;
-// rollout-format.md §7.4). The parent need not be loaded; the fork is loaded here, like a resume.
+// `thread/fork`: a new thread that continues a stored thread's history (docs/wire-protocol.md §2.17;
+// docs/rollout-format.md §7.4). The parent need not be loaded; the fork is loaded here, like a resume.
 
 import type { ThreadForkParams, ThreadForkResponse } from '../protocol/thread-lifecycle.ts';
 import { newThreadId } from '../rollout/writer.ts';

@@ -209,7 +209,7 @@ function messageText(item: Record<string, unknown>, partType: string): string | 
 
 /**
  * The rollout lines for injected items: each item as a `response_item`, plus the event Codex's
- * history and titles read for user prompts and assistant answers (rollout-format.md §10).
+ * history and titles read for user prompts and assistant answers (docs/rollout-format.md §10).
  */
 export function injectedLines(items: Record<string, unknown>[], at: Date = new Date()): unknown[] {
   const lines: unknown[] = [];

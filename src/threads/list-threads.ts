@@ -32,19 +32,23 @@ function matchesFile(meta: ThreadMetadata): boolean {
   }
 }
 
-/** Index rows of one page, each verified against its file; re-queried when stale rows were dropped. */
+/**
+ * Index rows of one page, each verified against its file. When a row had to be repaired or
+ * dropped, the page is queried again: a repaired row may no longer pass the filters (its file was
+ * archived behind our back) or may sort elsewhere (its file grew).
+ */
 async function pageFromIndex(ctx: ThreadContext, query: ThreadListQuery): Promise<LocatedThread[]> {
   const store = ctx.store!;
   for (let round = 0; ; round++) {
     const rows = store.listThreads(query, query.limit + 1);
     const verified: LocatedThread[] = [];
-    let dropped = false;
+    let repaired = false;
     for (const row of rows) {
       const checked = matchesFile(row.metadata) ? { metadata: row.metadata, name: row.name } : await verifyStored(ctx, row.metadata, row.name);
-      if (checked) verified.push(checked);
-      else dropped = true;
+      if (checked !== null && (checked.metadata === row.metadata || round >= MAX_REPAIR_ROUNDS)) verified.push(checked);
+      else repaired = true;
     }
-    if (!dropped || round >= MAX_REPAIR_ROUNDS) return verified;
+    if (!repaired || round >= MAX_REPAIR_ROUNDS) return verified;
   }
 }
 

@@ -10,15 +10,26 @@ import { makeTempDir, removeDir } from '../helpers/home.ts';
 
 const LOGS_DB = 'threadstate-logs_1.sqlite';
 
-function runLogsOnce(home: string, args: string[]): Promise<string> {
+/**
+ * Runs `threadstate logs` (which follows until interrupted) and interrupts it once its output
+ * satisfies `done`, or after 15 s: a fixed short wait failed on a loaded machine, where the
+ * process had not printed anything yet.
+ */
+function runLogsUntil(home: string, args: string[], done: (out: string) => boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(NODE_BIN, [CLI, 'logs', '--codex-home', home, '--poll-ms', '50', ...args], { cwd: REPO_ROOT });
     let out = '';
+    const timer = setTimeout(() => child.kill('SIGINT'), 15_000);
     child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (c: string) => { out += c; });
+    child.stdout.on('data', (c: string) => {
+      out += c;
+      if (done(out)) child.kill('SIGINT');
+    });
     child.on('error', reject);
-    setTimeout(() => child.kill('SIGINT'), 1500);
-    child.on('exit', () => resolve(out));
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
   });
 }
 
@@ -41,7 +52,7 @@ describe('app-server and its logs database', function () {
     server.sendRaw('{this is not json');
     await server.call('thread/list', {});
     assert.equal(await server.close(), 0);
-    const out = await runLogsOnce(home, ['--json', '--level', 'warn', '--module', 'server.ndjson']);
+    const out = await runLogsUntil(home, ['--json', '--level', 'warn', '--module', 'server.ndjson'], (text) => /not JSON[^\n]*\n/.test(text));
     const rows = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
     assert.ok(rows.some((r) => /not JSON/.test(r.message)), out);
   });

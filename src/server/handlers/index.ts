@@ -1,5 +1,5 @@
-// Every method's handler, keyed by wire name. The type makes a missing or mistyped handler a
-// compile error once the table is complete.
+// Every method's handler, keyed by wire name. `satisfies Handlers` makes a missing or mistyped
+// handler a compile error.
 
 import { initialize } from './initialize.ts';
 import { memoryHandlers } from './memory.ts';
@@ -10,7 +10,7 @@ import { threadWriteHandlers } from './thread-write.ts';
 import { toolHandlers } from './tools.ts';
 import type { Handlers } from './types.ts';
 
-export const handlers: Partial<Handlers> = {
+export const handlers = {
   initialize,
   ...threadReadHandlers,
   ...threadLifecycleHandlers,
@@ -18,4 +18,4 @@ export const handlers: Partial<Handlers> = {
   ...toolHandlers,
   ...memoryHandlers,
   ...searchHandlers,
-};
+} satisfies Handlers;

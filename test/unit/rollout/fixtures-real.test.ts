@@ -7,7 +7,7 @@ import { findRolloutById } from '../../../src/rollout/paths.ts';
 import type { ThreadMetadata } from '../../../src/model/thread-metadata.ts';
 import { FIXTURES, localPath, makeFixtureHome, type FixtureHome } from './fixture-home.ts';
 
-type Obj = Record<string, any>;
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 // Without its databases, 0.169 answered the first plain thread/read of a 0.98 thread with
 // updatedAt = createdAt; the includeTurns reads and thread/list report the file mtime, as we do.

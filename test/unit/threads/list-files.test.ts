@@ -11,7 +11,7 @@ import { listThreads } from '../../../src/threads/list-threads.ts';
 import { LoadedThreads } from '../../../src/threads/loaded.ts';
 import { FIXTURES, makeFixtureHome, type Exchange, type FixtureHome } from '../rollout/fixture-home.ts';
 
-type Obj = Record<string, any>;
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Requests whose answer depends on Codex's databases or on keys the file path does not serve. */
 function comparable(ex: Exchange): boolean {
