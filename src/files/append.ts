@@ -41,13 +41,14 @@ function describe(code: string | undefined): string {
     case 'EROFS': return 'the file system is read-only (EROFS)';
     case 'ELOOP': return 'it is a symbolic link (ELOOP)';
     case 'ENOENT': return 'it does not exist (ENOENT)';
-    case 'EISDIR': return 'it is a directory (EISDIR)';
     case 'EIO': return 'input/output error (EIO)';
     default: return code ?? 'unknown error';
   }
 }
 
-const CLIENT_FAULTS = new Set(['EACCES', 'EPERM', 'EROFS', 'ELOOP', 'ENOENT', 'ENOTREG', 'EISDIR']);
+const CLIENT_FAULTS = new Set(['EACCES', 'EPERM', 'EROFS', 'ELOOP', 'ENOENT', 'ENOTREG']);
+/** Failures a disk or a home can have; anything else is unexpected and stays as thrown. */
+const KNOWN = new Set([...CLIENT_FAULTS, 'ENOSPC', 'EDQUOT', 'EFBIG', 'EIO']);
 const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
 
 /** A failed write, as the client sees it; `notWritable` when the file may not be written at all (read-only home, permissions). */
@@ -62,12 +63,14 @@ export class FileWriteError extends RpcError {
 
 /**
  * The client-facing error for a failed write of `path`: -32600 when the file may not be written
- * (permissions, a read-only file system, a link, not a regular file), -32603 otherwise (no space,
- * I/O errors). `outcome` says what is on disk afterwards.
+ * (permissions, a read-only file system, a link, not a regular file), -32603 for no space and I/O
+ * errors. `outcome` says what is on disk afterwards. An unexpected error is returned as it is (the
+ * dispatcher answers it with a generic -32603 and logs its stack).
  */
-export function writeError(path: string, err: unknown, outcome = 'nothing was written'): RpcError {
+export function writeError(path: string, err: unknown, outcome = 'nothing was written'): unknown {
   if (err instanceof RpcError) return err;
   const code = (err as NodeJS.ErrnoException).code;
+  if (code === undefined || !KNOWN.has(code)) return err;
   const detail = err instanceof NotRegularFileError ? err.message : `cannot write ${path}: ${describe(code)}`;
   const message = `${detail}; ${outcome}`;
   return new FileWriteError(code !== undefined && CLIENT_FAULTS.has(code) ? ErrorCode.InvalidRequest : ErrorCode.InternalError, message, code);
