@@ -52,7 +52,7 @@ export function versionedDbFileName(base: string, generation: number): string {
 /** Parses `<base>_<N>.sqlite` with an optional -wal/-shm/-journal suffix; null when it is not ours. */
 export function parseVersionedDbFileName(base: string, fileName: string): { generation: number; sidecar: string } | null {
   const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const match = new RegExp(`^${escaped}_(\\d+)\\.sqlite(-wal|-shm|-journal)?$`).exec(fileName);
+  const match = new RegExp(`^${escaped}_(\\d+)\\.sqlite(-wal|-shm|-journal|-clean)?$`).exec(fileName);
   if (!match) return null;
   return { generation: Number(match[1]), sidecar: match[2] ?? '' };
 }

@@ -101,6 +101,7 @@ export type { ThreadResumeParams } from './ThreadResumeParams.ts';
 export type { ThreadResumeResponse } from './ThreadResumeResponse.ts';
 export type { ThreadSearchHighlight } from './ThreadSearchHighlight.ts';
 export type { ThreadSearchHit } from './ThreadSearchHit.ts';
+export type { ThreadSearchIndexing } from './ThreadSearchIndexing.ts';
 export type { ThreadSearchParams } from './ThreadSearchParams.ts';
 export type { ThreadSearchResponse } from './ThreadSearchResponse.ts';
 export type { ThreadSection } from './ThreadSection.ts';

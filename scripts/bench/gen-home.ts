@@ -3,6 +3,11 @@
 // some archived, a few very large ones, and spread-out mtimes.
 //
 //   node scripts/bench/gen-home.ts --out DIR --threads 10000 --big 3 [--big-mb 50] [--seed 1]
+//   node scripts/bench/gen-home.ts --out DIR --threads 10000 --sizes real
+//
+// `--sizes real` draws each file's size from the distribution of real Codex homes (median 100 KB,
+// p90 300 KB, p99 1.7 MB) and adds five files of 20-63 MB: the 10k home is ~2 GiB. The default
+// (`small`) keeps the older 1-25 KB rollouts plus `--big` files of `--big-mb`.
 
 import { mkdirSync, utimesSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +20,30 @@ export interface GenOptions {
   bigMb?: number;
   seed?: number;
   archivedRatio?: number;
+  /** `real`: sizes drawn from REAL_SIZE_QUANTILES plus REAL_BIG_MB files; `small` (default): 1-25 KB files plus `big`. */
+  sizes?: 'small' | 'real';
+}
+
+/**
+ * Quantiles of rollout sizes in real Codex homes (fraction, bytes); sizes between two knots are
+ * drawn log-uniformly. Median 100 KB, p90 300 KB, p99 1.7 MB.
+ */
+export const REAL_SIZE_QUANTILES: ReadonlyArray<readonly [number, number]> = [
+  [0, 20_000], [0.1, 35_000], [0.5, 100_000], [0.9, 300_000], [0.99, 1_700_000], [1, 8_000_000],
+];
+/** The five very large rollouts of a real-sized home (MB). */
+export const REAL_BIG_MB = [20, 28, 37, 48, 63];
+
+/** A size drawn from REAL_SIZE_QUANTILES for a uniform `u` in [0, 1). */
+export function realSize(u: number): number {
+  for (let k = 1; k < REAL_SIZE_QUANTILES.length; k++) {
+    const [q1, s1] = REAL_SIZE_QUANTILES[k];
+    if (u > q1 && k < REAL_SIZE_QUANTILES.length - 1) continue;
+    const [q0, s0] = REAL_SIZE_QUANTILES[k - 1];
+    const f = (u - q0) / (q1 - q0);
+    return Math.round(Math.exp(Math.log(s0) + f * (Math.log(s1) - Math.log(s0))));
+  }
+  return REAL_SIZE_QUANTILES[REAL_SIZE_QUANTILES.length - 1][1];
 }
 
 export interface GenResult {
@@ -116,9 +145,34 @@ function threadLines(id: string, createdMs: number, rand: () => number, era: 'fe
   return out;
 }
 
+/**
+ * Writes turns of `outputBytes` outputs (the last chunk's outputs cut to what is left) until the
+ * file holds about `targetBytes`; returns its size.
+ */
+function writeSized(path: string, id: string, createdMs: number, rand: () => number, era: 'feb' | '0.169', targetBytes: number, outputBytes: number, turnsPerChunk: number): number {
+  const fd = openSync(path, 'w');
+  let size = 0;
+  let chunkNo = 0;
+  try {
+    while (size < targetBytes) {
+      const left = Math.floor((targetBytes - size - (chunkNo === 0 ? 15_000 : 0)) / turnsPerChunk) - 1_500;
+      const lines = threadLines(id, createdMs, rand, era, turnsPerChunk, Math.max(200, Math.min(outputBytes, left)));
+      const text = `${(chunkNo === 0 ? lines : lines.slice(1)).join('\n')}\n`;
+      size += writeSync(fd, text);
+      chunkNo += 1;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return size;
+}
+
 export function generateHome(opts: GenOptions): GenResult {
   const rand = rng(opts.seed ?? 1);
-  const big = Math.min(opts.big ?? 0, opts.threads);
+  const real = opts.sizes === 'real';
+  // Sizes come from their own stream: draws taken at a fixed place in the main stream's cycle are not uniform enough.
+  const sizeRand = rng(((opts.seed ?? 1) * 7919 + 17) >>> 0);
+  const big = real ? Math.min(REAL_BIG_MB.length, opts.threads) : Math.min(opts.big ?? 0, opts.threads);
   const bigBytes = (opts.bigMb ?? 50) * 1024 * 1024;
   const archivedRatio = opts.archivedRatio ?? 0.1;
   const startMs = Date.UTC(2026, 0, 1);
@@ -137,18 +191,17 @@ export function generateHome(opts: GenOptions): GenResult {
     const path = join(folder, `rollout-${stamp}-${id}.jsonl`);
     if (isBig) {
       // Many turns with 64 KB outputs until the file reaches the target size; written in pieces.
-      const fd = openSync(path, 'w');
-      let size = 0;
-      let chunkNo = 0;
-      while (size < bigBytes) {
-        const lines = threadLines(id, createdMs, rand, era, 20, 64 * 1024);
-        const text = `${(chunkNo === 0 ? lines : lines.slice(1)).join('\n')}\n`;
-        size += writeSync(fd, text);
-        chunkNo += 1;
-      }
-      closeSync(fd);
-      result.bytes += size;
+      const target = real ? REAL_BIG_MB[i] * 1024 * 1024 : bigBytes;
+      result.bytes += writeSized(path, id, createdMs, rand, era, target, 64 * 1024, 20);
       result.bigFiles.push(path);
+    } else if (real) {
+      // ~15 KB of session_meta and ~1.5 KB of messages per turn; the rest is tool output, at most
+      // 64 KB per call (as in real rollouts, a big file has many calls rather than one huge one).
+      const target = realSize(sizeRand());
+      const turns = 1 + Math.floor(rand() * 8);
+      const perTurn = Math.max(200, Math.floor((target - 15_000) / turns) - 1_500);
+      // One turn per chunk, so the file stops within one turn of its target.
+      result.bytes += writeSized(path, id, createdMs, rand, era, target, Math.min(64 * 1024, perTurn), 1);
     } else {
       const turns = 1 + Math.floor(rand() * 6);
       const text = `${threadLines(id, createdMs, rand, era, turns, 200 + Math.floor(rand() * 4000)).join('\n')}\n`;
@@ -167,14 +220,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
       out: { type: 'string' }, threads: { type: 'string', default: '1000' }, big: { type: 'string', default: '0' },
-      'big-mb': { type: 'string', default: '50' }, seed: { type: 'string', default: '1' },
+      'big-mb': { type: 'string', default: '50' }, seed: { type: 'string', default: '1' }, sizes: { type: 'string', default: 'small' },
     },
   });
   if (!values.out) {
-    process.stderr.write('usage: node scripts/bench/gen-home.ts --out DIR [--threads N] [--big N] [--big-mb MB] [--seed S]\n');
+    process.stderr.write('usage: node scripts/bench/gen-home.ts --out DIR [--threads N] [--big N] [--big-mb MB] [--seed S] [--sizes small|real]\n');
+    process.exit(2);
+  }
+  if (values.sizes !== 'small' && values.sizes !== 'real') {
+    process.stderr.write(`--sizes expects small or real, got '${values.sizes}'\n`);
     process.exit(2);
   }
   const started = Date.now();
-  const r = generateHome({ out: values.out, threads: Number(values.threads), big: Number(values.big), bigMb: Number(values['big-mb']), seed: Number(values.seed) });
+  const r = generateHome({ out: values.out, threads: Number(values.threads), big: Number(values.big), bigMb: Number(values['big-mb']), seed: Number(values.seed), sizes: values.sizes });
   process.stdout.write(`generated ${r.files} rollouts, ${(r.bytes / 1048576).toFixed(1)} MB, ${r.bigFiles.length} big, in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${values.out}\n`);
 }

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { extractThreadMetadata } from '../../src/rollout/extract.ts';
 import { buildHistory } from '../../src/rollout/history.ts';
 import { listRolloutFiles } from '../../src/rollout/paths.ts';
-import { readHead } from '../../src/rollout/reader.ts';
+import { readHead, readHeadSync } from '../../src/rollout/reader.ts';
 import { generateHome } from './gen-home.ts';
 
 const MB = 1024 * 1024;
@@ -33,7 +33,7 @@ async function measureOne(path: string): Promise<void> {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      home: { type: 'string' }, threads: { type: 'string', default: '10000' }, big: { type: 'string', default: '3' },
+      home: { type: 'string' }, threads: { type: 'string', default: '10000' }, big: { type: 'string', default: '3' }, sizes: { type: 'string', default: 'small' },
       'measure-one': { type: 'string' },
     },
   });
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     home = mkdtempSync(join(tmpdir(), 'ts-bench-home-'));
     cleanup = true;
     const t0 = performance.now();
-    const gen = generateHome({ out: home, threads: Number(values.threads), big: Number(values.big) });
+    const gen = generateHome({ out: home, threads: Number(values.threads), big: Number(values.big), sizes: values.sizes === 'real' ? 'real' : 'small' });
     process.stdout.write(`generated ${gen.files} rollouts (${(gen.bytes / MB).toFixed(0)} MB, ${gen.bigFiles.length} big) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   try {
@@ -59,6 +59,13 @@ async function main(): Promise<void> {
     for (const f of files) headBytes += (await readHead(f.path)).stats.bytesRead;
     const headS = (performance.now() - t1) / 1000;
     process.stdout.write(`head read: ${(files.length / headS).toFixed(0)} files/s, ${(headBytes / MB / headS).toFixed(1)} MB/s (${(headBytes / MB).toFixed(0)} MB read)\n`);
+
+    // What phase 1 of indexing uses: the same window with blocking reads.
+    let syncHeadBytes = 0;
+    const t1s = performance.now();
+    for (const f of files) syncHeadBytes += readHeadSync(f.path).stats.bytesRead;
+    const syncHeadS = (performance.now() - t1s) / 1000;
+    process.stdout.write(`head read, blocking (phase 1): ${(files.length / syncHeadS).toFixed(0)} files/s, ${(syncHeadBytes / MB / syncHeadS).toFixed(1)} MB/s\n`);
 
     const normal = files.filter((f) => f.size < 10 * MB);
     let fullBytes = 0;

@@ -190,7 +190,7 @@ function rolloutBytes(dir: string): number {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      home: { type: 'string' }, threads: { type: 'string', default: '10000' }, big: { type: 'string', default: '3' },
+      home: { type: 'string' }, threads: { type: 'string', default: '10000' }, big: { type: 'string', default: '3' }, sizes: { type: 'string', default: 'small' },
       runs: { type: 'string', default: '20' }, keep: { type: 'boolean', default: false }, stdio: { type: 'boolean', default: false },
       backfill: { type: 'string' }, queries: { type: 'string' }, db: { type: 'string' }, search: { type: 'string' },
       pairs: { type: 'string', default: '3' },
@@ -203,7 +203,7 @@ async function main(): Promise<void> {
   const generated = !home;
   if (!home) {
     home = join(mkdtempSync(join(tmpdir(), 'threadstate-search-bench-')), 'home');
-    const gen = generateHome({ out: home, threads: Number(values.threads), big: Number(values.big) });
+    const gen = generateHome({ out: home, threads: Number(values.threads), big: Number(values.big), sizes: values.sizes === 'real' ? 'real' : 'small' });
     console.log(`generated ${gen.files} rollouts, ${(gen.bytes / MB).toFixed(0)} MB at ${home}`);
   }
   const work = mkdtempSync(join(tmpdir(), 'threadstate-search-db-'));

@@ -5,7 +5,8 @@
 // answer, and the server's RSS (VmRSS / VmHWM from /proc).
 //
 //   node scripts/bench/thread-api.ts [--dir DIR] [--sizes 10000,100000] [--big 2] [--runs 200]
-//        [--read-runs 10] [--starts 5] [--json]
+//        [--read-runs 10] [--starts 5] [--json] [--real]
+//   (--real: real-sized rollouts, see gen-home.ts --sizes real; its big files are 20-63 MB)
 //   (from the repo: node_modules/.bin/node scripts/bench/thread-api.ts --dir /tmp/ts-bench)
 //
 // Homes are generated once and cached under --dir (default: a new temp dir, removed afterwards
@@ -37,16 +38,16 @@ interface HomeInfo {
 }
 
 /** Generates a home once; a marker written last makes a half-generated directory start over. */
-function ensureHome(dir: string, threads: number, big: number): HomeInfo {
-  const home = join(dir, `home-${threads}`);
-  const marker = join(dir, `home-${threads}.json`);
+function ensureHome(dir: string, threads: number, big: number, real: boolean): HomeInfo {
+  const home = join(dir, `home-${threads}${real ? '-real' : ''}`);
+  const marker = join(dir, `home-${threads}${real ? '-real' : ''}.json`);
   if (existsSync(marker)) {
     const info = JSON.parse(readFileSync(marker, 'utf8')) as HomeInfo;
-    if (info.threads === threads && info.bigFiles.length === big && info.bigFiles.every((f) => existsSync(f))) return info;
+    if (info.threads === threads && (real || info.bigFiles.length === big) && info.bigFiles.every((f) => existsSync(f))) return info;
   }
   rmSync(home, { recursive: true, force: true });
   const t0 = performance.now();
-  const gen = generateHome({ out: home, threads, big, seed: 2 });
+  const gen = generateHome({ out: home, threads, big, seed: 2, sizes: real ? 'real' : 'small' });
   console.log(`generated ${gen.files} rollouts (${(gen.bytes / MB).toFixed(0)} MB, ${gen.bigFiles.length} of 50 MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s at ${home}`);
   const info: HomeInfo = { home, threads, bigFiles: gen.bigFiles };
   writeFileSync(marker, JSON.stringify(info));
@@ -266,7 +267,7 @@ async function main(): Promise<void> {
     options: {
       dir: { type: 'string' }, sizes: { type: 'string', default: '10000,100000' }, big: { type: 'string', default: '2' },
       runs: { type: 'string', default: '200' }, 'read-runs': { type: 'string', default: '10' }, starts: { type: 'string', default: '5' },
-      json: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false }, real: { type: 'boolean', default: false },
     },
   });
   const temp = values.dir === undefined;
@@ -278,7 +279,7 @@ async function main(): Promise<void> {
   let ok = true;
   try {
     for (const size of values.sizes.split(',').map(Number)) {
-      const info = ensureHome(dir, size, Number(values.big));
+      const info = ensureHome(dir, size, Number(values.big), values.real === true);
       backfill(info.home);
       const { rows, memory } = await benchHome(info, opts);
       all.push(...rows);

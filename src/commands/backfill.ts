@@ -1,10 +1,11 @@
 // `threadstate backfill`: imports every rollout into the index in the foreground (resuming an
-// interrupted import), then reconciles the index with the disk, with progress and a summary.
+// interrupted import): phase 1, every thread's list fields; the reconcile with the disk; phase 2,
+// turns and search text. With progress and a summary.
 
 import { resolveCodexHome } from '../config.ts';
 import type { IndexProgress } from '../indexing/backfill.ts';
 import { openStateStore } from '../store/open.ts';
-import type { IndexingResult, StateStore } from '../store/store.ts';
+import type { IndexingPhase, IndexingResult, StateStore } from '../store/store.ts';
 import { CODEX_HOME_FLAG, flagValue, type Command } from './command.ts';
 
 const MB = 1024 * 1024;
@@ -30,9 +31,16 @@ export function formatProgress(label: string, p: IndexProgress, elapsedMs: numbe
     `${rate.toFixed(0)} files/s, ${mbRate.toFixed(1)} MB/s, ETA ${p.filesDone >= p.filesTotal ? '0s' : formatDuration(eta)}`;
 }
 
+/** How the progress line names each phase. */
+export const PHASE_LABELS: Record<IndexingPhase, string> = {
+  backfill: 'phase 1/2, list fields',
+  reconcile: 'reconcile',
+  details: 'phase 2/2, turns and search text',
+};
+
 /** Progress on stderr: a redrawn bar on a TTY, otherwise a plain line at most every 2 s and at the end. */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
-  onProgress: (phase: 'backfill' | 'reconcile', p: IndexProgress) => void;
+  onProgress: (phase: IndexingPhase, p: IndexProgress) => void;
   done: () => void;
 } {
   const tty = stream.isTTY === true;
@@ -49,7 +57,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
         phaseStarted = Date.now();
       }
       const now = Date.now();
-      const line = formatProgress(phase, p, now - phaseStarted, tty);
+      const line = formatProgress(PHASE_LABELS[phase], p, now - phaseStarted, tty);
       if (tty) {
         stream.write(`\r\x1b[2K${line}`);
         drawn = true;
@@ -68,8 +76,8 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
 export function formatIndexingSummary(store: StateStore, result: IndexingResult): string {
   const lines: string[] = [];
   const b = result.backfill;
-  if (b.outcome === 'already-complete') lines.push('backfill: already complete');
-  else lines.push(`backfill: ${b.outcome}, ${b.scanned} files scanned, ${b.upserted} indexed, ${b.failed} failed in ${(b.durationMs / 1000).toFixed(1)}s`);
+  if (b.outcome === 'already-complete') lines.push('phase 1 (list fields): already complete');
+  else lines.push(`phase 1 (list fields): ${b.outcome}, ${b.scanned} files scanned, ${b.upserted} indexed, ${b.failed} failed in ${(b.durationMs / 1000).toFixed(1)}s`);
   const r = result.reconcile;
   if (r) {
     lines.push(
@@ -77,6 +85,10 @@ export function formatIndexingSummary(store: StateStore, result: IndexingResult)
         `${r.relocated} relocated, ${r.namesUpdated} names updated in ${r.durationMs} ms`,
     );
   }
+  const d = result.details;
+  const pending = store.detailsPending().threads;
+  if (d && d.indexed + d.failed + d.skipped > 0) lines.push(`phase 2 (turns and search text): ${d.outcome}, ${d.indexed} threads read in full, ${d.failed} failed in ${(d.durationMs / 1000).toFixed(1)}s${pending > 0 ? `, ${pending} still to read` : ''}`);
+  else lines.push(pending > 0 ? `phase 2 (turns and search text): ${pending} threads still to read` : 'phase 2 (turns and search text): complete');
   const failures = store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM index_failures')?.n ?? 0;
   const counts = store.db.get<{ n: number; a: number | null }>('SELECT COUNT(*) AS n, SUM(archived) AS a FROM threads');
   lines.push(`index: ${counts?.n ?? 0} threads (${counts?.a ?? 0} archived), ${failures} files failing; see 'threadstate doctor'`);

@@ -36,7 +36,13 @@ export function formatDoctorReport(r: DoctorReport): string {
   if (r.backfill) {
     const b = r.backfill;
     const when = b.lastSuccessAt ? new Date(b.lastSuccessAt).toISOString() : 'never';
-    out.push(`  backfill: ${b.status}, last watermark ${b.lastWatermark ?? '-'}, last success ${when}${b.leaseOwner ? `, lease held by ${b.leaseOwner}` : ''}`);
+    out.push(`  phase 1 (list fields, the backfill): ${b.status}, last watermark ${b.lastWatermark ?? '-'}, last success ${when}${b.leaseOwner ? `, lease held by ${b.leaseOwner}` : ''}`);
+  }
+  if (r.details) {
+    const p = r.details;
+    out.push(p.pendingThreads === 0
+      ? '  phase 2 (turns and search text): complete'
+      : `  phase 2 (turns and search text): ${p.pendingThreads} threads (${(p.pendingBytes / 1048576).toFixed(1)} MB) still to read; thread/search does not find them yet`);
   }
   out.push(...list('failed files', r.failedFiles.map((f) => `${f.path}: ${f.error} (${f.attempts} attempts)`)));
   if (r.disk) {

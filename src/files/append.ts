@@ -14,7 +14,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, realpath, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ErrorCode, RpcError, invalidRequest } from '../errors.ts';
+import { DomainError, invalidInput, type DomainErrorKind } from '../errors.ts';
 import { logger } from '../logs/logger.ts';
 import { NotRegularFileError, fileKind } from './regular.ts';
 
@@ -46,34 +46,46 @@ function describe(code: string | undefined): string {
   }
 }
 
-const CLIENT_FAULTS = new Set(['EACCES', 'EPERM', 'EROFS', 'ELOOP', 'ENOENT', 'ENOTREG']);
-/** Failures a disk or a home can have; anything else is unexpected and stays as thrown. */
-const KNOWN = new Set([...CLIENT_FAULTS, 'ENOSPC', 'EDQUOT', 'EFBIG', 'EIO']);
+/** Errors that mean the file may not be written at all (a read-only home, permissions). */
 const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
+/** Errors that mean the path is not a file this server may write (a link, a FIFO, gone). */
+const NOT_USABLE = new Set(['ELOOP', 'ENOENT', 'ENOTREG']);
+/** Errors of the disk itself. */
+const DISK = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EIO']);
 
-/** A failed write, as the client sees it; `notWritable` when the file may not be written at all (read-only home, permissions). */
-export class FileWriteError extends RpcError {
+function kindOf(code: string): DomainErrorKind | null {
+  if (NOT_WRITABLE.has(code)) return 'unavailable';
+  if (NOT_USABLE.has(code)) return 'invalidInput';
+  if (DISK.has(code)) return 'io';
+  return null;
+}
+
+/**
+ * A failed write, as the client sees it (-32600 when the file may not be written: permissions, a
+ * read-only file system, a link, not a regular file; -32603 for no space and I/O errors).
+ * `notWritable` when the file may not be written at all (read-only home, permissions).
+ */
+export class FileWriteError extends DomainError {
   readonly notWritable: boolean;
-  constructor(code: number, message: string, errno: string | undefined) {
-    super(code, message);
+  constructor(kind: DomainErrorKind, message: string, errno: string) {
+    super(kind, message);
     this.name = 'FileWriteError';
-    this.notWritable = errno !== undefined && NOT_WRITABLE.has(errno);
+    this.notWritable = NOT_WRITABLE.has(errno);
   }
 }
 
 /**
- * The client-facing error for a failed write of `path`: -32600 when the file may not be written
- * (permissions, a read-only file system, a link, not a regular file), -32603 for no space and I/O
- * errors. `outcome` says what is on disk afterwards. An unexpected error is returned as it is (the
- * dispatcher answers it with a generic -32603 and logs its stack).
+ * The error for a failed write of `path`, naming it; `outcome` says what is on disk afterwards.
+ * An unexpected error is returned as it is (the dispatcher answers it with a generic -32603 and
+ * logs its stack).
  */
 export function writeError(path: string, err: unknown, outcome = 'nothing was written'): unknown {
-  if (err instanceof RpcError) return err;
+  if (err instanceof DomainError) return err;
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === undefined || !KNOWN.has(code)) return err;
+  const kind = code === undefined ? null : kindOf(code);
+  if (kind === null) return err;
   const detail = err instanceof NotRegularFileError ? err.message : `cannot write ${path}: ${describe(code)}`;
-  const message = `${detail}; ${outcome}`;
-  return new FileWriteError(code !== undefined && CLIENT_FAULTS.has(code) ? ErrorCode.InvalidRequest : ErrorCode.InternalError, message, code);
+  return new FileWriteError(kind, `${detail}; ${outcome}`, code!);
 }
 
 /** Opens `path` for appending and checks that it is the regular file inside the home it names. */
@@ -85,9 +97,9 @@ async function openConfined(path: string, options: AppendOptions): Promise<FileH
     const st = await fh.stat();
     if (!st.isFile()) throw new NotRegularFileError(path, fileKind(st));
     const [realHome, realDir] = await Promise.all([realpath(options.home), realpath(dirname(path))]);
-    if (!isInside(realHome, realDir)) throw invalidRequest(`refusing to write ${path}: its directory resolves outside the Codex home`);
+    if (!isInside(realHome, realDir)) throw invalidInput(`refusing to write ${path}: its directory resolves outside the Codex home`);
     const named = await lstat(path);
-    if (named.dev !== st.dev || named.ino !== st.ino) throw invalidRequest(`refusing to write ${path}: the file was replaced while it was being opened`);
+    if (named.dev !== st.dev || named.ino !== st.ino) throw invalidInput(`refusing to write ${path}: the file was replaced while it was being opened`);
     return fh;
   } catch (err) {
     await fh.close();

@@ -1,6 +1,8 @@
 // The resumable import of every rollout into the index. Runs while backfill_state is not
 // `complete`: under a lease, in watermark order, 200 files per transaction with a checkpoint in the
 // same transaction, yielding to the event loop between batches so a server keeps answering.
+// With a source that reads list fields alone (the default one), this is phase 1 of indexing: each
+// row holds its head's list fields and waits for phase 2 (details.ts) for the rest.
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { logger } from '../logs/logger.ts';
@@ -8,7 +10,7 @@ import {
   DEFAULT_LEASE_MS, checkpoint, makeLeaseOwner, markComplete, readBackfillState, releaseLease, renewLease, tryClaimLease,
 } from '../state/backfill-state.ts';
 import type { Database } from '../sqlite/db.ts';
-import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, writeBatch } from './indexer.ts';
+import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, extractListFields, writeBatch } from './indexer.ts';
 import { compareWatermarks, defaultRolloutSource, sortByWatermark, type RolloutSource } from './rollout-source.ts';
 
 const log = logger('indexing.backfill');
@@ -111,14 +113,18 @@ export async function runBackfill(db: Database, codexHome: string, options: Back
     log.info('state backfill started', { files: files.length, resumeAfter: lastWatermark, codexHome });
     options.onProgress?.({ ...progress });
     let batches = 0;
+    // Head reads hold nothing big: only the file count bounds a batch.
+    const listOnly = source.extractListFields !== undefined;
     const stopped = await db.bulkLoad(async () => {
-      for (const batch of batchesOf(files, batchSize, options.batchBytes ?? BACKFILL_BATCH_BYTES)) {
+      for (const batch of batchesOf(files, batchSize, listOnly ? Infinity : options.batchBytes ?? BACKFILL_BATCH_BYTES)) {
         if (options.signal?.aborted || (options.maxBatches !== undefined && batches >= options.maxBatches)) {
           releaseLease(db, owner);
           log.info('state backfill stopped', { scanned, upserted, failed });
           return true;
         }
-        const extracted = await extractFiles(source, codexHome, batch, options.concurrency ?? DEFAULT_EXTRACT_CONCURRENCY);
+        const extracted = listOnly
+          ? await extractListFields(source, codexHome, batch)
+          : await extractFiles(source, codexHome, batch, options.concurrency ?? DEFAULT_EXTRACT_CONCURRENCY);
         const counts = db.transaction(() => {
           const c = writeBatch(db, extracted, names);
           if (!checkpoint(db, owner, batch[batch.length - 1].watermark, leaseMs)) throw new LeaseLost();

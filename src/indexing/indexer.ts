@@ -15,7 +15,12 @@ export interface ExtractedFile {
   extracted: Extracted;
 }
 
-export const DEFAULT_EXTRACT_CONCURRENCY = 8;
+/**
+ * Full reads in flight at once: two keep the thread pool reading one file while the other is
+ * parsed. Each one in flight holds its buffers and parse state: 8 cost ~50 MB more peak RSS than
+ * 2 on a real-sized home, for no speed.
+ */
+export const DEFAULT_EXTRACT_CONCURRENCY = 2;
 /** Files above this size are read one at a time: parsing several at once only multiplies memory. */
 export const BIG_FILE_BYTES = 8 * 1024 * 1024;
 
@@ -55,6 +60,22 @@ export async function extractFiles(
   return out;
 }
 
+/**
+ * Phase 1 for a slice of files: each one's list fields from its head, read with a blocking call
+ * (tens of microseconds a file; callers keep slices small and yield between them).
+ */
+export async function extractListFields(source: RolloutSource, codexHome: string, files: RolloutFile[]): Promise<ExtractedFile[]> {
+  const out: ExtractedFile[] = [];
+  for (const file of files) {
+    try {
+      out.push({ file, extracted: await source.extractListFields!(file.path, codexHome, file.archived) });
+    } catch (err) {
+      out.push({ file, extracted: { metadata: null, error: err instanceof Error ? err.message : String(err) } });
+    }
+  }
+  return out;
+}
+
 export interface WriteCounts {
   upserted: number;
   failed: number;
@@ -75,7 +96,10 @@ export function clearFailure(db: Database, watermark: string): void {
   db.run('DELETE FROM index_failures WHERE path = ?', watermark);
 }
 
-/** Writes one extracted file. Must run inside a transaction (the caller's batch). */
+/**
+ * Writes one extracted file: its row (marked details-pending when only its list fields were read),
+ * tools and search text. Must run inside a transaction (the caller's batch).
+ */
 export function writeExtracted(db: Database, item: ExtractedFile, names: Map<string, string>, nowMs: number): boolean {
   const { file, extracted } = item;
   const meta = extracted.metadata;
@@ -88,7 +112,7 @@ export function writeExtracted(db: Database, item: ExtractedFile, names: Map<str
   if (db.get('SELECT 1 AS one FROM threads WHERE watermark = ? AND id <> ? LIMIT 1', file.watermark, meta.id)) {
     db.run('DELETE FROM threads WHERE watermark = ? AND id <> ?', file.watermark, meta.id);
   }
-  upsertThread(db, meta, { watermark: file.watermark, name: names.get(meta.id) ?? null, nowMs });
+  upsertThread(db, meta, { watermark: file.watermark, name: names.get(meta.id) ?? null, nowMs, detailsPending: extracted.listOnly === true });
   if (meta.dynamicTools && meta.dynamicTools.length > 0) insertDynamicTools(db, meta.id, flattenDynamicTools(meta.dynamicTools));
   if (extracted.searchText !== undefined) replaceSearchText(db, meta, extracted.searchText);
   clearFailure(db, file.watermark);

@@ -14,7 +14,7 @@ import { withBusyRetry, type Database } from '../sqlite/db.ts';
 import { discrepancies as processDiscrepancies, type DiscrepancyCounter } from './discrepancies.ts';
 import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, writeBatch } from './indexer.ts';
 import { defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
-import { WalkedRollout, type RolloutFile } from './walk.ts';
+import type { RolloutFile } from './walk.ts';
 
 const log = logger('indexing.reconcile');
 
@@ -44,7 +44,7 @@ class FilesByWatermark {
 
   constructor(files: readonly RolloutFile[]) {
     files.forEach((file, i) => {
-      const [dir, name] = file instanceof WalkedRollout ? [file.dir.rel, file.name] : splitWatermark(file.watermark);
+      const [dir, name] = file.watermarkParts?.() ?? splitWatermark(file.watermark);
       let names = this.byDir.get(dir);
       if (!names) this.byDir.set(dir, (names = new Map()));
       names.set(name, i);

@@ -2,7 +2,7 @@
 // reconcile can be driven by the real files (the default) or by a test double.
 
 import { logger } from '../logs/logger.ts';
-import { extractThreadMetadata } from '../rollout/extract.ts';
+import { extractHeadMetadataBlocking, extractThreadMetadata, type ExtractResult } from '../rollout/extract.ts';
 import { readThreadNames } from '../rollout/session-index.ts';
 import type { ThreadSearchText } from '../rollout/search-text.ts';
 import type { ThreadMetadata } from '../model/thread-metadata.ts';
@@ -16,11 +16,20 @@ export interface Extracted {
   error: string | null;
   /** The thread's search document (null: none), collected in the same read; absent: leave the stored one. */
   searchText?: ThreadSearchText | null;
+  /** Read from the rollout's head only (phase 1): the turn-derived fields and search text are still to come. */
+  listOnly?: boolean;
 }
 
 export interface RolloutSource {
   listRollouts(codexHome: string): Promise<RolloutFile[]>;
+  /** Phase 2 (or both phases at once): a full read, with the search text. */
   extract(path: string, codexHome: string, archived: boolean): Promise<Extracted>;
+  /**
+   * Phase 1: the list fields from the rollout's head, with a blocking read (fast enough to list a
+   * cold home in seconds; only a fork waits, for its lineage's heads). A source without it is
+   * backfilled in one full pass.
+   */
+  extractListFields?(path: string, codexHome: string, archived: boolean): Promise<Extracted>;
   /** Thread names from session_index.jsonl (the last entry per id wins). */
   readNames(codexHome: string): Promise<Map<string, string>>;
 }
@@ -38,14 +47,28 @@ export function sortByWatermark(files: RolloutFile[]): RolloutFile[] {
     .map((e) => e.file);
 }
 
-async function extract(path: string, codexHome: string, archived: boolean): Promise<Extracted> {
-  const result = await extractThreadMetadata(path, { codexHome, archived, search: true });
+/**
+ * A file with parseable lines but no session_meta still gets a (hidden) row, as in Codex; a file
+ * with nothing parseable (empty, binary, unreadable) is a failure to retry later.
+ */
+function usable(result: ExtractResult, path: string): Extracted {
   const meta = result.metadata;
-  // A file with parseable lines but no session_meta still gets a (hidden) row, as in Codex; a
-  // file with nothing parseable (empty, binary, unreadable) is a failure to retry later.
   if (meta === null) return { metadata: null, error: result.error ?? `no thread metadata in ${path}` };
   if (!meta.hasSessionMeta && result.stats.parsedLines === 0) return { metadata: null, error: result.error ?? `empty session file: ${path}` };
-  return { metadata: meta, error: null, searchText: result.searchText };
+  return { metadata: meta, error: null };
+}
+
+async function extract(path: string, codexHome: string, archived: boolean): Promise<Extracted> {
+  const result = await extractThreadMetadata(path, { codexHome, archived, search: true });
+  const extracted = usable(result, path);
+  if (extracted.metadata) extracted.searchText = result.searchText;
+  return extracted;
+}
+
+async function extractListFields(path: string, codexHome: string, archived: boolean): Promise<Extracted> {
+  const extracted = usable(await extractHeadMetadataBlocking(path, { codexHome, archived }), path);
+  if (extracted.metadata) extracted.listOnly = true;
+  return extracted;
 }
 
 /** Names from session_index.jsonl; an unreadable index is logged and treated as empty. */
@@ -61,5 +84,6 @@ async function readNames(codexHome: string): Promise<Map<string, string>> {
 export const defaultRolloutSource: RolloutSource = {
   listRollouts: walkRollouts,
   extract,
+  extractListFields,
   readNames,
 };

@@ -1,7 +1,7 @@
 // `thread/list` params → the normalised ThreadListQuery, with Codex's defaults and errors.
 
 import { resolve } from 'node:path';
-import { invalidParams, invalidRequest } from '../errors.ts';
+import { invalidFilter, invalidInput } from '../errors.ts';
 import type { ThreadListParams } from '../protocol/thread-list.ts';
 import { decodeListCursor } from './list-cursor.ts';
 import type { SortKey, ThreadListQuery } from './list-query.ts';
@@ -23,18 +23,18 @@ export function normalizeCwd(cwd: string): string {
 
 export function toListQuery(params: ThreadListParams, defaultProvider: string): ThreadListQuery {
   if (params.originators && params.originators.length > 0) {
-    throw invalidParams('originator filtering is not supported by the local app-server');
+    throw invalidFilter('originator filtering is not supported by the local app-server');
   }
   const requested = params.sortKey ?? 'created_at';
   if (requested === 'section_position' && (params.sectionId === undefined || params.sectionId === null)) {
-    throw invalidRequest('section-position sorting requires a section filter');
+    throw invalidInput('section-position sorting requires a section filter');
   }
   // recency_at follows the latest activity, which the index keeps as updated_at.
   const sortKey: SortKey = requested === 'updated_at' || requested === 'recency_at' ? 'updated_at' : 'created_at';
   let anchor = null;
   if (params.cursor !== undefined && params.cursor !== null) {
     anchor = decodeListCursor(params.cursor);
-    if (anchor === null) throw invalidRequest(`invalid cursor: ${params.cursor}`);
+    if (anchor === null) throw invalidInput(`invalid cursor: ${params.cursor}`);
   }
   let cwds: string[] | null = null;
   if (params.cwd !== undefined && params.cwd !== null) {
@@ -42,7 +42,7 @@ export function toListQuery(params: ThreadListParams, defaultProvider: string): 
   }
   const excluded = params.excludedThreadIds ?? [];
   if (excluded.length > MAX_EXCLUDED_IDS) {
-    throw invalidParams(`excludedThreadIds accepts at most ${MAX_EXCLUDED_IDS} ids, got ${excluded.length}`);
+    throw invalidFilter(`excludedThreadIds accepts at most ${MAX_EXCLUDED_IDS} ids, got ${excluded.length}`);
   }
   return {
     sortKey,

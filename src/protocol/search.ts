@@ -3,6 +3,8 @@
 // Query language: words (all must match), `foo*` (prefix), `"a b"` (phrase; `"a b"*` makes the last
 // word a prefix). Matching is case- and diacritic-insensitive on whole words. A query without any
 // letter or digit, longer than 1000 characters or with more than 32 terms is a -32600 error.
+// While indexing has not read every thread yet, the answer carries `indexing` (what is still
+// missing); it is absent once every thread is searchable.
 // Ranking is bm25 over the 1,000 most recently written matching threads (all of them when fewer
 // match): past that, ranking every match costs more than a search may take.
 
@@ -36,8 +38,15 @@ export const ThreadSearchHit = Type.Object({
 }, { description: 'One search hit: a thread and where it matched.' });
 export type ThreadSearchHit = Type.Static<typeof ThreadSearchHit>;
 
+export const ThreadSearchIndexing = Type.Object({
+  listing: Type.Boolean({ description: 'True while the threads themselves are still being listed (phase 1): threads not listed yet are not counted below.' }),
+  threadsToRead: Type.Integer({ description: 'Listed threads whose text is not searchable yet (phase 2 has still to read them).' }),
+}, { description: 'Indexing still under way: hits in the threads it has not read yet are missing from this answer.' });
+export type ThreadSearchIndexing = Type.Static<typeof ThreadSearchIndexing>;
+
 export const ThreadSearchResponse = Type.Object({
   data: Type.Array(ThreadSearchHit),
   nextCursor: Nullable(Type.String()),
+  indexing: Type.Optional(ThreadSearchIndexing),
 }, { description: 'Result of `thread/search`, best hits first; one hit per thread. A query matching more than 1,000 threads (after the filters) ranks the 1,000 most recently written of them.' });
 export type ThreadSearchResponse = Type.Static<typeof ThreadSearchResponse>;

@@ -9,7 +9,7 @@ import {
   type RolloutLine, type SessionMetaPayload,
 } from './lines.ts';
 import { findRolloutFile, isArchivedPath, parseRolloutFileName } from './paths.ts';
-import { RESPONSE_ITEMS, readHead, streamRollout, RolloutReadError, type ReadStats } from './reader.ts';
+import { RESPONSE_ITEMS, readHead, readHeadSync, streamRollout, RolloutReadError, type HeadResult, type ReadStats } from './reader.ts';
 import { errorMessage } from '../errors.ts';
 import { SearchTextAccumulator, type ThreadSearchText } from './search-text.ts';
 
@@ -281,11 +281,14 @@ export async function extractThreadMetadata(path: string, opts: ExtractOptions):
   // Neither the metadata nor the search text reads a response item beyond its envelope (type and
   // timestamp); their payloads hold the bulk of an early-2026 rollout (tool output).
   const stream = streamRollout(abs, { envelopeOnly: RESPONSE_ITEMS });
+  // A chunk's lines at a time: a promise per line cost more CPU than parsing the line.
   try {
-    for await (const { line } of stream) {
-      if (!line) continue;
-      acc.push(line);
-      search?.push(line);
+    for await (const batch of stream.batches()) {
+      for (const { line } of batch) {
+        if (!line) continue;
+        acc.push(line);
+        search?.push(line);
+      }
     }
   } catch (err) {
     return { metadata: null, stats: stream.stats, error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
@@ -296,21 +299,46 @@ export async function extractThreadMetadata(path: string, opts: ExtractOptions):
   return result;
 }
 
+function headResult(head: HeadResult, abs: string, opts: ExtractOptions): ExtractResult {
+  const acc = new MetadataAccumulator();
+  for (const line of head.lines) acc.push(line);
+  const result = finishResult(acc, abs, opts, head.stats);
+  // The head only sees the first turn; the latest one is unknown until a full read.
+  if (result.metadata) result.metadata.recencyAt = null;
+  return result;
+}
+
+function headFailure(err: unknown): ExtractResult {
+  return { metadata: null, stats: emptyReadStats(), error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
+}
+
 /** Head-only variant for listing: tokens, model and policies reflect the head window only. */
 export async function extractHeadMetadata(path: string, opts: ExtractOptions): Promise<ExtractResult> {
   const abs = resolve(opts.codexHome, path);
-  const acc = new MetadataAccumulator();
   try {
-    const head = await readHead(abs);
-    for (const line of head.lines) acc.push(line);
-    const result = finishResult(acc, abs, opts, head.stats);
-    // The head only sees the first turn; the latest one is unknown until a full read.
-    if (result.metadata) result.metadata.recencyAt = null;
+    const result = headResult(await readHead(abs), abs, opts);
     await applyLineagePreview(result, opts);
     return result;
   } catch (err) {
-    return { metadata: null, stats: emptyReadStats(), error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
+    return headFailure(err);
   }
+}
+
+/**
+ * extractHeadMetadata with a blocking head read (see readHeadSync): the list fields of a cold
+ * home's backfill, several times faster per file. Only a fork reads further (its lineage's heads,
+ * through the thread pool), which is why it still returns a promise.
+ */
+export async function extractHeadMetadataBlocking(path: string, opts: ExtractOptions): Promise<ExtractResult> {
+  const abs = resolve(opts.codexHome, path);
+  let result: ExtractResult;
+  try {
+    result = headResult(readHeadSync(abs), abs, opts);
+  } catch (err) {
+    return headFailure(err);
+  }
+  await applyLineagePreview(result, opts);
+  return result;
 }
 
 const MAX_FORK_LINEAGE = 16;

@@ -3,11 +3,26 @@
 // 0.169 emits; optional members are explicit nulls; timestamps go last.
 
 import { fileURLToPath } from 'node:url';
+import type {
+  AgentMessageItem, CommandAction, CommandExecutionItem, DynamicToolCallItem, FileChangeItem, FileUpdateChange,
+  McpToolCallItem, ReasoningItem, ThreadItem, UserInput, UserMessageItem, WebSearchAction, WebSearchItem,
+} from '../protocol/item.ts';
 import { isObject, num, str } from './lines.ts';
 import { shellJoin } from './shell-join.ts';
 
-/** A wire item under construction; cast to the protocol's ThreadItem at the edge. */
-export type WireItem = { type: string; id: string } & Record<string, unknown>;
+/**
+ * A wire item: every builder below returns its variant of the protocol's ThreadItem, so a schema
+ * change (a member renamed, added or made non-null) fails `tsc` here.
+ */
+export type WireItem = ThreadItem;
+
+/**
+ * A value copied from the rollout as Codex wrote it (an enum member, a nested shape), typed as the
+ * schema says it is. The builders check the item's shape; they do not re-validate Codex's values.
+ */
+function asWritten<T>(value: unknown): T {
+  return value as T;
+}
 
 export function snakeToCamel(text: string): string {
   return text.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
@@ -57,22 +72,22 @@ function stamps(startedAtMs: number | null, completedAtMs: number | null): { sta
 }
 
 /** A rollout user input (0.169 `UserMessage.content[]`) as a wire UserInput. */
-function userInput(raw: unknown): Record<string, unknown> | null {
+function userInput(raw: unknown): UserInput | null {
   if (!isObject(raw)) return null;
   switch (raw.type) {
     case 'text':
-      return { type: 'text', text: str(raw.text) ?? '', text_elements: Array.isArray(raw.text_elements) ? raw.text_elements : [] };
+      return { type: 'text', text: str(raw.text) ?? '', text_elements: Array.isArray(raw.text_elements) ? asWritten(raw.text_elements) : [] };
     case 'image':
-      return { type: 'image', url: str(raw.image_url) ?? str(raw.url) ?? null, detail: raw.detail ?? null };
+      return { type: 'image', url: str(raw.image_url) ?? str(raw.url) ?? null, detail: asWritten(raw.detail ?? null) };
     case 'local_image':
     case 'localImage':
-      return { type: 'localImage', path: str(raw.path) ?? '', detail: raw.detail ?? null };
+      return { type: 'localImage', path: str(raw.path) ?? '', detail: asWritten(raw.detail ?? null) };
     default:
-      return { ...raw, type: snakeToCamel(str(raw.type) ?? 'unknown') };
+      return asWritten({ ...raw, type: snakeToCamel(str(raw.type) ?? 'unknown') });
   }
 }
 
-export function userMessageItem(id: string, content: unknown[], startedAtMs: number | null, completedAtMs: number | null): WireItem {
+export function userMessageItem(id: string, content: unknown[], startedAtMs: number | null, completedAtMs: number | null): UserMessageItem {
   return { type: 'userMessage', id, clientId: null, content: content.map(userInput).filter((c) => c !== null), ...stamps(startedAtMs, completedAtMs) };
 }
 
@@ -85,29 +100,29 @@ export function legacyUserContent(message: string, textElements: unknown, images
   return content;
 }
 
-export function agentMessageItem(id: string, text: string, phase: unknown, startedAtMs: number | null, completedAtMs: number | null): WireItem {
+export function agentMessageItem(id: string, text: string, phase: unknown, startedAtMs: number | null, completedAtMs: number | null): AgentMessageItem {
   return {
-    type: 'agentMessage', moderation: null, id, text, phase: str(phase) ?? null,
+    type: 'agentMessage', moderation: null, id, text, phase: asWritten(str(phase) ?? null),
     memoryCitation: null, delivery: null, questions: null, ...stamps(startedAtMs, completedAtMs),
   };
 }
 
-export function reasoningItem(id: string, summary: string[], content: string[], startedAtMs: number | null, completedAtMs: number | null): WireItem {
+export function reasoningItem(id: string, summary: string[], content: string[], startedAtMs: number | null, completedAtMs: number | null): ReasoningItem {
   return { type: 'reasoning', id, summary, content, ...stamps(startedAtMs, completedAtMs) };
 }
 
-function commandActions(parsed: unknown): unknown[] {
+function commandActions(parsed: unknown): CommandAction[] {
   if (!Array.isArray(parsed)) return [];
   return parsed.filter(isObject).map((a) => {
     const { cmd, ...rest } = a;
     const out: Record<string, unknown> = { type: a.type ?? 'unknown', command: str(cmd) ?? str(a.command) ?? '' };
     for (const [k, v] of Object.entries(rest)) if (k !== 'type' && k !== 'command') out[snakeToCamel(k)] = v ?? null;
     if (out.type === 'list_files') out.type = 'listFiles';
-    return out;
+    return asWritten<CommandAction>(out);
   });
 }
 
-export function commandExecutionItem(raw: Record<string, unknown>, id: string, startedAtMs: number | null, completedAtMs: number | null): WireItem {
+export function commandExecutionItem(raw: Record<string, unknown>, id: string, startedAtMs: number | null, completedAtMs: number | null): CommandExecutionItem {
   const argv = Array.isArray(raw.command) ? raw.command.map(String) : [];
   const exitCode = num(raw.exit_code) ?? null;
   const status = str(raw.status) ?? (exitCode === null ? 'inProgress' : exitCode === 0 ? 'completed' : 'failed');
@@ -117,8 +132,8 @@ export function commandExecutionItem(raw: Record<string, unknown>, id: string, s
     command: typeof raw.command === 'string' ? raw.command : shellJoin(argv),
     cwd: fileUriToPath(raw.cwd),
     processId: str(raw.process_id) ?? null,
-    source: snakeToCamel(str(raw.source) ?? 'agent'),
-    status: snakeToCamel(status),
+    source: asWritten(snakeToCamel(str(raw.source) ?? 'agent')),
+    status: asWritten(snakeToCamel(status)),
     commandActions: commandActions(raw.parsed_cmd),
     aggregatedOutput: output === undefined || output === '' ? null : output,
     exitCode,
@@ -127,20 +142,20 @@ export function commandExecutionItem(raw: Record<string, unknown>, id: string, s
   };
 }
 
-export function dynamicToolCallItem(raw: Record<string, unknown>, id: string, startedAtMs: number | null, completedAtMs: number | null): WireItem {
+export function dynamicToolCallItem(raw: Record<string, unknown>, id: string, startedAtMs: number | null, completedAtMs: number | null): DynamicToolCallItem {
   const success = typeof raw.success === 'boolean' ? raw.success : null;
   const status = str(raw.status) ?? (success === null ? 'inProgress' : success ? 'completed' : 'failed');
   return {
     type: 'dynamicToolCall', id, namespace: str(raw.namespace) ?? null, tool: str(raw.tool) ?? '',
-    arguments: raw.arguments ?? null, status: snakeToCamel(status),
-    contentItems: Array.isArray(raw.content_items) ? raw.content_items : Array.isArray(raw.contentItems) ? raw.contentItems : null,
+    arguments: raw.arguments ?? null, status: asWritten(snakeToCamel(status)),
+    contentItems: asWritten(Array.isArray(raw.content_items) ? raw.content_items : Array.isArray(raw.contentItems) ? raw.contentItems : null),
     success, durationMs: durationToMs(raw.duration ?? raw.duration_ms),
     ...stamps(startedAtMs, completedAtMs),
   };
 }
 
-function fileChanges(raw: unknown): unknown[] {
-  if (Array.isArray(raw)) return raw;
+function fileChanges(raw: unknown): FileUpdateChange[] {
+  if (Array.isArray(raw)) return asWritten(raw);
   if (!isObject(raw)) return [];
   return Object.entries(raw).map(([path, change]) => {
     const c = isObject(change) ? change : {};
@@ -151,18 +166,18 @@ function fileChanges(raw: unknown): unknown[] {
   });
 }
 
-export function fileChangeItem(raw: Record<string, unknown>, id: string, startedAtMs: number | null, completedAtMs: number | null): WireItem {
+export function fileChangeItem(raw: Record<string, unknown>, id: string, startedAtMs: number | null, completedAtMs: number | null): FileChangeItem {
   const status = str(raw.status) ?? (raw.success === true ? 'completed' : raw.success === false ? 'failed' : 'inProgress');
-  return { type: 'fileChange', id, changes: fileChanges(raw.changes), status: snakeToCamel(status), ...stamps(startedAtMs, completedAtMs) };
+  return { type: 'fileChange', id, changes: fileChanges(raw.changes), status: asWritten(snakeToCamel(status)), ...stamps(startedAtMs, completedAtMs) };
 }
 
-export function mcpToolCallItem(raw: Record<string, unknown>, id: string, startedAtMs: number | null, completedAtMs: number | null): WireItem {
+export function mcpToolCallItem(raw: Record<string, unknown>, id: string, startedAtMs: number | null, completedAtMs: number | null): McpToolCallItem {
   const inv = isObject(raw.invocation) ? raw.invocation : raw;
   const result = isObject(raw.result) ? (isObject(raw.result.Ok) ? raw.result.Ok : raw.result) : null;
   const errText = isObject(raw.result) ? str(raw.result.Err) : str(raw.error);
   const status = str(raw.status) ?? (errText !== undefined ? 'failed' : result ? 'completed' : 'inProgress');
   return {
-    type: 'mcpToolCall', id, server: str(inv.server) ?? '', tool: str(inv.tool) ?? '', status: snakeToCamel(status),
+    type: 'mcpToolCall', id, server: str(inv.server) ?? '', tool: str(inv.tool) ?? '', status: asWritten(snakeToCamel(status)),
     arguments: inv.arguments ?? null,
     result: result ? { content: Array.isArray(result.content) ? result.content : [], structuredContent: result.structured_content ?? result.structuredContent ?? null } : null,
     error: errText !== undefined ? { message: errText } : null,
@@ -171,19 +186,24 @@ export function mcpToolCallItem(raw: Record<string, unknown>, id: string, starte
   };
 }
 
-function webSearchAction(raw: unknown): unknown {
+function webSearchAction(raw: unknown): WebSearchAction | null {
   if (!isObject(raw)) return null;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) out[snakeToCamel(k)] = k === 'type' && typeof v === 'string' ? snakeToCamel(v) : v ?? null;
-  return out;
+  return asWritten(out);
 }
 
-export function webSearchItem(raw: Record<string, unknown>, id: string, startedAtMs: number | null, completedAtMs: number | null): WireItem {
+export function webSearchItem(raw: Record<string, unknown>, id: string, startedAtMs: number | null, completedAtMs: number | null): WebSearchItem {
   return { type: 'webSearch', id, query: str(raw.query) ?? '', action: webSearchAction(raw.action), ...stamps(startedAtMs, completedAtMs) };
 }
 
-export function simpleItem(type: string, id: string, members: Record<string, unknown>, startedAtMs: number | null = null, completedAtMs: number | null = null): WireItem {
-  return { type, id, ...members, ...stamps(startedAtMs, completedAtMs) };
+/** The items that are a tag, an id and at most one string member. */
+type SimpleItem = Extract<ThreadItem, { type: 'contextCompaction' | 'plan' | 'imageView' | 'enteredReviewMode' | 'exitedReviewMode' }>;
+type SimpleMembers<K extends SimpleItem['type']> = Omit<Extract<SimpleItem, { type: K }>, 'type' | 'id' | 'startedAtMs' | 'completedAtMs'>;
+
+export function simpleItem<K extends SimpleItem['type']>(type: K, id: string, members: SimpleMembers<K>, startedAtMs: number | null = null, completedAtMs: number | null = null): Extract<SimpleItem, { type: K }> {
+  // tsc cannot follow a spread into a generic variant; `members` is checked against it above.
+  return { type, id, ...members, ...stamps(startedAtMs, completedAtMs) } as Extract<SimpleItem, { type: K }>;
 }
 
 /** A 0.169 `item_completed.item` (PascalCase TurnItem) as a wire item; null for unknown kinds. */

@@ -5,7 +5,6 @@
 // stitched onto the parent's history up to `history_base.end_byte_offset`.
 
 import type { Turn } from '../protocol/turn.ts';
-import type { ThreadItem } from '../protocol/item.ts';
 import { isObject, num, payloadOf, str, type RolloutLine } from './lines.ts';
 import { RESPONSE_ITEMS, streamRollout, type ReadStats } from './reader.ts';
 import {
@@ -95,7 +94,7 @@ export class HistoryBuilder extends TurnLedger<WireItem, TurnState> {
       const wire: Turn = {
         id: turn.id,
         rootTurnId: turn.rootTurnId,
-        items: turn.items as unknown as ThreadItem[],
+        items: turn.items,
         itemsView: 'full',
         status: turn.status === 'inProgress' && !(opts.running && i === last) ? 'interrupted' : turn.status,
         error: turn.error as Turn['error'],
@@ -128,7 +127,7 @@ export class HistoryBuilder extends TurnLedger<WireItem, TurnState> {
   }
 
   protected mergeReasoning(last: WireItem, summary: boolean, text: string): void {
-    (last[summary ? 'summary' : 'content'] as string[]).push(text);
+    if (last.type === 'reasoning') (summary ? last.summary : last.content).push(text);
   }
 
   protected turnItem(raw: Payload, p: Payload): WireItem | null {

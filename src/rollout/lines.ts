@@ -51,66 +51,6 @@ export interface SessionMetaPayload {
   [key: string]: unknown;
 }
 
-export interface TurnContextPayload {
-  turn_id?: string;
-  cwd?: string;
-  approval_policy?: unknown;
-  sandbox_policy?: unknown;
-  model?: string;
-  effort?: string | null;
-  summary?: string;
-  collaboration_mode?: { mode?: string; settings?: { model?: string; reasoning_effort?: string | null } };
-  [key: string]: unknown;
-}
-
-export interface TokenUsage {
-  input_tokens?: number;
-  cached_input_tokens?: number;
-  output_tokens?: number;
-  reasoning_output_tokens?: number;
-  total_tokens?: number;
-}
-
-// ---- event_msg payloads (Feb 2026 and 0.169) ----
-
-export interface UserMessageEvent { type: 'user_message'; message: string; images?: string[] | null; local_images?: string[]; text_elements?: unknown[] }
-export interface AgentMessageEvent { type: 'agent_message'; message: string; phase?: string | null }
-export interface AgentReasoningEvent { type: 'agent_reasoning' | 'agent_reasoning_raw_content'; text: string }
-export interface TokenCountEvent { type: 'token_count'; info: { total_token_usage?: TokenUsage; last_token_usage?: TokenUsage; model_context_window?: number | null } | null }
-export interface TaskStartedEvent { type: 'task_started' | 'turn_started'; turn_id?: string; root_turn_id?: string; started_at?: number; model_context_window?: number | null; collaboration_mode_kind?: string }
-export interface TaskCompleteEvent {
-  type: 'task_complete' | 'turn_complete';
-  turn_id?: string; last_agent_message?: string | null;
-  started_at?: number; completed_at?: number; duration_ms?: number;
-  error?: { message?: string; codex_error_info?: unknown };
-}
-export interface TurnAbortedEvent { type: 'turn_aborted'; turn_id?: string | null; reason?: string; started_at?: number; completed_at?: number; duration_ms?: number }
-export interface ThreadSettingsAppliedEvent { type: 'thread_settings_applied'; thread_id?: string; thread_settings?: { model?: string; model_provider_id?: string; approval_policy?: unknown; cwd?: string; [key: string]: unknown } }
-export interface ItemCompletedEvent { type: 'item_completed' | 'item_started'; thread_id?: string; turn_id?: string; item: { type: string; id?: string; [key: string]: unknown }; started_at_ms?: number; completed_at_ms?: number }
-export interface ExecCommandEndEvent {
-  type: 'exec_command_end' | 'exec_command_begin'; call_id: string; process_id?: string | null; turn_id?: string;
-  command?: string[]; cwd?: string; parsed_cmd?: unknown[]; source?: string; aggregated_output?: string;
-  exit_code?: number; duration?: unknown; status?: string;
-}
-
-/** The event_msg payload types threadstate derives something from; any other type is ignored. */
-export type EventPayload =
-  | UserMessageEvent | AgentMessageEvent | AgentReasoningEvent | TokenCountEvent | TaskStartedEvent
-  | TaskCompleteEvent | TurnAbortedEvent | ThreadSettingsAppliedEvent | ItemCompletedEvent | ExecCommandEndEvent
-  | { type: string; [key: string]: unknown };
-
-/** `compacted` line payload. */
-export interface CompactedPayload { message?: string; replacement_history?: unknown[] }
-
-/** `response_item` payload: a Responses-API item tagged by `type`. */
-export interface ResponseItemPayload {
-  type: string;
-  role?: string;
-  content?: Array<{ type: string; text?: string; image_url?: string }> | null;
-  phase?: string;
-  [key: string]: unknown;
-}
-
 // ---- defensive accessors ----
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -72,7 +72,7 @@ export function itemText(item: WireItem): { kind: SearchItemKind; text: string }
       const paths: string[] = [];
       for (const c of Array.isArray(item.changes) ? item.changes.filter(isObject) : []) {
         if (typeof c.path === 'string') paths.push(c.path);
-        const move = isObject(c.kind) ? str(c.kind.move_path) : undefined;
+        const move = isObject(c.kind) && 'move_path' in c.kind ? str(c.kind.move_path) : undefined;
         if (move) paths.push(move);
       }
       return { kind: 'fileChange', text: paths.join('\n') };

@@ -17,7 +17,7 @@
 // spilled byte twice).
 
 import { closeSync, fstatSync, readSync } from 'node:fs';
-import { internalError, type RpcError } from '../errors.ts';
+import { ioFailure, type DomainError } from '../errors.ts';
 import { openRegularForReadSync } from '../files/regular.ts';
 import { stringLiteralRange, type KeyPath } from './json-locate.ts';
 
@@ -34,8 +34,8 @@ export const SPILL_MIN_CHARS = 8 * 1024;
 /** ...when they come from a line at least this many bytes long. */
 export const SPILL_MIN_LINE_BYTES = 16 * 1024;
 
-function changedError(path: string, detail: string): RpcError {
-  return internalError(`rollout ${path} changed while its answer was being written (${detail}); retry the request`);
+function changedError(path: string, detail: string): DomainError {
+  return ioFailure(`rollout ${path} changed while its answer was being written (${detail}); retry the request`);
 }
 
 /** One open rollout that spilled strings are read back from; caches the last line it read. */
@@ -157,7 +157,7 @@ export class SpillScope {
     return this.files.size > 0;
   }
 
-  /** Before the answer starts: throws (an RpcError) when a spilled string cannot be read back intact. */
+  /** Before the answer starts: throws (an `io` DomainError, -32603) when a spilled string cannot be read back intact. */
   verify(): void {
     for (const file of this.files.values()) file.verify();
   }

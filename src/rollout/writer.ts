@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, rename, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { invalidRequest } from '../errors.ts';
+import { invalidInput } from '../errors.ts';
 import { appendWholeLines, writeError } from '../files/append.ts';
 import { VERSION, ORIGINATOR } from '../version.ts';
 import type { DynamicToolSpec, GitMetadata, StoredSessionSource } from '../model/thread-metadata.ts';
@@ -225,8 +225,8 @@ export function turnAbortedLine(turnId: string, reason = 'interrupted', at: Date
 
 async function confined(codexHome: string, path: string): Promise<string> {
   const inside = await resolveInsideHome(codexHome, path);
-  // A client-facing refusal (-32600), not an internal error: e.g. a link in sessions/ pointing out.
-  if (!inside) throw invalidRequest(`rollout path ${path} is outside the Codex home`);
+  // A refusal of the client's input, not an internal error: e.g. a link in sessions/ pointing out.
+  if (!inside) throw invalidInput(`rollout path ${path} is outside the Codex home`);
   return inside;
 }
 

@@ -51,6 +51,8 @@ export interface ConnectionOptions {
   /** Session number (for logs). */
   sessionId?: number;
   limits?: Partial<FlowLimits>;
+  /** Told when a request starts and when its answer has been handed to the writer. */
+  activity?: { busy(): void; idle(): void };
 }
 
 /** Serves one connection; resolves when its input has ended (or the client went away) and all answers are written. */
@@ -58,8 +60,8 @@ export async function serveConnection(options: ConnectionOptions): Promise<void>
   const { input, output, services } = options;
   const limits = { ...DEFAULT_FLOW_LIMITS, ...options.limits };
   const ids = new IdEcho();
-  const writer = new NdjsonMessageWriter(output, ids);
   const dispatcher = new Dispatcher(handlers);
+  const writer = new NdjsonMessageWriter(output, dispatcher.answers, ids);
   const answer = (id: RequestId, code: number, message: string): void => {
     writer.write({ jsonrpc: '2.0', id, error: { code, message } } as rpc.ResponseMessage).catch(() => undefined);
   };
@@ -77,12 +79,21 @@ export async function serveConnection(options: ConnectionOptions): Promise<void>
     session,
     // Straight to the writer: vscode-jsonrpc refuses to send once the input has closed, but
     // answers and notifications of in-flight requests must still go out.
-    send: (method, params) => {
-      writer.write({ jsonrpc: '2.0', method, params } as rpc.NotificationMessage).catch((err: unknown) => log.warn('failed to send notification', { method, error: String(err) }));
+    send: (method, params, emittedAtMs) => {
+      writer.write({ jsonrpc: '2.0', method, params, emittedAtMs } as rpc.NotificationMessage).catch((err: unknown) => log.warn('failed to send notification', { method, error: String(err) }));
     },
   });
 
-  connection.onRequest((method, params) => dispatcher.dispatch(method, params, session, { notifier, services }));
+  const activity = options.activity;
+  connection.onRequest(async (method, params) => {
+    activity?.busy();
+    try {
+      return await dispatcher.dispatch(method, params, session, { notifier, services });
+    } finally {
+      // After the answer is handed to the writer (this runs first, the write right after).
+      if (activity) setImmediate(() => activity.idle());
+    }
+  });
   connection.onNotification('initialized', () => log.debug('client sent initialized'));
   connection.onUnhandledNotification((msg) => log.debug('ignored notification', { method: msg.method }));
   connection.onError(([err]) => log.warn('transport error', { error: err.message }));

@@ -1,41 +1,47 @@
 // Turns one incoming request into one result or one clean error: the handshake gate, method
-// lookup, params validation, experimental gating, then the handler. Every thrown value is mapped
-// here, so vscode-jsonrpc never formats an error itself and no stack trace reaches stdout.
+// lookup, params validation and experimental gating (all from the method table,
+// protocol/methods.ts), per-thread ordering (the table's `serialize`), then the handler. Every
+// thrown value is mapped here (rpc-error.ts), so vscode-jsonrpc never formats an error itself and
+// no stack trace reaches stdout.
 
 import rpc from 'vscode-jsonrpc/node.js';
-import { ErrorCode, RpcError, errorMessage, invalidRequest, methodNotFound } from '../errors.ts';
+import { errorMessage } from '../errors.ts';
 import { logger } from '../logs/logger.ts';
-import { ClientMethods, type MethodName } from '../protocol/methods.ts';
+import { ClientMethods, experimentalDescriptor, isMethodName, type MethodName } from '../protocol/methods.ts';
 import { unknownMethodMessage, validateParams } from '../protocol/validate.ts';
+import { parseThreadId } from '../threads/thread-id.ts';
+import { HeldAnswers, HistoryAnswer } from './answer.ts';
 import type { Handlers, RequestContext } from './handlers/types.ts';
+import { invalidRequest, toWireError } from './rpc-error.ts';
 import type { Session } from './session.ts';
+import { threadOrder, type KeyedQueue } from './thread-order.ts';
 
 const log = logger('server.dispatch');
 
-function isMethodName(method: string): method is MethodName {
-  return Object.prototype.hasOwnProperty.call(ClientMethods, method);
-}
-
-/** `<method>.<field> requires experimentalApi capability` when a gated field is used without the capability. */
-function experimentalViolation(method: MethodName, params: Record<string, unknown>): string | null {
-  const entry = ClientMethods[method] as { experimental?: string; experimentalFields?: Record<string, string> };
-  if (entry.experimental) return `${entry.experimental} requires experimentalApi capability`;
-  for (const [field, descriptor] of Object.entries(entry.experimentalFields ?? {})) {
-    // Codex 0.169 counts any non-null value as use, including an empty list.
-    if (params[field] !== undefined && params[field] !== null) return `${descriptor} requires experimentalApi capability`;
-  }
-  return null;
-}
-
 type BaseContext = Omit<RequestContext, 'session' | 'afterResponse'>;
+type AnyHandler = (params: unknown, ctx: RequestContext) => unknown;
+
+/** The queue key of a thread-scoped request: its canonical thread id (a malformed one is refused by the handler). */
+function threadKey(params: unknown): string {
+  const text = (params as { threadId: string }).threadId;
+  try {
+    return parseThreadId(text);
+  } catch {
+    return text;
+  }
+}
 
 export class Dispatcher {
-  private readonly handlers: Partial<Handlers>;
+  private readonly handlers: Handlers;
+  private readonly order: KeyedQueue;
+  /** History answers of this connection not yet written (the writer's hooks). */
+  readonly answers = new HeldAnswers();
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(handlers: Partial<Handlers>) {
+  constructor(handlers: Handlers, order: KeyedQueue = threadOrder) {
     this.handlers = handlers;
+    this.order = order;
   }
 
   async dispatch(method: string, rawParams: unknown, session: Session, ctx: BaseContext): Promise<unknown> {
@@ -43,7 +49,9 @@ export class Dispatcher {
     try {
       return await this.run(method, rawParams, session, ctx);
     } catch (err) {
-      throw toResponseError(err, method);
+      const wire = toWireError(err, method);
+      if (wire.unexpected) log.error('request failed', { method, error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined });
+      throw new rpc.ResponseError(wire.code, wire.message, wire.data);
     } finally {
       this.inFlight--;
       if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
@@ -58,17 +66,22 @@ export class Dispatcher {
     const checked = validateParams(method, rawParams);
     if (!checked.ok) throw invalidRequest(checked.message);
     if (!session.experimentalApi && method !== 'initialize') {
-      const violation = experimentalViolation(method, rawParams as Record<string, unknown>);
-      if (violation) throw invalidRequest(violation);
+      const descriptor = experimentalDescriptor(method, rawParams);
+      if (descriptor !== null) throw invalidRequest(`${descriptor} requires experimentalApi capability`);
     }
-    const handler = this.handlers[method] as ((params: unknown, ctx: RequestContext) => unknown) | undefined;
-    if (!handler) throw methodNotFound(`${method} is not implemented by this server`);
     const afterResponse: Array<() => void> = [];
-    const result = await handler(checked.value, { ...ctx, session, afterResponse: (fn) => afterResponse.push(fn) });
+    const call = (): Promise<unknown> => this.call(method, checked.value, { ...ctx, session, afterResponse: (fn) => afterResponse.push(fn) });
+    const answer = ClientMethods[method].serialize === 'thread' ? await this.order.run(threadKey(checked.value), call) : await call();
     // The response is written once this promise settles; notifications that must follow it
     // (e.g. `thread/started` after the `thread/start` answer) run on the next turn.
     if (afterResponse.length > 0) setImmediate(() => { for (const fn of afterResponse) fn(); });
-    return result === undefined ? {} : result;
+    if (answer instanceof HistoryAnswer) return this.answers.hold(answer);
+    return answer === undefined ? {} : answer;
+  }
+
+  private async call(method: MethodName, params: unknown, ctx: RequestContext): Promise<unknown> {
+    const handler = this.handlers[method] as AnyHandler;
+    return handler(params, ctx);
   }
 
   /** Requests being handled now. */
@@ -81,12 +94,4 @@ export class Dispatcher {
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
-}
-
-function toResponseError(err: unknown, method: string): InstanceType<typeof rpc.ResponseError> {
-  if (err instanceof RpcError) {
-    return new rpc.ResponseError(err.code, err.message, err.data);
-  }
-  log.error('request failed', { method, error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined });
-  return new rpc.ResponseError(ErrorCode.InternalError, `internal error while handling ${method}: ${errorMessage(err)}`);
 }

@@ -8,10 +8,11 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Readable, Writable } from 'node:stream';
 import rpc from 'vscode-jsonrpc/node.js';
 import type { DataCallback, Disposable, Message } from 'vscode-jsonrpc/node.js';
-import { ErrorCode, RpcError, errorMessage } from '../errors.ts';
+import { errorMessage } from '../errors.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import { toWireError } from './rpc-error.ts';
 import { logger } from '../logs/logger.ts';
 import { jsonChunks } from './json-chunks.ts';
-import { isStreamed, releaseWritten, verifyBeforeWrite } from './after-write.ts';
 import { IdEcho, parseInbound, type RequestId } from './inbound.ts';
 
 const log = logger('server.ndjson');
@@ -192,18 +193,31 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
  */
 const CHUNK_CHARS = 32 * 1024;
 
+/** What the writer asks about a message beyond its JSON; the dispatcher, which built it, answers. */
+export interface WriteHooks {
+  /** The message may be big: serialize it a chunk at a time. */
+  chunked(message: Message): boolean;
+  /** Before a chunked message starts: throws (a DomainError) when it can no longer be written as built. */
+  verify?(message: Message): void;
+  /** The message has been handed to the output, or failed to be. */
+  written(message: Message): void;
+}
+
+const PLAIN: WriteHooks = { chunked: () => false, written: () => undefined };
+
 /** Write errors that mean the client closed its end: the session ends quietly. */
 const PEER_GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END', 'EOF']);
 
-/** The message of an answer that could not be written as built (RpcError) or failed while written. */
+/** The wire error of an answer that could not be written as built (its rollout changed), or failed while written. */
 function failureOf(err: unknown): { code: number; message: string } {
-  if (err instanceof RpcError) return { code: err.code, message: err.message };
-  log.error('an answer could not be serialized', { error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined });
-  return { code: ErrorCode.InternalError, message: `internal error while writing the answer: ${errorMessage(err)}` };
+  const wire = toWireError(err, 'the answer');
+  if (wire.unexpected) log.error('an answer could not be serialized', { error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined });
+  return { code: wire.code, message: wire.message };
 }
 
 export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
   private readonly output: Writable;
+  private readonly hooks: WriteHooks;
   private readonly ids: IdEcho;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
@@ -212,9 +226,10 @@ export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
   private readonly goneWaiters: Array<() => void> = [];
   private readonly progressWaiters: Array<() => void> = [];
 
-  constructor(output: Writable, ids: IdEcho = new IdEcho()) {
+  constructor(output: Writable, hooks: WriteHooks = PLAIN, ids: IdEcho = new IdEcho()) {
     super();
     this.output = output;
+    this.hooks = hooks;
     this.ids = ids;
     this.output.on('error', (err) => this.peerGone(err));
     this.output.on('drain', () => this.progress());
@@ -283,19 +298,15 @@ export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
       if (this.gone) return; // nobody is reading: drop it
       await this.serialize(message);
     } finally {
-      releaseWritten((message as { result?: unknown }).result);
+      this.hooks.written(message);
     }
   }
 
   private async serialize(message: Message): Promise<void> {
     const { jsonrpc: _ignored, ...rest } = message as Message & Record<string, unknown>;
-    // Server notifications carry the time they were emitted, beside `params` (Codex 0.169).
-    if (typeof rest.method === 'string' && rest.id === undefined && rest.emittedAtMs === undefined) {
-      rest.emittedAtMs = Date.now();
-    }
     const raw = this.ids.release(rest.id);
     if (raw !== null) rest.id = JSON.rawJSON(raw);
-    if (isStreamed(rest.result)) await this.writeStreamed(rest);
+    if (this.hooks.chunked(message)) await this.writeStreamed(message, rest);
     else await this.writeChunk(`${JSON.stringify(rest)}\n`);
     if (this.output.writableNeedDrain) await this.drained();
   }
@@ -309,10 +320,10 @@ export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
    * is known in time, otherwise the partial line is ended (clients drop it as invalid JSON) and
    * the error follows on its own line.
    */
-  private async writeStreamed(rest: Record<string, unknown>): Promise<void> {
+  private async writeStreamed(message: Message, rest: Record<string, unknown>): Promise<void> {
     let started = false;
     try {
-      verifyBeforeWrite(rest.result);
+      this.hooks.verify?.(message);
       let pending: string | null = null;
       for (const chunk of jsonChunks(rest, CHUNK_CHARS)) {
         if (pending !== null) {

@@ -1,5 +1,6 @@
 // The composition root: everything a handler may call, built once per server process. The index
-// opens (or is rebuilt) here and starts indexing in the background; the server answers at once.
+// opens (or is rebuilt) here; indexing starts in the background when the server asks for it
+// (app-server.ts: once the client's first requests are answered), so it never delays them.
 
 import { accessSync, constants } from 'node:fs';
 import { ensureDir, readDefaultModelProvider, readTopLevelConfigString } from '../config.ts';
@@ -31,8 +32,10 @@ export interface Services {
   defaultModelProvider: string;
   notifier: Notifier;
   threads: ThreadContext;
-  /** Settles when the start-up backfill/reconcile has finished (or failed). */
-  indexing: Promise<void>;
+  /** Starts the background backfill/reconcile (once; later calls do nothing). */
+  startIndexing(): void;
+  /** Settles when the start-up indexing has finished (or failed); at once when it never started. */
+  indexing(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,9 +45,15 @@ export interface ServiceOptions {
   logStore?: boolean;
   /** Open the SQLite index (default true); without it every answer comes from the rollout files. */
   useIndex?: boolean;
-  /** Start backfill/reconcile in the background (default true). */
+  /** Allow backfill/reconcile in the background (default true). */
   indexOnStart?: boolean;
 }
+
+/**
+ * The full collection that hands back a big indexing run's garbage waits this long after the run,
+ * so it never lands on a request that follows start-up (it blocks for ~100 ms on a large home).
+ */
+const GC_AFTER_INDEXING_MS = 3000;
 
 /** False when nothing can be created in the home (a read-only mount, no write permission). */
 function homeWritable(codexHome: string): boolean {
@@ -90,27 +99,44 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     loaded: new LoadedThreads(),
   };
   const abort = new AbortController();
-  let indexing: Promise<void> = Promise.resolve();
-  if (store && !readOnly && options.indexOnStart !== false) {
+  let indexing: Promise<void> | null = null;
+  const startIndexing = (): void => {
+    // A read-only home is served from its index as it is: nothing to write into it.
+    if (indexing || !store || readOnly || options.indexOnStart === false || abort.signal.aborted) return;
     const started = Date.now();
-    indexing = store.startBackgroundIndexing({ signal: abort.signal }).then(
+    const elapsed = () => Date.now() - started;
+    // CPU time alongside wall time: on a busy machine the wall time says little about the work.
+    const cpuStart = process.cpuUsage();
+    const cpuMs = () => {
+      const u = process.cpuUsage(cpuStart);
+      return Math.round((u.user + u.system) / 1000);
+    };
+    indexing = store.startBackgroundIndexing({
+      signal: abort.signal,
+      onListable: ({ backfill, reconcile }) => log.info('every thread is listable from the index (phase 1 of 2 done); reading turns and search text next', {
+        backfill: backfill.outcome, reconcile: reconcile ? { ...reconcile } : null, detailsPending: store.detailsPending().threads, elapsedMs: elapsed(), cpuMs: cpuMs(),
+      }),
+    }).then(
       (result) => {
-        collectGarbageNow();
+        // Only a run that read files leaves enough garbage to be worth a full collection.
+        const work = (result.backfill.upserted ?? 0) + (result.reconcile?.indexed ?? 0) + (result.details?.indexed ?? 0);
+        if (work > 0 || (result.reconcile?.files ?? 0) > 20_000) setTimeout(collectGarbageNow, GC_AFTER_INDEXING_MS).unref();
         log.info('index is up to date with the rollouts', {
-        backfill: result.backfill.outcome, reconcile: result.reconcile ? { ...result.reconcile } : null,
-        memories: result.memories ? { ...result.memories } : null, elapsedMs: Date.now() - started,
-        memoryMb: memoryFigures(),
+          backfill: result.backfill.outcome, reconcile: result.reconcile ? { ...result.reconcile } : null,
+          memories: result.memories ? { ...result.memories } : null, details: result.details ? { ...result.details } : null,
+          elapsedMs: elapsed(), cpuMs: cpuMs(), memoryMb: memoryFigures(),
         });
       },
       (err: unknown) => log.error('indexing failed; lists fall back to the rollout files', { error: errorMessage(err) }),
     );
-  }
+  };
   return {
     codexHome,
     defaultModelProvider,
     notifier: new Notifier(),
     threads,
-    indexing,
+    startIndexing,
+    indexing: () => indexing ?? Promise.resolve(),
     close: async () => {
       abort.abort();
       await indexing;

@@ -15,7 +15,7 @@ const log = logger('sqlite.files');
  */
 export const STATE_SCHEMA_GENERATION = 1;
 
-export const SIDECARS = ['-wal', '-shm', '-journal'] as const;
+export const SIDECARS = ['-wal', '-shm', '-journal', '-clean'] as const;
 
 export function stateDbFileName(generation: number = STATE_SCHEMA_GENERATION): string {
   return versionedDbFileName(STATE_DB_BASENAME, generation);

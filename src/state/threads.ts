@@ -51,6 +51,8 @@ export interface ThreadRow {
   file_size: number;
   file_mtime_ms: number;
   indexed_at_ms: number;
+  /** 1 while the row holds only the list fields of its rollout's head (phase 2 of indexing pending). */
+  details_pending: number;
 }
 
 /** A stored source: bare string for strings, compact JSON for objects (as Codex stores it). */
@@ -76,7 +78,7 @@ const COLUMNS = [
   'first_user_message', 'preview', 'title', 'name', 'git_sha', 'git_branch', 'git_origin_url', 'tokens_used',
   'archived', 'archived_at', 'forked_from_id', 'session_id', 'agent_nickname', 'agent_role', 'agent_path',
   'thread_source', 'history_mode', 'approval_mode', 'sandbox_policy', 'has_dynamic_tools', 'has_session_meta',
-  'has_user_message', 'listable', 'file_size', 'file_mtime_ms', 'indexed_at_ms',
+  'has_user_message', 'listable', 'file_size', 'file_mtime_ms', 'indexed_at_ms', 'details_pending',
 ] as const;
 
 // `name` comes from session_index.jsonl when a row is created; an existing row keeps its name (a
@@ -103,6 +105,8 @@ export interface UpsertOptions {
   /** The thread name from session_index.jsonl; null keeps whatever the row has. */
   name?: string | null;
   nowMs?: number;
+  /** The metadata comes from the rollout's head only: the full read (phase 2) is still to do. */
+  detailsPending?: boolean;
 }
 
 function b(value: boolean): number {
@@ -118,7 +122,7 @@ export function upsertThread(db: Database, meta: ThreadMetadata, options: Upsert
     b(meta.archived), meta.archivedAt, meta.forkedFromId, meta.sessionId, meta.agentNickname, meta.agentRole,
     meta.agentPath, meta.threadSource, meta.historyMode, meta.approvalMode, meta.sandboxPolicy,
     b(meta.dynamicTools !== null), b(meta.hasSessionMeta), b(meta.hasUserMessage), b(isListable(meta)),
-    meta.fingerprint.size, meta.fingerprint.mtimeMs, options.nowMs ?? Date.now(),
+    meta.fingerprint.size, meta.fingerprint.mtimeMs, options.nowMs ?? Date.now(), b(options.detailsPending === true),
   ];
   db.run(UPSERT_SQL, ...values);
 }

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { findPartialLines, type PartialLine } from '../rollout/partial-lines.ts';
 import { readBackfillState, type BackfillState } from '../state/backfill-state.ts';
 import { Database } from '../sqlite/db.ts';
+import { countDetailsPending } from '../indexing/details.ts';
 import type { DiscrepancyCount } from '../indexing/discrepancies.ts';
 import { stateDbPath } from '../sqlite/files.ts';
 import { openStateDb } from './open.ts';
@@ -20,7 +21,10 @@ export interface DoctorReport {
   schemaVersion: number | null;
   newerSchema: boolean;
   counts: { threads: number; archived: number; listable: number; failedFiles: number } | null;
+  /** Phase 1 of indexing (every thread's list fields). */
   backfill: BackfillState | null;
+  /** Phase 2 (turns and search text): rows still waiting for their full read. */
+  details: { pendingThreads: number; pendingBytes: number } | null;
   failedFiles: Array<{ path: string; error: string; attempts: number; lastAttemptAt: number }>;
   disk: {
     rolloutFiles: number;
@@ -59,7 +63,7 @@ export async function buildDoctorReport(
   const dbPath = stateDbPath(codexHome);
   const report: DoctorReport = {
     codexHome, dbPath, exists: existsSync(dbPath), integrity: { ok: false, detail: 'no index yet' }, schemaVersion: null,
-    newerSchema: false, counts: null, backfill: null, failedFiles: [], disk: null, repaired: options.repaired ?? [], healthy: false,
+    newerSchema: false, counts: null, backfill: null, details: null, failedFiles: [], disk: null, repaired: options.repaired ?? [], healthy: false,
     partialLines: [],
   };
   const source = options.source ?? defaultRolloutSource;
@@ -74,6 +78,8 @@ export async function buildDoctorReport(
     report.schemaVersion = opened.migration.databaseVersion;
     report.newerSchema = opened.migration.newerThanKnown;
     report.backfill = readBackfillState(db);
+    const pending = countDetailsPending(db);
+    report.details = { pendingThreads: pending.threads, pendingBytes: pending.bytes };
     report.failedFiles = db
       .all<{ path: string; error: string; attempts: number; last_attempt_at: number }>('SELECT path, error, attempts, last_attempt_at FROM index_failures ORDER BY path')
       .map((r) => ({ path: r.path, error: r.error, attempts: r.attempts, lastAttemptAt: r.last_attempt_at }));
@@ -95,7 +101,8 @@ export async function buildDoctorReport(
     opened.db.close();
   }
   const d = report.disk;
-  report.healthy = report.backfill.status === 'complete' && report.failedFiles.length === 0 && report.partialLines.length === 0 &&
+  report.healthy = report.backfill.status === 'complete' && report.details?.pendingThreads === 0 && report.failedFiles.length === 0 &&
+    report.partialLines.length === 0 &&
     d.missingRows.length + d.changedFingerprints.length + d.movedFiles.length + d.staleRows.length === 0;
   return report;
 }

@@ -9,6 +9,7 @@ import { assertRegularOrMissing, NotRegularFileError } from '../files/regular.ts
 import { logger } from '../logs/logger.ts';
 import { Database } from '../sqlite/db.ts';
 import { SIDECARS, moveDbAside, removeOldGenerations, stateDbPath } from '../sqlite/files.ts';
+import { takeCleanMark } from '../sqlite/clean-mark.ts';
 import { capYoungGeneration } from '../heap.ts';
 import { MigrationError, loadMigrations, migrate, type Migration, type MigrationOutcome } from '../sqlite/migrate.ts';
 import type { RolloutSource } from '../indexing/rollout-source.ts';
@@ -78,10 +79,10 @@ export function quickCheckCoreTables(db: Database): string[] {
   return problems;
 }
 
-function openAndCheck(path: string, migrations: Migration[]): { db: Database; migration: MigrationOutcome } {
+function openAndCheck(path: string, migrations: Migration[], closedCleanly = false): { db: Database; migration: MigrationOutcome } {
   const db = new Database(path);
   try {
-    const problems = quickCheckCoreTables(db);
+    const problems = closedCleanly ? [] : quickCheckCoreTables(db);
     if (problems.length > 0) throw new QuickCheckFailed(`quick_check failed: ${problems.slice(0, 3).join('; ')}`);
     return { db, migration: migrate(db, migrations) };
   } catch (err) {
@@ -107,7 +108,8 @@ export function openStateDb(codexHome: string, options: OpenStateOptions = {}): 
     throw new StateOpenError(`cannot open the threadstate index: ${(err as NotRegularFileError).message}`, { cause: err });
   }
   try {
-    const { db, migration } = openAndCheck(path, migrations);
+    // Unchanged since a process closed it cleanly (clean-mark.ts): the check would find what it found then.
+    const { db, migration } = openAndCheck(path, migrations, existed && takeCleanMark(path));
     if (migration.newerThanKnown) {
       log.info('index was migrated by a newer threadstate; using the schema this build knows', { path, version: migration.databaseVersion });
     }

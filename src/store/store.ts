@@ -1,6 +1,7 @@
 // The facade the thread API uses: one open index for one Codex home, its thread, tool and memory
-// operations, and the background indexing (backfill while incomplete, then reconcile, then the
-// memory journal replay when the index was rebuilt).
+// operations, and the background indexing: phase 1 (the backfill of every thread's list fields)
+// while incomplete, then reconcile, the memory journal replay when the index was rebuilt, and
+// phase 2 (turns and search text of the rows phase 1 wrote).
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logger } from '../logs/logger.ts';
@@ -8,15 +9,17 @@ import type { ThreadListQuery } from '../model/list-query.ts';
 import { isArchivedPath } from '../rollout/paths.ts';
 import type { DynamicToolRow, DynamicToolSpec, ThreadMetadata } from '../model/thread-metadata.ts';
 import { readBackfillState, type BackfillState } from '../state/backfill-state.ts';
+import { writeCleanMark } from '../sqlite/clean-mark.ts';
 import { runBackfill, type BackfillOptions, type BackfillResult, type IndexProgress } from '../indexing/backfill.ts';
 import type { Database } from '../sqlite/db.ts';
+import { countDetailsPending, runDetailsPass, type DetailsResult } from '../indexing/details.ts';
 import { discrepancies, repairThreadFromRollout, type DiscrepancyCounter } from '../indexing/discrepancies.ts';
 import { flattenDynamicTools, groupDynamicTools, insertDynamicTools, readDynamicTools } from '../state/dynamic-tools.ts';
 import { watermarkOf } from '../indexing/indexer.ts';
 import { deleteMemory, getMemory, listRecentMemories, nextMemoryTime, upsertMemory, type StoredMemory } from '../state/memory.ts';
 import { appendMemoryJournal, restoreMemoriesFromJournal, type MemoryRestoreResult } from './memory-journal.ts';
 import { runReconcile, type ReconcileResult } from '../indexing/reconcile.ts';
-import { itemMatches, replaceSearchText, searchIndex, type ItemMatch, type SearchIndexQuery } from '../state/search-index.ts';
+import { itemMatches, replaceSearchText, searchIndex, type HighlightedMatch, type SearchIndexQuery } from '../state/search-index.ts';
 import type { ThreadSearchText } from '../rollout/search-text.ts';
 import { defaultRolloutSource, type RolloutSource } from '../indexing/rollout-source.ts';
 import { listThreads } from '../state/thread-list.ts';
@@ -35,14 +38,21 @@ export interface IndexingResult {
   reconcile: ReconcileResult | null;
   /** Set when this run backfilled (a new or rebuilt index): the memories replayed from the journal. */
   memories: MemoryRestoreResult | null;
+  /** Phase 2, when rows were waiting for it. */
+  details: DetailsResult | null;
 }
+
+/** `backfill`: phase 1 (list fields); `details`: phase 2 (turns and search text). */
+export type IndexingPhase = 'backfill' | 'reconcile' | 'details';
 
 export const DEFAULT_LEASE_RETRY_MS = 5000;
 
 export interface IndexingOptions extends Pick<BackfillOptions, 'signal' | 'maxBatches' | 'concurrency' | 'leaseMs'> {
   /** While another process holds the backfill lease, try again this often (0: give up at once). */
   leaseRetryMs?: number;
-  onProgress?: (phase: 'backfill' | 'reconcile', progress: IndexProgress) => void;
+  onProgress?: (phase: IndexingPhase, progress: IndexProgress) => void;
+  /** Called once every thread is listable from the index (phase 1 and the reconcile done), before phase 2. */
+  onListable?: (result: Pick<IndexingResult, 'backfill' | 'reconcile'>) => void;
 }
 
 export interface StateStoreInfo {
@@ -108,8 +118,8 @@ export class StateStore {
     return searchIndex(this.db, query).map((hit) => ({ ...(this.stored(hit.row, false) as StoredThread), rank: hit.rank, key: hit.key }));
   }
 
-  /** The matched item and snippet of each hit of a page, by document key (absent when the document is gone). */
-  searchItems(match: string, keys: readonly number[], seek = false): Map<number, ItemMatch> {
+  /** The matched item, snippet and highlights of each hit of a page, by document key (absent when the document is gone). */
+  searchItems(match: string, keys: readonly number[], seek = false): Map<number, HighlightedMatch> {
     return itemMatches(this.db, match, keys, seek);
   }
 
@@ -189,6 +199,11 @@ export class StateStore {
     return this.backfillState().status === 'complete';
   }
 
+  /** Threads whose turns and search text are not indexed yet (phase 2 still to read them). */
+  detailsPending(): { threads: number; bytes: number } {
+    return countDetailsPending(this.db);
+  }
+
   /** True while this process is backfilling or reconciling. */
   isIndexing(): boolean {
     return this.indexing !== null;
@@ -224,7 +239,16 @@ export class StateStore {
           onProgress: options.onProgress && ((p) => options.onProgress?.('reconcile', p)),
         });
       }
-      return { backfill, reconcile, memories: await this.restoreMemories(backfill.outcome) };
+      const memories = await this.restoreMemories(backfill.outcome);
+      let details: DetailsResult | null = null;
+      if (reconcile && !options.signal?.aborted) {
+        options.onListable?.({ backfill, reconcile });
+        details = await runDetailsPass(this.db, this.codexHome, {
+          source: this.source, concurrency: options.concurrency, signal: options.signal,
+          onProgress: options.onProgress && ((p) => options.onProgress?.('details', p)),
+        });
+      }
+      return { backfill, reconcile, memories, details };
     };
     this.indexing = run().finally(() => {
       this.indexing = null;
@@ -249,7 +273,9 @@ export class StateStore {
     }
   }
 
+  /** Closes the index; a clean close leaves the mark that spares the next start its integrity check. */
   close(): void {
     this.db.close();
+    writeCleanMark(this.db.path);
   }
 }

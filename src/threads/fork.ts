@@ -7,11 +7,10 @@ import type { SpillScope } from '../rollout/spilled-text.ts';
 import type { ThreadContext } from './context.ts';
 import { loadSettings, sessionConfiguration } from './lifecycle.ts';
 import { locateThread } from './locate.ts';
-import { withThreadLock } from './locks.ts';
+import { unknownThread } from './require-thread.ts';
 import { archivedSessionError, writeFork } from './mutations.ts';
 import { turnsOf, wireThreadFor } from './read-thread.ts';
 import { parseThreadId } from './thread-id.ts';
-import { invalidRequest } from '../errors.ts';
 
 export interface ForkOutcome {
   response: ThreadForkResponse;
@@ -23,13 +22,14 @@ export interface ForkOutcome {
 export async function forkThread(ctx: ThreadContext, params: ThreadForkParams, spill?: SpillScope): Promise<ForkOutcome> {
   const parentId = parseThreadId(params.threadId, 'session');
   const parent = await locateThread(ctx, parentId);
-  if (!parent || !parent.metadata.hasSessionMeta) throw invalidRequest(`no rollout found for thread id ${parentId}`);
+  if (!parent || !parent.metadata.hasSessionMeta) throw unknownThread(parentId, 'rollout');
   if (parent.metadata.archived) throw archivedSessionError(parentId);
   const meta = parent.metadata;
   const settings = loadSettings(ctx, meta, params);
   const id = newThreadId();
-  // The parent's file is read whole to be continued: no write to it may interleave.
-  const forkMeta = await withThreadLock(parentId, () => writeFork(ctx, { parent, id, createdAt: new Date(), settings }));
+  // The parent's file is read whole to be continued: no write to it may interleave (thread/fork is
+  // ordered with the parent's mutations by the dispatcher: `serialize: 'thread'` on its threadId).
+  const forkMeta = await writeFork(ctx, { parent, id, createdAt: new Date(), settings });
   ctx.loaded.set({ id, metadata: forkMeta, name: parent.name, materialized: true, ephemeral: false, init: null });
   const turns = params.excludeTurns === true ? [] : await turnsOf(ctx, forkMeta, spill);
   const thread = wireThreadFor(ctx, { metadata: forkMeta, name: parent.name }, turns);

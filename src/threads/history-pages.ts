@@ -11,14 +11,16 @@
 // Codex answers `thread/items/list` on an older-format thread with -32601; threadstate answers it
 // (a deliberate superset, see README), in the same entry shape.
 
-import { RpcError, invalidRequest } from '../errors.ts';
+import { invalidInput, unsupported } from '../errors.ts';
 import type { ThreadItem } from '../protocol/item.ts';
+import type { ParamsOf } from '../protocol/methods.ts';
 import type { ThreadItemEntry, Turn } from '../protocol/turn.ts';
-import { rolloutOrdinalOf, withItemsView, type ItemsView } from '../rollout/history.ts';
+import { rolloutOrdinalOf, withItemsView } from '../rollout/history.ts';
 import type { SpillScope } from '../rollout/spilled-text.ts';
 import type { ThreadContext } from './context.ts';
 import { clampLimit } from '../model/list-params.ts';
-import { requireStoredThread, turnsOf } from './read-thread.ts';
+import { turnsOf } from './read-thread.ts';
+import { requireThread } from './require-thread.ts';
 import { locateThread } from './locate.ts';
 import { parseThreadId } from './thread-id.ts';
 
@@ -57,7 +59,7 @@ function decodeCursor<T>(cursor: string, keys: Keys<T>): Anchor {
     }
     if (!keys.ordinals && typeof v[keys.idField] === 'string') return { key: v[keys.idField] as string, includeAnchor };
   }
-  throw invalidRequest(`invalid cursor: ${cursor}`);
+  throw invalidInput(`invalid cursor: ${cursor}`);
 }
 
 export interface Page<T> {
@@ -80,7 +82,7 @@ function pageBy<T>(all: T[], keys: Keys<T>, cursor: string | null | undefined, l
       if (start < 0) start = indexes.length;
     } else {
       const at = indexes.findIndex((i) => keys.idOf(all[i]) === anchor.key);
-      if (at < 0) throw invalidRequest(`invalid cursor: ${cursor}`);
+      if (at < 0) throw invalidInput(`invalid cursor: ${cursor}`);
       start = anchor.includeAnchor ? at : at + 1;
     }
   }
@@ -145,11 +147,11 @@ export function resumeCursors(threadId: string, turnList: Turn[]): { turnsBackwa
 export async function storedHistory(ctx: ThreadContext, id: string, spill?: SpillScope): Promise<ThreadHistory> {
   const loaded = ctx.loaded.get(id);
   if (loaded && !loaded.materialized) return historyOf(id, []);
-  const located = await requireStoredThread(ctx, id);
+  const located = await requireThread(ctx, id, 'read');
   return historyOf(id, await turnsOf(ctx, located.metadata, spill));
 }
 
-export async function listTurns(ctx: ThreadContext, params: { threadId: string; cursor?: string | null; limit?: number | null; sortDirection?: 'asc' | 'desc' | null; itemsView?: ItemsView | null }, spill?: SpillScope): Promise<Page<Turn>> {
+export async function listTurns(ctx: ThreadContext, params: ParamsOf<'thread/turns/list'>, spill?: SpillScope): Promise<Page<Turn>> {
   const history = await storedHistory(ctx, parseThreadId(params.threadId), spill);
   const page = pageBy(history.turns, turnKeys(history), params.cursor, clampLimit(params.limit), params.sortDirection ?? 'desc');
   const view = params.itemsView ?? 'summary';
@@ -158,14 +160,14 @@ export async function listTurns(ctx: ThreadContext, params: { threadId: string; 
 
 const ITEMS_NOT_SUPPORTED = 'thread/items/list is not supported yet';
 
-export async function listItems(ctx: ThreadContext, params: { threadId: string; turnId?: string | null; cursor?: string | null; limit?: number | null; sortDirection?: 'asc' | 'desc' | null }, spill?: SpillScope): Promise<Page<ThreadItemEntry>> {
+export async function listItems(ctx: ThreadContext, params: ParamsOf<'thread/items/list'>, spill?: SpillScope): Promise<Page<ThreadItemEntry>> {
   const id = parseThreadId(params.threadId);
   // Codex's answer for an id it has no persisted turns for (unknown, not yet written, unreadable, no turn).
   const loaded = ctx.loaded.get(id);
   const located = loaded && !loaded.materialized ? null : await locateThread(ctx, id);
-  if (!located || !located.metadata.hasSessionMeta) throw new RpcError(-32601, ITEMS_NOT_SUPPORTED);
+  if (!located || !located.metadata.hasSessionMeta) throw unsupported(ITEMS_NOT_SUPPORTED);
   const history = historyOf(id, await turnsOf(ctx, located.metadata, spill));
-  if (history.turns.length === 0) throw new RpcError(-32601, ITEMS_NOT_SUPPORTED);
+  if (history.turns.length === 0) throw unsupported(ITEMS_NOT_SUPPORTED);
   let entries = history.entries;
   if (params.turnId !== undefined && params.turnId !== null) {
     entries = entries.filter((e) => e.turnId === params.turnId);

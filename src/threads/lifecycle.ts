@@ -2,7 +2,7 @@
 // items), `thread/resume`, `thread/inject_items`, `thread/loaded/list`, `thread/unsubscribe`.
 
 import { resolve } from 'node:path';
-import { invalidRequest } from '../errors.ts';
+import { invalidInput, notFound } from '../errors.ts';
 import type { AskForApproval, SandboxPolicy, ThreadResumeParams, ThreadResumeResponse, ThreadStartParams, ThreadStartResponse } from '../protocol/thread-lifecycle.ts';
 import type { Thread } from '../protocol/thread.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
@@ -16,9 +16,9 @@ import { validateDynamicTools } from './dynamic-tools.ts';
 import { clampLimit } from '../model/list-params.ts';
 import type { LoadedThread } from './loaded.ts';
 import { indexRollout } from './locate.ts';
-import { withThreadLock } from './locks.ts';
 import { dynamicToolsOf } from './thread-tools.ts';
-import { requireStoredThread, turnsOf, wireThreadFor } from './read-thread.ts';
+import { turnsOf, wireThreadFor } from './read-thread.ts';
+import { requireThread, unknownThread } from './require-thread.ts';
 import { resumeCursors } from './history-pages.ts';
 import type { LocatedThread } from './locate.ts';
 import { archivedSessionError, recordResumeSettings } from './mutations.ts';
@@ -150,9 +150,9 @@ export interface ResumeOutcome {
 async function resumeTarget(ctx: ThreadContext, params: ThreadResumeParams): Promise<string> {
   if (params.path !== undefined && params.path !== null) {
     const path = await resolveInsideHome(ctx.codexHome, params.path);
-    if (!path) throw invalidRequest(`rollout path ${params.path} is outside the Codex home`);
+    if (!path) throw invalidInput(`rollout path ${params.path} is outside the Codex home`);
     const extracted = await extractThreadMetadata(path, { codexHome: ctx.codexHome });
-    if (!extracted.metadata || !extracted.metadata.hasSessionMeta) throw invalidRequest(`no rollout found at ${params.path}`);
+    if (!extracted.metadata || !extracted.metadata.hasSessionMeta) throw notFound(`no rollout found at ${params.path}`);
     return extracted.metadata.id;
   }
   return parseThreadId(params.threadId, 'session');
@@ -165,7 +165,7 @@ export async function resumeThread(ctx: ThreadContext, params: ThreadResumeParam
   if (already && !already.materialized) {
     located = { metadata: already.metadata, name: already.name };
   } else {
-    located = await requireStoredThread(ctx, id, `no rollout found for thread id ${id}`);
+    located = await requireThread(ctx, id, 'rollout');
     if (located.metadata.archived) throw archivedSessionError(id);
     // The loaded thread keeps its declared tools (re-read from the rollout if the index lost them).
     const tools = await dynamicToolsOf(ctx, located.metadata);
@@ -237,33 +237,31 @@ export async function injectItems(ctx: ThreadContext, threadIdText: string, item
   const id = parseThreadId(threadIdText);
   const records = items.map((item, i) => {
     if (!item || typeof item !== 'object' || Array.isArray(item) || typeof (item as { type?: unknown }).type !== 'string') {
-      throw invalidRequest(`Invalid request: items[${i}] must be a Responses API item (an object with a string \`type\`)`);
+      throw invalidInput(`Invalid request: items[${i}] must be a Responses API item (an object with a string \`type\`)`);
     }
     return item as Record<string, unknown>;
   });
-  await withThreadLock(id, async () => {
-    const loaded = ctx.loaded.get(id);
-    if (!loaded) throw invalidRequest(`thread not found: ${id}`);
-    if (loaded.ephemeral || records.length === 0) return;
-    if (!loaded.materialized) {
-      const created = await createRollout(ctx.codexHome, loaded.init ?? { id, cwd: loaded.metadata.cwd });
-      loaded.metadata = { ...loaded.metadata, rolloutPath: created.path };
-      loaded.materialized = true;
-    }
-    // A rollout reached through a link in sessions/ may resolve outside the home: never append there.
-    if (!(await resolveInsideHome(ctx.codexHome, loaded.metadata.rolloutPath))) {
-      throw invalidRequest(`rollout path ${loaded.metadata.rolloutPath} is outside the Codex home`);
-    }
-    await appendRolloutLines(ctx.codexHome, loaded.metadata.rolloutPath, injectedLines(records));
-    const meta = await indexRollout(ctx, loaded.metadata.rolloutPath, {}, loaded.name);
-    if (meta) loaded.metadata = meta;
-  });
+  const loaded = ctx.loaded.get(id);
+  if (!loaded) throw unknownThread(id, 'thread');
+  if (loaded.ephemeral || records.length === 0) return;
+  if (!loaded.materialized) {
+    const created = await createRollout(ctx.codexHome, loaded.init ?? { id, cwd: loaded.metadata.cwd });
+    loaded.metadata = { ...loaded.metadata, rolloutPath: created.path };
+    loaded.materialized = true;
+  }
+  // A rollout reached through a link in sessions/ may resolve outside the home: never append there.
+  if (!(await resolveInsideHome(ctx.codexHome, loaded.metadata.rolloutPath))) {
+    throw invalidInput(`rollout path ${loaded.metadata.rolloutPath} is outside the Codex home`);
+  }
+  await appendRolloutLines(ctx.codexHome, loaded.metadata.rolloutPath, injectedLines(records));
+  const meta = await indexRollout(ctx, loaded.metadata.rolloutPath, {}, loaded.name);
+  if (meta) loaded.metadata = meta;
 }
 
 export function listLoaded(ctx: ThreadContext, cursor: string | null | undefined, limit: number | null | undefined): { data: string[]; nextCursor: string | null } {
   let ids = ctx.loaded.ids();
   if (cursor !== undefined && cursor !== null) {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(cursor)) throw invalidRequest(`invalid cursor: ${cursor}`);
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(cursor)) throw invalidInput(`invalid cursor: ${cursor}`);
     ids = ids.filter((id) => id > cursor.toLowerCase());
   }
   if (limit === undefined || limit === null) return { data: ids, nextCursor: null };

@@ -1,14 +1,13 @@
 // Thread memory for the `thread/memory/*` methods. Memory belongs to a stored thread (one with a
 // rollout and an index row); the index holds it and the journal in the home keeps it durable.
 
-import { invalidRequest } from '../errors.ts';
+import { invalidInput, unavailable } from '../errors.ts';
 import type { ThreadMemory } from '../protocol/memory.ts';
 import type { StoredMemory } from '../state/memory.ts';
 import type { StateStore } from '../store/store.ts';
 import type { ThreadContext } from './context.ts';
 import { clampLimit, normalizeCwd } from '../model/list-params.ts';
-import { locateThread } from './locate.ts';
-import { withThreadLock } from './locks.ts';
+import { requireThread, unknownThread } from './require-thread.ts';
 import { parseThreadId } from './thread-id.ts';
 
 export const DEFAULT_MEMORY_LIMIT = 10;
@@ -24,13 +23,8 @@ function toWire(memory: StoredMemory): ThreadMemory {
 }
 
 function requireStore(ctx: ThreadContext): StateStore {
-  if (!ctx.store) throw invalidRequest('thread memory is unavailable: the threadstate index could not be opened');
+  if (!ctx.store) throw unavailable('thread memory is unavailable: the threadstate index could not be opened');
   return ctx.store;
-}
-
-/** The thread's index row, read-repaired from its rollout when missing; else `thread not found: <id>`. */
-async function requireThread(ctx: ThreadContext, id: string): Promise<void> {
-  if (!(await locateThread(ctx, id))) throw invalidRequest(`thread not found: ${id}`);
 }
 
 export async function readMemory(ctx: ThreadContext, threadIdText: string): Promise<ThreadMemory | null> {
@@ -38,7 +32,7 @@ export async function readMemory(ctx: ThreadContext, threadIdText: string): Prom
   const store = requireStore(ctx);
   const stored = store.getMemory(id);
   if (stored) return toWire(stored);
-  await requireThread(ctx, id);
+  await requireThread(ctx, id, 'thread');
   return null;
 }
 
@@ -48,16 +42,15 @@ export async function writeMemory(
 ): Promise<ThreadMemory> {
   const id = parseThreadId(params.threadId);
   const store = requireStore(ctx);
-  return withThreadLock(id, async () => {
-    await requireThread(ctx, id);
-    const stored = await store.writeMemory({ threadId: id, traceSummary: params.traceSummary, memorySummary: params.memorySummary });
-    if (!stored) throw invalidRequest(`thread not found: ${id}`);
-    return toWire(stored);
-  });
+  // The thread's index row, read-repaired from its rollout when missing.
+  await requireThread(ctx, id, 'thread');
+  const stored = await store.writeMemory({ threadId: id, traceSummary: params.traceSummary, memorySummary: params.memorySummary });
+  if (!stored) throw unknownThread(id, 'thread');
+  return toWire(stored);
 }
 
 export function listRecentMemory(ctx: ThreadContext, cwd: string, limit: number | null | undefined): ThreadMemory[] {
-  if (cwd.trim() === '') throw invalidRequest('cwd must not be empty');
+  if (cwd.trim() === '') throw invalidInput('cwd must not be empty');
   const store = requireStore(ctx);
   return store.listRecentMemories(normalizeCwd(cwd), clampLimit(limit, DEFAULT_MEMORY_LIMIT, MAX_MEMORY_LIMIT)).map(toWire);
 }

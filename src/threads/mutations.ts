@@ -1,9 +1,11 @@
 // Mutations of stored threads. Each writes the rollout side first (move, delete, session_index
 // append, a fork's new file, a resume's settings line) and then the index, so a failure half-way
-// leaves the files authoritative and the next read repairs the row.
+// leaves the files authoritative and the next read repairs the row. Two mutations of one thread
+// never interleave: the dispatcher runs them one at a time per thread (`serialize: 'thread'` in
+// protocol/methods.ts).
 
 import { stat } from 'node:fs/promises';
-import { invalidRequest } from '../errors.ts';
+import { conflict, invalidInput, unavailable } from '../errors.ts';
 import { FileWriteError } from '../files/append.ts';
 import { logger } from '../logs/logger.ts';
 import type { GitInfoPatch } from '../protocol/thread-mutations.ts';
@@ -15,58 +17,46 @@ import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import { appendRolloutLines, archiveRollout, deleteRollout, unarchiveRollout } from '../rollout/writer.ts';
 import type { ThreadContext } from './context.ts';
 import { indexRollout, locateThread, type LocatedThread } from './locate.ts';
-import { withThreadLock } from './locks.ts';
 import { wireThreadFor } from './read-thread.ts';
+import { requireThread, unknownThread } from './require-thread.ts';
 import { parseThreadId } from './thread-id.ts';
 
 const log = logger('threads.mutations');
 
-async function requireRollout(ctx: ThreadContext, id: string) {
-  const located = await locateThread(ctx, id);
-  if (!located) throw invalidRequest(`no rollout found for thread id ${id}`);
-  return located;
-}
-
 export async function archiveThread(ctx: ThreadContext, threadIdText: string): Promise<string> {
   const id = parseThreadId(threadIdText);
-  return withThreadLock(id, async () => {
-    const located = await requireRollout(ctx, id);
-    if (located.metadata.archived) throw invalidRequest(`no rollout found for thread id ${id}`);
-    const path = await archiveRollout(ctx.codexHome, located.metadata.rolloutPath);
-    ctx.loaded.delete(id);
-    const moved = await stat(path);
-    await indexRollout(ctx, path, { archived: true, archivedAt: Math.floor(Date.now() / 1000), updatedAt: Math.floor(moved.mtimeMs / 1000) });
-    return id;
-  });
+  const located = await requireThread(ctx, id, 'rollout');
+  if (located.metadata.archived) throw unknownThread(id, 'rollout');
+  const path = await archiveRollout(ctx.codexHome, located.metadata.rolloutPath);
+  ctx.loaded.delete(id);
+  const moved = await stat(path);
+  await indexRollout(ctx, path, { archived: true, archivedAt: Math.floor(Date.now() / 1000), updatedAt: Math.floor(moved.mtimeMs / 1000) });
+  return id;
 }
 
 export async function unarchiveThread(ctx: ThreadContext, threadIdText: string): Promise<Thread> {
   const id = parseThreadId(threadIdText);
-  return withThreadLock(id, async () => {
-    const located = await locateThread(ctx, id);
-    if (!located || !located.metadata.archived) throw invalidRequest(`no archived rollout found for thread id ${id}`);
-    const path = await unarchiveRollout(ctx.codexHome, located.metadata.rolloutPath);
-    const meta = await indexRollout(ctx, path, { archived: false, archivedAt: null });
-    if (!meta) throw invalidRequest(`no archived rollout found for thread id ${id}`);
-    return wireThreadFor(ctx, { metadata: meta, name: located.name });
-  });
+  const located = await locateThread(ctx, id);
+  if (!located || !located.metadata.archived) throw unknownThread(id, 'archivedRollout');
+  const path = await unarchiveRollout(ctx.codexHome, located.metadata.rolloutPath);
+  const meta = await indexRollout(ctx, path, { archived: false, archivedAt: null });
+  if (!meta) throw unknownThread(id, 'archivedRollout');
+  return wireThreadFor(ctx, { metadata: meta, name: located.name });
 }
 
 export async function deleteThread(ctx: ThreadContext, threadIdText: string): Promise<string> {
   const id = parseThreadId(threadIdText);
-  return withThreadLock(id, async () => {
-    const located = await requireRollout(ctx, id);
-    ctx.loaded.delete(id);
-    await deleteRollout(ctx.codexHome, located.metadata.rolloutPath);
-    try {
-      await ctx.store?.forgetMemory(id);
-    } catch (err) {
-      // The thread is gone either way; a rebuild never restores memory for a missing thread.
-      log.warn('could not journal the deletion of a thread memory', { threadId: id, error: String(err) });
-    }
-    ctx.store?.deleteThread(id);
-    return id;
-  });
+  const located = await requireThread(ctx, id, 'rollout');
+  ctx.loaded.delete(id);
+  await deleteRollout(ctx.codexHome, located.metadata.rolloutPath);
+  try {
+    await ctx.store?.forgetMemory(id);
+  } catch (err) {
+    // The thread is gone either way; a rebuild never restores memory for a missing thread.
+    log.warn('could not journal the deletion of a thread memory', { threadId: id, error: String(err) });
+  }
+  ctx.store?.deleteThread(id);
+  return id;
 }
 
 export interface RenameOutcome {
@@ -77,48 +67,44 @@ export interface RenameOutcome {
 export async function setThreadName(ctx: ThreadContext, threadIdText: string, rawName: string): Promise<RenameOutcome> {
   const id = parseThreadId(threadIdText);
   const name = rawName.trim();
-  if (name === '') throw invalidRequest('thread name must not be empty');
-  return withThreadLock(id, async () => {
-    const loaded = ctx.loaded.get(id);
-    if (!(loaded && !loaded.materialized)) await requireRollout(ctx, id);
-    await appendThreadName(ctx.codexHome, id, name);
-    ctx.store?.setName(id, name);
-    if (loaded) loaded.name = name;
-    return { threadId: id, name };
-  });
+  if (name === '') throw invalidInput('thread name must not be empty');
+  const loaded = ctx.loaded.get(id);
+  if (!(loaded && !loaded.materialized)) await requireThread(ctx, id, 'rollout');
+  await appendThreadName(ctx.codexHome, id, name);
+  ctx.store?.setName(id, name);
+  if (loaded) loaded.name = name;
+  return { threadId: id, name };
 }
 
 function patchValue(value: string | null | undefined, field: string): string | null | undefined {
   if (value === undefined || value === null) return value;
   const trimmed = value.trim();
-  if (trimmed === '') throw invalidRequest(`gitInfo.${field} must not be empty`);
+  if (trimmed === '') throw invalidInput(`gitInfo.${field} must not be empty`);
   return trimmed;
 }
 
 export async function updateThreadMetadata(ctx: ThreadContext, threadIdText: string, gitInfo: GitInfoPatch | null | undefined): Promise<Thread> {
   const id = parseThreadId(threadIdText);
-  if (gitInfo === undefined || gitInfo === null) throw invalidRequest('thread metadata update must include at least one field');
+  if (gitInfo === undefined || gitInfo === null) throw invalidInput('thread metadata update must include at least one field');
   const patch = {
     sha: patchValue(gitInfo.sha, 'sha'),
     branch: patchValue(gitInfo.branch, 'branch'),
     originUrl: patchValue(gitInfo.originUrl, 'originUrl'),
   };
   if (gitInfo.sha === undefined && gitInfo.branch === undefined && gitInfo.originUrl === undefined) {
-    throw invalidRequest('gitInfo must include at least one field');
+    throw invalidInput('gitInfo must include at least one field');
   }
-  return withThreadLock(id, async () => {
-    await requireRollout(ctx, id);
-    if (!ctx.store) throw invalidRequest('thread metadata cannot be updated: the state database is unavailable');
-    ctx.store.setGit(id, patch);
-    const stored = ctx.store.getThread(id);
-    if (!stored) throw invalidRequest(`no rollout found for thread id ${id}`);
-    return wireThreadFor(ctx, stored);
-  });
+  await requireThread(ctx, id, 'rollout');
+  if (!ctx.store) throw unavailable('thread metadata cannot be updated: the state database is unavailable');
+  ctx.store.setGit(id, patch);
+  const stored = ctx.store.getThread(id);
+  if (!stored) throw unknownThread(id, 'rollout');
+  return wireThreadFor(ctx, stored);
 }
 
 /** Codex's refusal to load an archived thread (resume, fork). */
 export function archivedSessionError(id: string): Error {
-  return invalidRequest(`session ${id} is archived. Run \`codex unarchive ${id}\` to unarchive it first.`);
+  return conflict(`session ${id} is archived. Run \`codex unarchive ${id}\` to unarchive it first.`);
 }
 
 /**
@@ -128,19 +114,17 @@ export function archivedSessionError(id: string): Error {
  */
 export async function recordResumeSettings(ctx: ThreadContext, meta: ThreadMetadata, settings: ThreadSettings, name: string | null): Promise<ThreadMetadata> {
   if (meta.historyMode === 'paginated') return meta;
-  return withThreadLock(meta.id, async () => {
-    // A rollout reached through a link in sessions/ may resolve outside the home: never append there.
-    if (!(await resolveInsideHome(ctx.codexHome, meta.rolloutPath))) return meta;
-    try {
-      await appendRolloutLines(ctx.codexHome, meta.rolloutPath, [threadSettingsLine(meta.id, settings, new Date())]);
-    } catch (err) {
-      // A read-only home still resumes: the settings line only moves the thread's updatedAt.
-      if (!(err instanceof FileWriteError && err.notWritable)) throw err;
-      log.warn('could not record the resume settings: the rollout is not writable', { threadId: meta.id, error: err.message });
-      return meta;
-    }
-    return (await indexRollout(ctx, meta.rolloutPath, {}, name)) ?? meta;
-  });
+  // A rollout reached through a link in sessions/ may resolve outside the home: never append there.
+  if (!(await resolveInsideHome(ctx.codexHome, meta.rolloutPath))) return meta;
+  try {
+    await appendRolloutLines(ctx.codexHome, meta.rolloutPath, [threadSettingsLine(meta.id, settings, new Date())]);
+  } catch (err) {
+    // A read-only home still resumes: the settings line only moves the thread's updatedAt.
+    if (!(err instanceof FileWriteError && err.notWritable)) throw err;
+    log.warn('could not record the resume settings: the rollout is not writable', { threadId: meta.id, error: err.message });
+    return meta;
+  }
+  return (await indexRollout(ctx, meta.rolloutPath, {}, name)) ?? meta;
 }
 
 export interface ForkWrite {
@@ -161,6 +145,6 @@ export async function writeFork(ctx: ThreadContext, fork: ForkWrite): Promise<Th
   });
   if (fork.parent.name) await appendThreadName(ctx.codexHome, fork.id, fork.parent.name, fork.createdAt);
   const meta = await indexRollout(ctx, path, {}, fork.parent.name);
-  if (!meta) throw invalidRequest(`no rollout found for thread id ${fork.id}`);
+  if (!meta) throw unknownThread(fork.id, 'rollout');
   return meta;
 }

@@ -1,7 +1,7 @@
 // Reading one thread: metadata (index first, rollout fallback), turns rebuilt from the rollout by
 // the streaming reader, pages of turns and items, and the legacy conversation summary.
 
-import { RpcError, internalError, invalidRequest } from '../errors.ts';
+import { DomainError, invalidInput, ioFailure, notFound, unsupported } from '../errors.ts';
 import type { ConversationSummary } from '../protocol/summary.ts';
 import type { ReadState, Thread } from '../protocol/thread.ts';
 import type { Turn } from '../protocol/turn.ts';
@@ -11,20 +11,14 @@ import type { SpillScope } from '../rollout/spilled-text.ts';
 import type { ThreadMetadata } from '../model/thread-metadata.ts';
 import type { ThreadContext } from './context.ts';
 import { findRolloutFile, indexRollout, locateThread, type LocatedThread } from './locate.ts';
+import { requireThread, unknownThread } from './require-thread.ts';
 import { threadStatusOf } from './status.ts';
 import { parseThreadId } from './thread-id.ts';
 import { toWireThread } from './thread-view.ts';
 
-/** A stored thread, or -32600 `thread not loaded: <id>` (Codex's answer for an unknown id on reads). */
-export async function requireStoredThread(ctx: ThreadContext, id: string, message = `thread not loaded: ${id}`): Promise<LocatedThread> {
-  const located = await locateThread(ctx, id);
-  if (!located) throw invalidRequest(message);
-  return located;
-}
-
 function requireSessionMeta(meta: ThreadMetadata): void {
   if (!meta.hasSessionMeta) {
-    throw internalError(
+    throw ioFailure(
       `failed to read thread: thread-store internal error: failed to read session metadata ${meta.rolloutPath}: rollout at ${meta.rolloutPath} is empty`,
     );
   }
@@ -43,8 +37,8 @@ export async function turnsOf(ctx: ThreadContext, meta: ThreadMetadata, spill?: 
     });
     return history.turns;
   } catch (err) {
-    if (err instanceof RpcError) throw err;
-    throw internalError(`failed to read thread: ${(err as Error).message}`);
+    if (err instanceof DomainError) throw err;
+    throw ioFailure(`failed to read thread: ${(err as Error).message}`);
   }
 }
 
@@ -77,13 +71,14 @@ export async function readThread(ctx: ThreadContext, threadIdText: string, inclu
   const loaded = ctx.loaded.get(id);
   if (loaded && !loaded.materialized) {
     if (includeTurns) {
-      if (loaded.ephemeral) throw invalidRequest('ephemeral threads do not support includeTurns');
-      throw new RpcError(-32601, 'list_turns is not supported yet');
+      if (loaded.ephemeral) throw invalidInput('ephemeral threads do not support includeTurns');
+      throw unsupported('list_turns is not supported yet');
     }
     return { thread: wireThreadFor(ctx, { metadata: loaded.metadata, name: loaded.name }), readState: initialReadState(id), deprecated: false };
   }
-  const located = await requireStoredThread(ctx, id);
-  requireSessionMeta(located.metadata);
+  const located = await requireThread(ctx, id, 'read');
+  // turnsOf checks the session_meta itself.
+  if (!includeTurns) requireSessionMeta(located.metadata);
   const turns = includeTurns ? await turnsOf(ctx, located.metadata, spill) : [];
   return {
     thread: wireThreadFor(ctx, located, turns),
@@ -101,15 +96,15 @@ export async function conversationSummary(ctx: ThreadContext, params: { conversa
   if (params.conversationId !== undefined) {
     const id = parseThreadId(params.conversationId);
     located = await locateThread(ctx, id);
-    if (!located) throw invalidRequest(`no rollout found for conversation id ${id}`);
+    if (!located) throw unknownThread(id, 'conversation');
   } else {
     const path = await resolveInsideHome(ctx.codexHome, params.rolloutPath ?? '');
-    if (!path) throw invalidRequest(`rollout path ${params.rolloutPath} is outside the Codex home`);
+    if (!path) throw invalidInput(`rollout path ${params.rolloutPath} is outside the Codex home`);
     const stored = ctx.store?.getThreadByPath(path);
     located = stored ? { metadata: stored.metadata, name: stored.name } : null;
     if (!located) {
       const meta = await indexRollout(ctx, path);
-      if (!meta) throw invalidRequest(`no rollout found at ${params.rolloutPath}`);
+      if (!meta) throw notFound(`no rollout found at ${params.rolloutPath}`);
       located = { metadata: meta, name: null };
     }
   }

@@ -6,11 +6,10 @@
 // Cursor: base64url of JSON `[rank, key]`, the keyset position (bm25, document key) of the page's
 // last hit.
 
-import { invalidRequest } from '../errors.ts';
-import type { ThreadSearchHighlight, ThreadSearchHit, ThreadSearchParams, ThreadSearchResponse } from '../protocol/search.ts';
+import { invalidInput, unavailable } from '../errors.ts';
+import type { ThreadSearchHit, ThreadSearchParams, ThreadSearchResponse } from '../protocol/search.ts';
 import { DEFAULT_SOURCE_KINDS } from '../model/session-source.ts';
-import { MARK_CLOSE, MARK_OPEN, type SearchAnchor } from '../state/search-index.ts';
-import { parseSearchTerms, prefersSeeks, toFtsExpression } from '../state/search-query.ts';
+import { parseSearchTerms, prefersSeeks, toFtsExpression, type SearchAnchor } from '../model/search-query.ts';
 import type { ThreadContext } from './context.ts';
 import { clampLimit, normalizeCwd } from '../model/list-params.ts';
 import { threadStatusOf } from './status.ts';
@@ -33,31 +32,16 @@ export function decodeSearchCursor(cursor: string): SearchAnchor | null {
   }
 }
 
-/** A snippet with MARK_OPEN/MARK_CLOSE turned into plain text and highlight ranges. */
-export function splitHighlights(marked: string): { snippet: string; highlights: ThreadSearchHighlight[] } {
-  let snippet = '';
-  const highlights: ThreadSearchHighlight[] = [];
-  let open = -1;
-  for (const ch of marked) {
-    if (ch === MARK_OPEN) open = snippet.length;
-    else if (ch === MARK_CLOSE) {
-      if (open >= 0 && snippet.length > open) highlights.push({ start: open, end: snippet.length });
-      open = -1;
-    } else snippet += ch;
-  }
-  return { snippet, highlights };
-}
-
 export function searchThreads(ctx: ThreadContext, params: ThreadSearchParams): ThreadSearchResponse {
   const terms = parseSearchTerms(params.query);
   const match = toFtsExpression(terms);
   let anchor: SearchAnchor | null = null;
   if (params.cursor !== undefined && params.cursor !== null) {
     anchor = decodeSearchCursor(params.cursor);
-    if (anchor === null) throw invalidRequest(`invalid cursor: ${params.cursor.slice(0, 100)}`);
+    if (anchor === null) throw invalidInput(`invalid cursor: ${params.cursor.slice(0, 100)}`);
   }
   const store = ctx.store;
-  if (!store) throw invalidRequest('thread search is unavailable: the state database could not be opened');
+  if (!store) throw unavailable('thread search is unavailable: the state database could not be opened');
   const limit = clampLimit(params.limit);
   const rows = store.search({
     match,
@@ -71,7 +55,7 @@ export function searchThreads(ctx: ThreadContext, params: ThreadSearchParams): T
   const items = store.searchItems(match, page.map((hit) => hit.key), prefersSeeks(terms));
   const data: ThreadSearchHit[] = page.map((hit) => {
     const item = items.get(hit.key) ?? null;
-    const { snippet, highlights } = item ? splitHighlights(item.snippet) : { snippet: hit.metadata.preview, highlights: [] };
+    const { snippet, highlights } = item ?? { snippet: hit.metadata.preview, highlights: [] };
     return {
       thread: toWireThread(hit.metadata, {
         defaultModelProvider: ctx.defaultModelProvider, name: hit.name, status: threadStatusOf(ctx, hit.metadata.id), forList: true,
@@ -84,5 +68,10 @@ export function searchThreads(ctx: ThreadContext, params: ThreadSearchParams): T
     };
   });
   const last = page[page.length - 1];
-  return { data, nextCursor: rows.length > limit && last ? encodeSearchCursor({ rank: last.rank, key: last.key }) : null };
+  const response: ThreadSearchResponse = { data, nextCursor: rows.length > limit && last ? encodeSearchCursor({ rank: last.rank, key: last.key }) : null };
+  // Partial while phase 1 or 2 of indexing is unfinished: the answer says so rather than look complete.
+  const listing = !store.isComplete();
+  const threadsToRead = store.detailsPending().threads;
+  if (listing || threadsToRead > 0) response.indexing = { listing, threadsToRead };
+  return response;
 }

@@ -1,7 +1,7 @@
 // Thread ids are UUIDs. Malformed ones are refused with Codex's message shape
 // (`invalid thread id: <what the UUID parser found>`), before any file or row is touched.
 
-import { invalidRequest } from '../errors.ts';
+import { invalidInput } from '../errors.ts';
 
 const GROUP_LENGTHS = [8, 4, 4, 4, 12];
 
@@ -28,12 +28,12 @@ export function uuidProblem(text: string): string | null {
 }
 
 /**
- * The canonical (lower-case, hyphenated) form of a client's thread id, or a -32600 error. Codex
- * names the id a `session id` in the errors of the methods that load a thread (resume, fork).
+ * The canonical (lower-case, hyphenated) form of a client's thread id, or an invalidInput error.
+ * Codex names the id a `session id` in the errors of the methods that load a thread (resume, fork).
  */
 export function parseThreadId(text: string, noun: 'thread' | 'session' = 'thread'): string {
   const problem = uuidProblem(text);
-  if (problem !== null) throw invalidRequest(`invalid ${noun} id: ${problem}`);
+  if (problem !== null) throw invalidInput(`invalid ${noun} id: ${problem}`);
   const body = text.toLowerCase().replace(/^urn:uuid:/, '');
   const hex = body.replace(/-/g, '');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

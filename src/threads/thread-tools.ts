@@ -5,7 +5,7 @@
 import type { DynamicToolSpec, ThreadMetadata } from '../model/thread-metadata.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
 import type { ThreadContext } from './context.ts';
-import { requireStoredThread } from './read-thread.ts';
+import { requireThread } from './require-thread.ts';
 import { parseThreadId } from './thread-id.ts';
 
 /**
@@ -34,6 +34,6 @@ export async function listDynamicTools(ctx: ThreadContext, threadIdText: string)
   const id = parseThreadId(threadIdText);
   const loaded = ctx.loaded.get(id);
   if (loaded && !loaded.materialized) return loaded.metadata.dynamicTools ?? [];
-  const located = await requireStoredThread(ctx, id);
+  const located = await requireThread(ctx, id, 'read');
   return dynamicToolsOf(ctx, located.metadata);
 }

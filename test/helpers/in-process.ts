@@ -6,7 +6,6 @@
 import rpc from 'vscode-jsonrpc/node.js';
 import { isMethodName, type NotificationName } from '../../src/protocol/methods.ts';
 import { validateNotification, validateResult } from '../../src/protocol/validate.ts';
-import { releaseWritten } from '../../src/server/after-write.ts';
 import { Dispatcher } from '../../src/server/dispatch.ts';
 import { handlers } from '../../src/server/handlers/index.ts';
 import { createServices, type Services } from '../../src/server/services.ts';
@@ -58,7 +57,8 @@ export class InProcessConnection {
     try {
       wire = JSON.parse(JSON.stringify(result));
     } finally {
-      releaseWritten(result);
+      // As the writer does once the message is out: the answer's rollouts are closed.
+      this.server.dispatcher.answers.written({ jsonrpc: '2.0', id: 0, result } as rpc.ResponseMessage);
     }
     if (isMethodName(method)) {
       const checked = validateResult(method, wire);
@@ -113,7 +113,8 @@ export class InProcessServer {
  */
 export async function serveInProcess(home: string, options: { index?: boolean } = {}): Promise<InProcessServer> {
   const services = await createServices(home, { logStore: false, useIndex: options.index !== false });
-  await services.indexing;
+  services.startIndexing();
+  await services.indexing();
   return new InProcessServer(services);
 }
 

@@ -1,5 +1,5 @@
-// Every method's handler, keyed by wire name. `satisfies Handlers` makes a missing or mistyped
-// handler a compile error.
+// Every method's handler, keyed by wire name. `satisfies Handlers` makes a missing, extra or
+// mistyped handler a compile error.
 
 import { initialize } from './initialize.ts';
 import { memoryHandlers } from './memory.ts';

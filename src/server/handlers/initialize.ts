@@ -1,7 +1,7 @@
 // `initialize`: fixes the connection's capabilities and answers who we are.
 
 import { arch, platform, release, type } from 'node:os';
-import { invalidRequest } from '../../errors.ts';
+import { invalidInput } from '../../errors.ts';
 import { VERSION } from '../../version.ts';
 import type { Handler } from './types.ts';
 
@@ -19,7 +19,7 @@ function osName(): string {
 export const initialize: Handler<'initialize'> = (params, ctx) => {
   const { clientInfo, capabilities } = params;
   if (!HEADER_VALUE_RE.test(clientInfo.name)) {
-    throw invalidRequest(`Invalid clientInfo.name: '${clientInfo.name}'. Must be a valid HTTP header value.`);
+    throw invalidInput(`Invalid clientInfo.name: '${clientInfo.name}'. Must be a valid HTTP header value.`);
   }
   const session = ctx.session;
   session.initialized = true;

@@ -4,7 +4,7 @@ import { forkThread } from '../../threads/fork.ts';
 import { injectItems, resumeThread, startThread } from '../../threads/lifecycle.ts';
 import { DEPRECATION_SUMMARY } from '../../threads/read-thread.ts';
 import { parseThreadId } from '../../threads/thread-id.ts';
-import { withSpillScope } from '../after-write.ts';
+import { historyAnswer } from '../answer.ts';
 import type { Handlers } from './types.ts';
 
 export const threadLifecycleHandlers: Pick<Handlers, 'thread/start' | 'thread/resume' | 'thread/fork' | 'thread/inject_items' | 'thread/unsubscribe'> = {
@@ -15,7 +15,7 @@ export const threadLifecycleHandlers: Pick<Handlers, 'thread/start' | 'thread/re
     return response;
   },
 
-  'thread/resume': (params, ctx) => withSpillScope(async (spill) => {
+  'thread/resume': (params, ctx) => historyAnswer(async (spill) => {
     const { response, threadId, deprecated } = await resumeThread(ctx.services.threads, params, spill);
     ctx.session.subscriptions.add(threadId);
     if (deprecated) ctx.notifier.toSession(ctx.session, 'deprecationNotice', { summary: DEPRECATION_SUMMARY, details: null });
@@ -23,7 +23,7 @@ export const threadLifecycleHandlers: Pick<Handlers, 'thread/start' | 'thread/re
     return response;
   }),
 
-  'thread/fork': (params, ctx) => withSpillScope(async (spill) => {
+  'thread/fork': (params, ctx) => historyAnswer(async (spill) => {
     const { response, threadId, deprecated } = await forkThread(ctx.services.threads, params, spill);
     ctx.session.subscriptions.add(threadId);
     if (deprecated) ctx.notifier.toSession(ctx.session, 'deprecationNotice', { summary: DEPRECATION_SUMMARY, details: null });

@@ -2,6 +2,7 @@
 // and result schemas, so a missing or mistyped handler is a compile error.
 
 import type { MethodName, ParamsOf, ResultOf } from '../../protocol/methods.ts';
+import type { HistoryAnswer } from '../answer.ts';
 import type { Notifier } from '../notifier.ts';
 import type { Session } from '../session.ts';
 import type { Services } from '../services.ts';
@@ -14,6 +15,9 @@ export interface RequestContext {
   afterResponse(fn: () => void): void;
 }
 
-export type Handler<M extends MethodName> = (params: ParamsOf<M>, ctx: RequestContext) => Promise<ResultOf<M>> | ResultOf<M>;
+/** A method's result, or a history answer that holds its rollouts open until it is written (answer.ts). */
+export type AnswerOf<M extends MethodName> = ResultOf<M> | HistoryAnswer<ResultOf<M>>;
+
+export type Handler<M extends MethodName> = (params: ParamsOf<M>, ctx: RequestContext) => Promise<AnswerOf<M>> | AnswerOf<M>;
 
 export type Handlers = { [M in MethodName]: Handler<M> };

@@ -20,7 +20,7 @@ describe('files: all-or-nothing appends confined to the home', () => {
 
   it('appends whole lines, creating the file only when asked', async () => {
     const path = join(home, 'index.jsonl');
-    await assert.rejects(appendWholeLines(path, '{"a":1}\n', { home }), (err: FileWriteError) => err.code === -32600 && err.message.includes(path));
+    await assert.rejects(appendWholeLines(path, '{"a":1}\n', { home }), (err: FileWriteError) => err.kind === 'invalidInput' && err.message.includes(path));
     await appendWholeLines(path, '{"a":1}\n', { home, create: true });
     await appendWholeLines(path, '{"b":2}\n', { home });
     assert.equal(readFileSync(path, 'utf8'), '{"a":1}\n{"b":2}\n');
@@ -38,7 +38,7 @@ describe('files: all-or-nothing appends confined to the home', () => {
     writeFileSync(outside, 'outside\n');
     const link = join(home, 'sessions', 'link.jsonl');
     symlinkSync(outside, link);
-    await assert.rejects(appendWholeLines(link, 'x\n', { home }), (err: FileWriteError) => err.code === -32600 && /symbolic link/.test(err.message) && err.message.includes(link));
+    await assert.rejects(appendWholeLines(link, 'x\n', { home }), (err: FileWriteError) => err.kind === 'invalidInput' && /symbolic link/.test(err.message) && err.message.includes(link));
     symlinkSync(join(root, 'outside'), join(home, 'sessions', 'away'));
     await assert.rejects(appendWholeLines(join(home, 'sessions', 'away', 'victim.jsonl'), 'x\n', { home }), /resolves outside the Codex home/);
     assert.equal(readFileSync(outside, 'utf8'), 'outside\n');

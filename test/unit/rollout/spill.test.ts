@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, closeSync, cpSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RpcError } from '../../../src/errors.ts';
+import type { DomainError } from '../../../src/errors.ts';
 import type { Turn } from '../../../src/protocol/turn.ts';
 import { buildHistory } from '../../../src/rollout/history.ts';
 import { SPILL_MIN_CHARS, SpillScope, SpilledText, spillItem } from '../../../src/rollout/spilled-text.ts';
@@ -125,7 +125,7 @@ describe('spilled history strings', () => {
       scope.verify(); // unchanged: fine
       // Rewritten in place and cut short (not what Codex does): the open handle sees the new bytes.
       writeFileSync(path, readFileSync(path, 'utf8').replace(/legacy-out/g, 'LEGACY-OUT').slice(0, 5000));
-      assert.throws(() => scope.verify(), (err: RpcError) => err.code === -32603 && err.message.includes(path) && /changed while its answer/.test(err.message));
+      assert.throws(() => scope.verify(), (err: DomainError) => err.kind === 'io' && err.message.includes(path) && /changed while its answer/.test(err.message));
       assert.throws(() => JSON.stringify(spilled), /changed while its answer was being written/);
     } finally {
       scope.close();

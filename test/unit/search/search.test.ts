@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync, rmSync, unlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { RpcError } from '../../../src/errors.ts';
+import { DomainError } from '../../../src/errors.ts';
+import { toWireError } from '../../../src/server/rpc-error.ts';
 import type { ThreadSearchParams, ThreadSearchResponse } from '../../../src/protocol/search.ts';
 import { buildTurns } from '../../../src/rollout/history.ts';
 import { openStateStore } from '../../../src/store/open.ts';
@@ -258,7 +259,7 @@ describe('thread/search: the full-text index', function () {
     assert.deepEqual(paged, all.map((h) => h.thread.id));
     for (let i = 1; i < all.length; i++) assert.ok(all[i - 1].score >= all[i].score);
     for (const bad of ['nope', '!!', Buffer.from('[1]').toString('base64url'), Buffer.from('["x","y"]').toString('base64url'), 'A'.repeat(600)]) {
-      assert.throws(() => search('pageword', { cursor: bad }), (e: unknown) => e instanceof RpcError && e.code === -32600, bad);
+      assert.throws(() => search('pageword', { cursor: bad }), (e: unknown) => toWireError(e, 'thread/search').code === -32600 && !toWireError(e, 'thread/search').unexpected, bad);
     }
   });
 
@@ -276,8 +277,8 @@ describe('thread/search: the full-text index', function () {
         const r = search(q);
         assert.ok(Array.isArray(r.data), q);
       } catch (err) {
-        assert.ok(err instanceof RpcError, `${JSON.stringify(q.slice(0, 40))}: ${String(err)}`);
-        assert.equal(err.code, -32600, q);
+        assert.ok(err instanceof DomainError, `${JSON.stringify(q.slice(0, 40))}: ${String(err)}`);
+        assert.equal(toWireError(err, 'thread/search').code, -32600, q);
         assert.match(err.message, /search query|cursor/);
       }
     }

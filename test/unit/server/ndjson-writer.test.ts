@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import type { Message } from 'vscode-jsonrpc/node.js';
-import { markStreamed } from '../../../src/server/after-write.ts';
-import { NdjsonMessageWriter } from '../../../src/server/ndjson.ts';
+import { NdjsonMessageWriter, type WriteHooks } from '../../../src/server/ndjson.ts';
+
+/** Hooks that ask for `chunkedIds` to be written in chunks and record every message reported written. */
+function hooks(chunkedIds: number[]): WriteHooks & { written: (m: Message) => void; reported: Message[] } {
+  const reported: Message[] = [];
+  return {
+    reported,
+    chunked: (m) => chunkedIds.includes((m as { id?: number }).id ?? -1),
+    written: (m) => { reported.push(m); },
+  };
+}
 
 /** Reads everything written to `stream` slowly, a small piece per tick, like a lagging client. */
 function slowSink(): { stream: PassThrough; text: () => Promise<string> } {
@@ -46,11 +55,11 @@ describe('NdjsonMessageWriter', () => {
   for (const streamed of [true, false]) {
     it(`writes a big answer (${streamed ? 'streamed in chunks' : 'one string'}) as exactly JSON.stringify plus a newline, through a slow reader, in order`, async () => {
       const sink = slowSink();
-      const writer = new NdjsonMessageWriter(sink.stream);
-      const plain = bigResult(300, 20_000); // ~6 MB: several chunks and many drain waits
-      const result = streamed ? markStreamed(plain) : plain;
+      const reports = hooks(streamed ? [1] : []);
+      const writer = new NdjsonMessageWriter(sink.stream, reports);
+      const result = bigResult(300, 20_000); // ~6 MB: several chunks and many drain waits
       const a = writer.write({ jsonrpc: '2.0', id: 1, result } as Message);
-      const b = writer.write({ jsonrpc: '2.0', method: 'note', params: { n: 2 } } as Message);
+      const b = writer.write({ jsonrpc: '2.0', method: 'note', params: { n: 2 }, emittedAtMs: 1234 } as Message);
       const c = writer.write({ jsonrpc: '2.0', id: 3, result: { small: true } } as Message);
       await Promise.all([a, b, c]);
       await writer.flushed();
@@ -59,10 +68,10 @@ describe('NdjsonMessageWriter', () => {
       assert.equal(lines.length, 4);
       assert.equal(lines[3], '');
       assert.equal(lines[0], JSON.stringify({ id: 1, result }));
-      const note = JSON.parse(lines[1]) as Record<string, unknown>;
-      assert.equal(note.method, 'note');
-      assert.equal(typeof note.emittedAtMs, 'number');
+      // Framing only frames: a notification goes out as given (the Notifier stamps emittedAtMs).
+      assert.equal(lines[1], '{"method":"note","params":{"n":2},"emittedAtMs":1234}');
       assert.equal(lines[2], '{"id":3,"result":{"small":true}}');
+      assert.deepEqual(reports.reported.map((m) => (m as { id?: number }).id ?? 'note'), [1, 'note', 3], 'each message reported written once, in order');
     });
   }
 
@@ -75,12 +84,14 @@ describe('NdjsonMessageWriter', () => {
         cb(calls === 1 ? Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }) : null);
       },
     });
-    const writer = new NdjsonMessageWriter(failing);
+    const reports = hooks([1]);
+    const writer = new NdjsonMessageWriter(failing, reports);
     const errors: unknown[] = [];
     writer.onError((e) => errors.push(e));
-    await writer.write({ jsonrpc: '2.0', id: 1, result: markStreamed(bigResult(50, 30_000)) } as Message);
+    await writer.write({ jsonrpc: '2.0', id: 1, result: bigResult(50, 30_000) } as Message);
     await writer.whenGone();
     assert.equal(writer.closed, true);
+    assert.equal(reports.reported.length, 1, 'a failed message is reported too, so its resources are released');
     const before = calls;
     await writer.write({ jsonrpc: '2.0', id: 2, result: { small: true } } as Message);
     assert.equal(calls, before);

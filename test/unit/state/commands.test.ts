@@ -30,12 +30,15 @@ describe('state: backfill and doctor commands', () => {
     const home = copyFixtureHome('codex-0.98.0');
     const { code, stdout, stderr } = await run(backfillCommand, ['--codex-home', home]);
     assert.equal(code, 0);
-    assert.match(stdout, /backfill: complete, 15 files scanned, 15 indexed, 0 failed/);
+    assert.match(stdout, /phase 1 \(list fields\): complete, 15 files scanned, 15 indexed, 0 failed/);
     assert.match(stdout, /reconcile: 15 files, 15 unchanged/);
+    assert.match(stdout, /phase 2 \(turns and search text\): complete, 15 threads read in full, 0 failed/);
     assert.match(stdout, /index: 15 threads \(3 archived\), 0 files failing/);
-    assert.match(stderr, /backfill: 15\/15 files, [\d.]+\/[\d.]+ MB, \d+ files\/s, [\d.]+ MB\/s, ETA 0s/);
+    assert.match(stderr, /phase 1\/2, list fields: 15\/15 files, [\d.]+\/[\d.]+ MB, \d+ files\/s, [\d.]+ MB\/s, ETA 0s/);
+    assert.match(stderr, /phase 2\/2, turns and search text: 15\/15 files, [\d.]+\/[\d.]+ MB, \d+ files\/s, [\d.]+ MB\/s, ETA 0s/);
     const again = await run(backfillCommand, ['--codex-home', home]);
-    assert.match(again.stdout, /backfill: already complete/);
+    assert.match(again.stdout, /phase 1 \(list fields\): already complete/);
+    assert.match(again.stdout, /phase 2 \(turns and search text\): complete\n/);
   });
 
   it('doctor reports a healthy index, then the differences from the disk, as text and JSON', async () => {
@@ -51,6 +54,7 @@ describe('state: backfill and doctor commands', () => {
     assert.equal(report.integrity.detail, 'ok');
     assert.deepEqual(report.counts, { threads: 14, archived: 3, listable: report.counts!.listable, failedFiles: 0 });
     assert.equal(report.backfill?.status, 'complete');
+    assert.deepEqual(report.details, { pendingThreads: 0, pendingBytes: 0 });
 
     const added = writeRollout(home, { time: '2026-03-01T00-00-00' });
     const gone = readdirSync(`${home}/archived_sessions`)[0];

@@ -10,7 +10,13 @@
 // `^`, `:`) are ignored; a query left with no term is an error, as is one over the length or term
 // limits.
 
-import { invalidRequest } from '../errors.ts';
+import { invalidInput } from '../errors.ts';
+
+/** Where a page of hits starts: strictly after this (bm25 rank, document key); the search cursor holds it. */
+export interface SearchAnchor {
+  rank: number;
+  key: number;
+}
 
 export const MAX_QUERY_CHARS = 1000;
 export const MAX_QUERY_TERMS = 32;
@@ -25,10 +31,10 @@ export interface SearchTerm {
 const TOKEN_CHAR = /[\p{L}\p{N}\p{Co}]/u;
 const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
-/** Splits a query into terms (see the header). Throws -32600 for an unusable query. */
+/** Splits a query into terms (see the header). Throws an invalidInput error for an unusable query. */
 export function parseSearchTerms(input: string): SearchTerm[] {
   if (input.length > MAX_QUERY_CHARS) {
-    throw invalidRequest(`search query is too long: ${input.length} characters, at most ${MAX_QUERY_CHARS}`);
+    throw invalidInput(`search query is too long: ${input.length} characters, at most ${MAX_QUERY_CHARS}`);
   }
   const text = input.replace(CONTROL, ' ');
   const terms: SearchTerm[] = [];
@@ -66,9 +72,9 @@ export function parseSearchTerms(input: string): SearchTerm[] {
     }
     if (!TOKEN_CHAR.test(body)) continue;
     terms.push({ text: body, prefix, phrase });
-    if (terms.length > MAX_QUERY_TERMS) throw invalidRequest(`search query has too many terms: at most ${MAX_QUERY_TERMS}`);
+    if (terms.length > MAX_QUERY_TERMS) throw invalidInput(`search query has too many terms: at most ${MAX_QUERY_TERMS}`);
   }
-  if (terms.length === 0) throw invalidRequest('search query has no words to search for');
+  if (terms.length === 0) throw invalidInput('search query has no words to search for');
   return terms;
 }
 

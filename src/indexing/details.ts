@@ -1,0 +1,133 @@
+// Phase 2 of indexing: every row that phase 1 (the backfill's head reads) left details-pending is
+// read in full for its turn-derived fields and search text, in watermark order like the one-pass
+// backfill (so search documents get their keys in the same order: thread/search's rank window takes
+// the highest keys as the most recently written threads), in batches (50 files or 8 MB of rollouts per transaction), yielding between batches so a
+// server keeps answering. The queue is the rows themselves, so an interrupted pass resumes where it
+// stopped at the next start. Two processes may work the queue at once: a row is only written while
+// it is still pending at the same path, so the second write of a row is skipped, never doubled.
+
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { logger } from '../logs/logger.ts';
+import { batchesOf, type IndexProgress } from './backfill.ts';
+import type { Database } from '../sqlite/db.ts';
+import { optimizeSearchIndex } from '../state/search-index.ts';
+import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, recordFailure, writeExtracted, type ExtractedFile } from './indexer.ts';
+import { defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
+import type { RolloutFile } from './walk.ts';
+
+const log = logger('indexing.details');
+
+/**
+ * Phase 2 commits smaller batches than phase 1: each file's search document (up to ~100k
+ * characters) and FTS5's pending terms are held until the commit, so 200 full reads per
+ * transaction cost ~30 MB more peak memory on a real-sized home for no measurable speed.
+ */
+export const DETAILS_BATCH_SIZE = 50;
+export const DETAILS_BATCH_BYTES = 8 * 1024 * 1024;
+/** A pass that wrote at least this many search documents ends by merging the full-text index. */
+export const OPTIMIZE_AFTER_DOCUMENTS = 500;
+
+export interface DetailsOptions {
+  source?: RolloutSource;
+  concurrency?: number;
+  batchSize?: number;
+  batchBytes?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: IndexProgress) => void;
+  /** Merge the full-text index at the end when at least this many documents were written (default OPTIMIZE_AFTER_DOCUMENTS). */
+  optimizeAfter?: number;
+}
+
+export interface DetailsResult {
+  outcome: 'complete' | 'stopped';
+  /** Rows read in full and written. */
+  indexed: number;
+  /** Rows whose rollout could not be read: recorded in index_failures, their list fields kept. */
+  failed: number;
+  /** Rows that changed under the pass (deleted, moved, done by another process): left alone. */
+  skipped: number;
+  durationMs: number;
+}
+
+interface PendingRow {
+  id: string;
+  rollout_path: string;
+  watermark: string;
+  archived: number;
+  file_size: number;
+  file_mtime_ms: number;
+}
+
+/** Rows waiting for phase 2, and their rollouts' bytes. */
+export function countDetailsPending(db: Database): { threads: number; bytes: number } {
+  const row = db.get<{ n: number; bytes: number | null }>('SELECT COUNT(*) AS n, SUM(file_size) AS bytes FROM threads WHERE details_pending = 1');
+  return { threads: row?.n ?? 0, bytes: row?.bytes ?? 0 };
+}
+
+function nextPending(db: Database, limit: number): RolloutFile[] {
+  return db.all<PendingRow>(
+    `SELECT id, rollout_path, watermark, archived, file_size, file_mtime_ms FROM threads INDEXED BY threads_details_pending
+     WHERE details_pending = 1 ORDER BY watermark LIMIT ?`,
+    limit,
+  ).map((r) => ({ path: r.rollout_path, watermark: r.watermark, id: r.id, archived: r.archived === 1, size: r.file_size, mtimeMs: r.file_mtime_ms }));
+}
+
+/**
+ * Writes one fully read rollout over its list-fields row, unless the row changed meanwhile (then
+ * false). Must run inside a transaction. The building block of the pass, and what a caller that
+ * indexes single files (a file watcher) uses for a row phase 1 wrote.
+ */
+export function writeDetails(db: Database, item: ExtractedFile, nowMs: number = Date.now()): 'indexed' | 'failed' | 'skipped' {
+  const still = db.get('SELECT 1 AS one FROM threads WHERE id = ? AND details_pending = 1 AND rollout_path = ?', item.file.id, item.file.path);
+  if (!still) return 'skipped';
+  if (item.extracted.metadata === null) {
+    recordFailure(db, item.file, item.extracted.error ?? 'unknown error', nowMs);
+    db.run('UPDATE threads SET details_pending = 0 WHERE id = ?', item.file.id);
+    return 'failed';
+  }
+  // Names are never taken from a snapshot here: the row keeps its own (see threads.ts).
+  writeExtracted(db, item, new Map(), nowMs);
+  return 'indexed';
+}
+
+export async function runDetailsPass(db: Database, codexHome: string, options: DetailsOptions = {}): Promise<DetailsResult> {
+  const started = Date.now();
+  const source = options.source ?? defaultRolloutSource;
+  const batchSize = options.batchSize ?? DETAILS_BATCH_SIZE;
+  const batchBytes = options.batchBytes ?? DETAILS_BATCH_BYTES;
+  const result: DetailsResult = { outcome: 'complete', indexed: 0, failed: 0, skipped: 0, durationMs: 0 };
+  const pending = countDetailsPending(db);
+  if (pending.threads === 0) return result;
+  const progress: IndexProgress = { filesDone: 0, filesTotal: pending.threads, bytesDone: 0, bytesTotal: pending.bytes };
+  log.info('reading threads in full for their turns and search text', { threads: pending.threads, bytes: pending.bytes });
+  options.onProgress?.({ ...progress });
+  await db.bulkLoad(async () => {
+    for (;;) {
+      if (options.signal?.aborted) {
+        result.outcome = 'stopped';
+        return;
+      }
+      const [batch] = batchesOf(nextPending(db, batchSize), batchSize, batchBytes);
+      if (!batch) return;
+      const extracted = await extractFiles(source, codexHome, batch, options.concurrency ?? DEFAULT_EXTRACT_CONCURRENCY);
+      const nowMs = Date.now();
+      db.transaction(() => {
+        for (const item of extracted) result[writeDetails(db, item, nowMs)]++;
+      });
+      for (const item of extracted) {
+        if (item.extracted.error) log.warn('failed to read rollout in full', { path: item.file.path, error: item.extracted.error });
+      }
+      progress.filesDone += batch.length;
+      progress.bytesDone += batch.reduce((n, f) => n + f.size, 0);
+      // Rows phase 1 added meanwhile (a reconcile, another process) join the count.
+      progress.filesTotal = Math.max(progress.filesTotal, progress.filesDone);
+      progress.bytesTotal = Math.max(progress.bytesTotal, progress.bytesDone);
+      options.onProgress?.({ ...progress });
+      await yieldToEventLoop();
+    }
+  });
+  if (result.outcome === 'complete' && result.indexed >= (options.optimizeAfter ?? OPTIMIZE_AFTER_DOCUMENTS)) db.transaction(() => optimizeSearchIndex(db));
+  result.durationMs = Date.now() - started;
+  log.info('turns and search text indexed', { ...result });
+  return result;
+}
