@@ -23,10 +23,13 @@ export function fileKind(st: Stats): string {
 export class NotRegularFileError extends Error {
   readonly code = 'ENOTREG';
   readonly path: string;
+  /** What it is instead: 'a FIFO', 'a directory', … */
+  readonly kind: string;
   constructor(path: string, kind: string) {
     super(`${path} is ${kind}, not a regular file`);
     this.name = 'NotRegularFileError';
     this.path = path;
+    this.kind = kind;
   }
 }
 

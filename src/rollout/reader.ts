@@ -165,7 +165,7 @@ function emptyStats(): ReadStats {
 
 function openFailure(path: string, err: unknown): RolloutReadError {
   // A FIFO or device is opened without blocking and refused (files/regular.ts).
-  if (err instanceof NotRegularFileError) return new RolloutReadError(path, err.code, `rollout ${err.message}`);
+  if (err instanceof NotRegularFileError) return new RolloutReadError(path, err.code, `rollout path ${path} is not a file (it is ${err.kind})`);
   const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
   const what = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : `cannot be opened (${code})`;
   return new RolloutReadError(path, code, `rollout file ${path} ${what}`);
