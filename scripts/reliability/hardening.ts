@@ -316,7 +316,7 @@ export async function changedUnderAnswer(workDir: string, rounds: number, seed: 
   cpSync(join(FIXTURES, 'codex-0.169.0', 'home'), home, { recursive: true });
   const { path, threadId, text: original } = spillHeavyRollout(home);
   const problems: string[] = [];
-  const counts = { truncated: 0, zeroed: 0, appended: 0, errors: 0, intact: 0, altered: 0 };
+  const counts = { truncated: 0, zeroed: 0, appended: 0, errors: 0, intact: 0, readAfterChange: 0, altered: 0 };
   const server = await startServer(home);
   try {
     writeFileSync(path, original);
@@ -342,7 +342,10 @@ export async function changedUnderAnswer(workDir: string, rounds: number, seed: 
         counts.errors++;
         if (kind === 'appended') problems.push(`round ${r}: an append made the answer fail: ${reply.error.message}`);
       } else if (JSON.stringify(reply.result.thread.turns) === expected) counts.intact++;
-      else {
+      else if (JSON.stringify(reply.result.thread.turns) === JSON.stringify((await ask(server, 'thread/read', { threadId, includeTurns: true }))?.result?.thread.turns)) {
+        // The read began after the change (it waited its turn): it answers the file as it is now.
+        counts.readAfterChange++;
+      } else {
         counts.altered++;
         problems.push(`round ${r} (${kind}): a successful answer with altered content`);
       }
