@@ -3,6 +3,7 @@
 // (app-server.ts: once the client's first requests are answered), so it never delays them.
 
 import { accessSync, constants } from 'node:fs';
+import { CodexDbSync } from '../codex-db/sync.ts';
 import { ensureDir, readDefaultModelProvider, readTopLevelConfigString } from '../config.ts';
 import { errorMessage } from '../errors.ts';
 import { logger, type Level } from '../logs/logger.ts';
@@ -97,6 +98,7 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     defaultModel: readTopLevelConfigString(codexHome, 'model') ?? FALLBACK_MODEL,
     store,
     loaded: new LoadedThreads(),
+    codexDb: new CodexDbSync(codexHome),
   };
   const abort = new AbortController();
   let indexing: Promise<void> | null = null;
@@ -141,6 +143,7 @@ export async function createServices(codexHome: string, options: ServiceOptions 
       abort.abort();
       await indexing;
       store?.close();
+      threads.codexDb?.close();
       sink?.close();
     },
   };
