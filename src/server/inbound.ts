@@ -122,8 +122,11 @@ function firstProblem(message: Record<string, unknown>): string | null {
   return null;
 }
 
-/** Decides what one line (without its newline) is. */
-export function parseInbound(line: string, ids: IdEcho): Inbound {
+/**
+ * Decides what one line (without its newline) is. `anyId`: a relay's reader, which passes ids of
+ * any JSON type through unchanged to the server it forwards to.
+ */
+export function parseInbound(line: string, ids: IdEcho, anyId = false): Inbound {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -137,6 +140,11 @@ export function parseInbound(line: string, ids: IdEcho): Inbound {
   const isResponse = !isRequest && ('result' in msg || 'error' in msg);
   if (!isRequest && !isResponse) return { kind: 'drop', reason: 'neither a request, a notification nor a response' };
   let id: RequestId | undefined;
+  if (anyId) {
+    // A relay forwards what it gets as it is; the server behind it decides.
+    if (isResponse && !('id' in msg)) return { kind: 'drop', reason: 'a response without an id' };
+    return { kind: 'message', message: msg as unknown as Message };
+  }
   if (msg.id !== undefined) {
     id = acceptedId(msg.id, line, ids, isRequest);
     if (id === undefined) return { kind: 'drop', reason: 'its id is not a string or a 64-bit integer (Codex ignores such messages)' };

@@ -44,6 +44,8 @@ export interface ReaderOptions {
   gate?: FlowGate;
   /** Answers a request without handling it (refused input, overload). */
   reject?: (id: RequestId, code: number, message: string) => void;
+  /** Pass ids of any JSON type through unchanged (a relay forwards them as they are). */
+  anyId?: boolean;
 }
 
 const OPEN_GATE: FlowGate = { isOpen: () => true, whenOpen: () => Promise.resolve(), admit: () => true };
@@ -59,16 +61,19 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
   private readonly ids: IdEcho;
   private readonly gate: FlowGate;
   private readonly reject: (id: RequestId, code: number, message: string) => void;
+  private readonly anyId: boolean;
   private stopListening: (() => void) | null = null;
 
-  constructor(input: Readable, options: ReaderOptions | number = {}) {
+  /** `options` may also be a line limit, followed by `{ anyId }`. */
+  constructor(input: Readable, options: ReaderOptions | number = {}, more: Pick<ReaderOptions, 'anyId'> = {}) {
     super();
-    const opts = typeof options === 'number' ? { maxLineBytes: options } : options;
+    const opts: ReaderOptions = typeof options === 'number' ? { maxLineBytes: options, ...more } : options;
     this.input = input;
     this.maxLineBytes = opts.maxLineBytes ?? MAX_LINE_BYTES;
     this.ids = opts.ids ?? new IdEcho();
     this.gate = opts.gate ?? OPEN_GATE;
     this.reject = opts.reject ?? (() => undefined);
+    this.anyId = opts.anyId === true;
   }
 
   /** Stops reading for good (the client went away): input is released, nothing more is handed over. */
@@ -127,7 +132,7 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
     const handleLine = (raw: string): void => {
       const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (line.trim() === '') return;
-      const inbound = parseInbound(line, this.ids);
+      const inbound = parseInbound(line, this.ids, this.anyId);
       if (inbound.kind === 'message') enqueue(inbound.message, line.length);
       else if (inbound.kind === 'reject') this.reject(inbound.id, ErrorCode.InvalidRequest, inbound.message);
       else log.warn(`dropped a line: ${inbound.reason}`, { preview: line.slice(0, 200) });
