@@ -22,6 +22,8 @@ const LAYERS = [
   { sqlite: '^src/sqlite/', rollout: '^src/rollout/' },
   { model: '^src/model/' },
   { protocol: '^src/protocol/' },
+  // Opening files safely: regular files only, all-or-nothing appends confined to the home.
+  { files: '^src/files/' },
   {
     errors: '^src/errors[.]ts$', config: '^src/config[.]ts$', version: '^src/version[.]ts$',
     heap: '^src/heap[.]ts$', logger: '^src/logs/',

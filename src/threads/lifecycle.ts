@@ -262,7 +262,7 @@ export async function injectItems(ctx: ThreadContext, threadIdText: string, item
   // A 0.169 rollout numbers its lines: the new ones continue the count, or Codex cannot resume it.
   const ordinal = await nextLineOrdinal(loaded.metadata.rolloutPath);
   if (ordinal !== null) lines = withOrdinals(lines, ordinal);
-  await appendRolloutLines(loaded.metadata.rolloutPath, lines);
+  await appendRolloutLines(ctx.codexHome, loaded.metadata.rolloutPath, lines);
   const meta = await indexRollout(ctx, loaded.metadata.rolloutPath, {}, loaded.name);
   if (!meta) return;
   loaded.metadata = meta;

@@ -19,6 +19,8 @@ export class StdioChannel extends ChannelBase implements MessageChannel {
     super();
     this.output = output;
     this.writer = new NdjsonMessageWriter(output, hooks);
+    // A client that closed its end (EPIPE) ends the channel; the writer logs it once.
+    void this.writer.whenGone().then(() => this.finish());
     const reader = new NdjsonMessageReader(input, MAX_LINE_BYTES, { anyId: true });
     reader.onClose(() => this.finish());
     reader.onError((err) => log.warn('stdin error', { error: String(err) }));
