@@ -178,7 +178,7 @@ export async function resumeThread(ctx: ThreadContext, params: ThreadResumeParam
   const meta = located.metadata;
   const paginated = meta.historyMode === 'paginated';
   // A 0.169 thread's cursors name its newest turn and item, so its turns are read even when excluded.
-  const turns = meta.hasSessionMeta && (params.excludeTurns !== true || paginated) ? await turnsOf(ctx, meta, spill) : [];
+  const turns = meta.hasSessionMeta && (params.excludeTurns !== true || paginated) ? await turnsOf(ctx, meta, spill, () => unknownThread(id, 'rollout')) : [];
   const thread = wireThreadFor(ctx, located, params.excludeTurns === true ? [] : turns);
   // Without Codex's database, an older-format thread's resume reports its creation as its update.
   if (!paginated) thread.updatedAt = thread.createdAt;
