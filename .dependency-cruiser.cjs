@@ -8,6 +8,8 @@
 const LAYERS = [
   { cli: '^src/cli[.]ts$' },
   { commands: '^src/commands/' },
+  // The Codex front: routes each client connection between threadstate and an upstream Codex app-server.
+  { front: '^src/front/' },
   { server: '^src/server/' },
   { threads: '^src/threads/' },
   // The StateStore facade: opens the index, owns the background indexing and the memory journal.
@@ -20,6 +22,8 @@ const LAYERS = [
   { sqlite: '^src/sqlite/', rollout: '^src/rollout/' },
   { model: '^src/model/' },
   { protocol: '^src/protocol/' },
+  // Opening files safely: regular files only, all-or-nothing appends confined to the home.
+  { files: '^src/files/' },
   {
     errors: '^src/errors[.]ts$', config: '^src/config[.]ts$', version: '^src/version[.]ts$',
     heap: '^src/heap[.]ts$', logger: '^src/logs/',

@@ -1,7 +1,8 @@
 // Scenario 5: protocol fuzzing. Generated and mutated messages (random params for every method,
 // wrong types, huge strings, deep nesting, invalid UTF-8, unknown methods, missing, numeric and
 // duplicate ids, junk lines) go to a live server, which must stay up, answer every well-formed
-// request (a string method and a string or finite-number id) once with a result or an error
+// request (a string method and a string id or an integer id of the signed 64-bit range: Codex
+// ignores other ids) once with a result or an error
 // {code, message}, write nothing but JSON object lines, and keep its memory bounded.
 
 import { join } from 'node:path';
@@ -170,7 +171,8 @@ function expectedAnswerKey(line: Buffer): string | null {
   if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return null;
   const { id, method } = msg as { id?: unknown; method?: unknown };
   if (typeof method !== 'string') return null;
-  if (typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id))) return `${typeof id}:${String(id)}`;
+  // Codex answers string ids and integers of the signed 64-bit range; it ignores other numbers.
+  if (typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id) && id >= -(2 ** 63) && id < 2 ** 63)) return `${typeof id}:${String(id)}`;
   return null;
 }
 

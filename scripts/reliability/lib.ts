@@ -187,14 +187,23 @@ function relativeTail(path: string): string {
   return i >= 0 ? path.slice(i) : path;
 }
 
-/** Resident set size of a live process in kB, from /proc (null when it is gone). */
-export function rssKb(pid: number): number | null {
+function statusKb(pid: number, key: 'VmRSS' | 'VmHWM'): number | null {
   try {
-    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${key}:\\s+(\\d+)\\s+kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : null;
   } catch {
     return null;
   }
+}
+
+/** Resident set size of a live process in kB, from /proc (null when it is gone). */
+export function rssKb(pid: number): number | null {
+  return statusKb(pid, 'VmRSS');
+}
+
+/** Peak resident set size (VmHWM) of a live process in kB (null when it is gone). */
+export function peakRssKb(pid: number): number | null {
+  return statusKb(pid, 'VmHWM');
 }
 
 export function fileExists(path: string): boolean {

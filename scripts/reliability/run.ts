@@ -14,6 +14,7 @@ import { DB_CASES, runDbCase, runRolloutCase } from './corruption.ts';
 import { crashDuringBackfill } from './crash-backfill.ts';
 import { crashDuringWrites } from './crash-writes.ts';
 import { fuzzProtocol } from './fuzz.ts';
+import { changedUnderAnswer, clientGone, fullDisk, hostileFiles, hostileInput, overload, readOnlyHome, slowReader } from './hardening.ts';
 import { quietly } from './lib.ts';
 
 const { values } = parseArgs({
@@ -59,6 +60,14 @@ const scenarios: Record<string, Scenario> = {
     if (f.answered !== f.wellFormed) problems.push(`answered ${f.answered} of ${f.wellFormed}`);
     return { figures: { ...f, unanswered: f.unanswered.length, badLines: f.badLines.length, badErrors: f.badErrors.length, internalErrors: f.internalErrors.length }, problems };
   },
+  'client-gone': (dir) => clientGone(dir, long ? 30 : 4, 61 + seed),
+  'slow-reader': (dir) => slowReader(dir, 10_000, long ? 15_000 : 3000, 67 + seed),
+  overload: (dir) => overload(dir, long ? 2000 : 300, 71 + seed),
+  'hostile-input': (dir) => hostileInput(dir),
+  'hostile-files': (dir) => hostileFiles(dir, long ? 20_000 : 3000),
+  'full-disk': (dir) => fullDisk(dir, long ? 20 : 3),
+  'changed-under-answer': (dir) => changedUnderAnswer(dir, long ? 30 : 6, 73 + seed),
+  'read-only-home': (dir) => readOnlyHome(dir),
   confinement: async (dir) => {
     const f = await confinement(dir);
     const problems = [...f.leaks, ...f.problems];

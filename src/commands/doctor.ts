@@ -28,7 +28,11 @@ function liveLine(live: LiveModeProbe): string {
 
 /** `codex` adds the report on Codex's own databases, just before the verdict. */
 export function formatDoctorReport(r: DoctorReport & { liveIndex?: LiveModeProbe }, codex: CodexDbReport | null = null): string {
-  const out: string[] = [`index: ${r.dbPath}`];
+  const out: string[] = [];
+  if (r.partialLines.length > 0) {
+    out.push(...list('partial lines (a torn write: the record is lost, later lines are intact)', r.partialLines.map((p) => `${p.path}${p.line > 0 ? `:${p.line}` : ''}: ${p.detail}`)).map((l) => l.slice(2)));
+  }
+  out.push(`index: ${r.dbPath}`);
   if (r.liveIndex) out.push(liveLine(r.liveIndex));
   const codexLines = codex ? formatCodexDbReport(codex) : [];
   if (!r.exists) {

@@ -3,6 +3,7 @@
 // matches it. Opening it creates and migrates it; the read-only client uses openLogsReadOnly().
 
 import { existsSync } from 'node:fs';
+import { assertRegularOrMissing } from '../files/regular.ts';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +94,8 @@ export class LogStore {
     let db: Database | null = null;
     try {
       ensureDir(join(path, '..'));
+      // SQLite opens these itself: a FIFO or device named like them must never be opened.
+      assertRegularOrMissing([path, `${path}-wal`, `${path}-shm`, `${path}-journal`]);
       prepareFile(path, timeout);
       db = new Database(path, { timeoutMs: timeout });
       const walLimit = options.walLimitBytes ?? 4 * 1024 * 1024;

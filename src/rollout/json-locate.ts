@@ -116,3 +116,20 @@ export function stringLiteralRange(text: string, path: KeyPath): [number, number
   const end = cur.skipString();
   return end < 0 ? null : [start, end];
 }
+
+/**
+ * The raw JSON text of the value at `path` in `text`; null when the path leads elsewhere, the text
+ * is malformed on the way, or it nests too deeply to skip.
+ */
+export function rawValueText(text: string, path: KeyPath): string | null {
+  try {
+    const cur = new Cursor(text);
+    for (const key of path) if (!enter(cur, key)) return null;
+    cur.skipWhitespace();
+    const start = cur.pos;
+    return cur.skipValue() ? text.slice(start, cur.pos) : null;
+  } catch (err) {
+    if (err instanceof RangeError) return null; // a sibling nested past the stack
+    throw err;
+  }
+}

@@ -3,7 +3,7 @@
 // rollout whose last line has none ("final paginated rollout record … is missing an ordinal",
 // observed). Lines appended to such a file must continue the count; legacy files have no ordinals.
 
-import { open } from 'node:fs/promises';
+import { openRegularForRead } from '../files/regular.ts';
 import type { RolloutLine } from './lines.ts';
 
 const CHUNK = 64 * 1024;
@@ -15,7 +15,7 @@ const HEAD = /^\s*\{"timestamp":"[^"\\]*","ordinal":(\d+),/;
  * last line, then only that line's first bytes.
  */
 export async function nextLineOrdinal(path: string): Promise<number | null> {
-  const fh = await open(path, 'r');
+  const fh = await openRegularForRead(path);
   try {
     const size = (await fh.stat()).size;
     let end = size;

@@ -2,8 +2,9 @@
 // (blank lines, CRLF, bad JSON, non-object JSON, oversize lines, a half-written last line) are
 // skipped and counted, never thrown; only a missing or unreadable file is an error.
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { NotRegularFileError, openRegularForRead, openRegularForReadSync } from '../files/regular.ts';
 import { asRolloutLine, isUserEvent, type RolloutLine } from './lines.ts';
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -172,6 +173,8 @@ function emptyStats(): ReadStats {
 }
 
 function openFailure(path: string, err: unknown): RolloutReadError {
+  // A FIFO or device is opened without blocking and refused (files/regular.ts).
+  if (err instanceof NotRegularFileError) return new RolloutReadError(path, err.code, `rollout path ${path} is not a file (it is ${err.kind})`);
   const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
   const what = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : `cannot be opened (${code})`;
   return new RolloutReadError(path, code, `rollout file ${path} ${what}`);
@@ -179,7 +182,7 @@ function openFailure(path: string, err: unknown): RolloutReadError {
 
 export async function openRollout(path: string): Promise<FileHandle> {
   try {
-    return await open(path, 'r');
+    return await openRegularForRead(path);
   } catch (err) {
     throw openFailure(path, err);
   }
@@ -373,7 +376,7 @@ export class RolloutStream implements AsyncIterable<ParsedLine>, Iterable<Parsed
   private *runSync(): Generator<ParsedLine> {
     let fd: number;
     try {
-      fd = openSync(this.path, 'r');
+      fd = openRegularForReadSync(this.path);
     } catch (err) {
       throw openFailure(this.path, err);
     }

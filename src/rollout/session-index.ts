@@ -1,11 +1,15 @@
 // Thread names in `session_index.jsonl` (docs/rollout-format.md §5.1): an append-only log where the
 // last non-empty entry for an id wins.
 
-import { readFileSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir } from '../config.ts';
+import { appendWholeLines } from '../files/append.ts';
+import { NotRegularFileError, openRegularForRead, openRegularForReadSync } from '../files/regular.ts';
+import { logger } from '../logs/logger.ts';
 import { isObject } from './lines.ts';
+
+const log = logger('rollout.session-index');
 
 export const SESSION_INDEX_FILE = 'session_index.jsonl';
 
@@ -19,16 +23,11 @@ export function sessionIndexPath(codexHome: string): string {
   return join(codexHome, SESSION_INDEX_FILE);
 }
 
-/** Appends one entry with a single write, so a crash can only truncate this line. */
+/** Appends one entry as an all-or-nothing, synced line (files/append.ts). */
 export async function appendThreadName(codexHome: string, id: string, name: string, now: Date = new Date()): Promise<ThreadNameEntry> {
   ensureDir(codexHome);
   const entry: ThreadNameEntry = { id, thread_name: name, updated_at: now.toISOString() };
-  const fh = await open(sessionIndexPath(codexHome), 'a', 0o600);
-  try {
-    await fh.write(`${JSON.stringify(entry)}\n`);
-  } finally {
-    await fh.close();
-  }
+  await appendWholeLines(sessionIndexPath(codexHome), `${JSON.stringify(entry)}\n`, { home: codexHome, create: true });
   return entry;
 }
 
@@ -48,9 +47,18 @@ export function parseThreadNameLine(line: string): { id: string; name: string } 
 
 async function readIndex(codexHome: string): Promise<string> {
   try {
-    return await readFile(sessionIndexPath(codexHome), 'utf8');
+    const fh = await openRegularForRead(sessionIndexPath(codexHome));
+    try {
+      return await fh.readFile('utf8');
+    } finally {
+      await fh.close();
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    if (err instanceof NotRegularFileError) {
+      log.warn('session_index.jsonl is not a regular file: thread names are unavailable', { error: err.message });
+      return '';
+    }
     throw err;
   }
 }
@@ -75,9 +83,15 @@ export async function readThreadNames(codexHome: string): Promise<Map<string, st
  */
 export function readThreadNamesSync(codexHome: string): Map<string, string> {
   try {
-    return namesFrom(readFileSync(sessionIndexPath(codexHome), 'utf8'));
+    const fd = openRegularForReadSync(sessionIndexPath(codexHome));
+    try {
+      return namesFrom(readFileSync(fd, 'utf8'));
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    if (err instanceof NotRegularFileError) return new Map();
     throw err;
   }
 }

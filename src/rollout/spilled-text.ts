@@ -5,24 +5,38 @@
 // serialized, as raw JSON: no second parse of the line, no re-escaping. The file stays open from
 // the first spill until the scope is closed, so a rollout archived or deleted in between still
 // answers from the same bytes.
+//
+// A rollout changed in place under an answer (truncated, zeroed, rewritten) must never yield a
+// successful answer with altered strings. The writer calls SpillScope.verify() before the answer
+// starts: a file shorter than the spilled lines, or one whose size or times moved since it was
+// opened and whose spilled literals no longer read back intact, fails the request with a plain
+// error. A change after that is caught as each literal is read back (same line length, quotes in
+// place, valid JSON); the literal's toJSON then throws and the writer ends the answer with an
+// error for its id. Not detected: a same-length rewrite of a literal into another valid JSON
+// string (no Codex writer rewrites a rollout in place; checking that would cost a hash of every
+// spilled byte twice).
 
-import { closeSync, openSync, readSync } from 'node:fs';
-import { logger } from '../logs/logger.ts';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { ioFailure, type DomainError } from '../errors.ts';
+import { openRegularForReadSync } from '../files/regular.ts';
 import { stringLiteralRange, type KeyPath } from './json-locate.ts';
 
 declare global {
   interface JSON {
     /** A value JSON.stringify writes as the given JSON text (which must be one valid JSON primitive). */
     rawJSON(text: string): unknown;
+    isRawJSON(value: unknown): boolean;
   }
 }
-
-const log = logger('rollout.spill');
 
 /** Strings at least this long are spilled... */
 export const SPILL_MIN_CHARS = 8 * 1024;
 /** ...when they come from a line at least this many bytes long. */
 export const SPILL_MIN_LINE_BYTES = 16 * 1024;
+
+function changedError(path: string, detail: string): DomainError {
+  return ioFailure(`rollout ${path} changed while its answer was being written (${detail}); retry the request`);
+}
 
 /** One open rollout that spilled strings are read back from; caches the last line it read. */
 class SpillFile {
@@ -30,10 +44,21 @@ class SpillFile {
   private fd: number | null;
   private cachedStart = -1;
   private cachedText = '';
+  /** Size and change times when opened, and the end of the furthest spilled line. */
+  private readonly opened: { size: number; mtimeMs: number; ctimeMs: number };
+  private needed = 0;
+  private readonly texts: SpilledText[] = [];
 
   constructor(path: string, fd: number) {
     this.path = path;
     this.fd = fd;
+    const st = fstatSync(fd);
+    this.opened = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+  }
+
+  track(text: SpilledText, end: number): void {
+    this.texts.push(text);
+    if (end > this.needed) this.needed = end;
   }
 
   /** The line's text as the reader saw it (decoded and trimmed). */
@@ -45,6 +70,16 @@ class SpillFile {
     this.cachedText = bytes.toString('utf8', 0, read).trim();
     this.cachedStart = start;
     return this.cachedText;
+  }
+
+  /** Throws when the spilled strings can no longer be read back intact. */
+  verify(): void {
+    if (this.fd === null) throw new Error('the spill scope is closed');
+    const st = fstatSync(this.fd);
+    if (st.size < this.needed) throw changedError(this.path, `now ${st.size} bytes, the answer needs ${this.needed}`);
+    if (st.size === this.opened.size && st.mtimeMs === this.opened.mtimeMs && st.ctimeMs === this.opened.ctimeMs) return;
+    // Appended to (an active thread) or changed in place: every spilled literal must still be there.
+    for (const text of this.texts) text.check();
   }
 
   close(): void {
@@ -71,29 +106,33 @@ export class SpilledText {
     this.end = line.end;
     this.textLength = line.textLength;
     [this.from, this.to] = range;
+    file.track(this, line.end);
   }
 
-  /** The literal's JSON text; null (logged) if the bytes no longer hold it. */
-  private literal(): string | null {
+  /** The literal's JSON text; throws if the bytes no longer hold it. */
+  private literal(): string {
+    let text: string;
     try {
-      const text = this.file.lineText(this.start, this.end);
-      if (text.length === this.textLength && text[this.from] === '"' && text[this.to - 1] === '"') return text.slice(this.from, this.to);
-      log.warn('spilled string changed in its rollout', { path: this.file.path, offset: this.start });
+      text = this.file.lineText(this.start, this.end);
     } catch (err) {
-      log.warn('spilled string unreadable', { path: this.file.path, offset: this.start, error: String(err) });
+      throw changedError(this.file.path, `line at byte ${this.start} unreadable: ${String(err)}`);
     }
-    return null;
+    if (text.length === this.textLength && text[this.from] === '"' && text[this.to - 1] === '"') return text.slice(this.from, this.to);
+    throw changedError(this.file.path, `line at byte ${this.start} differs`);
+  }
+
+  /** Throws unless the literal reads back as a valid JSON string. */
+  check(): void {
+    this.toJSON();
   }
 
   /** Raw JSON for JSON.stringify (validated by JSON.rawJSON, so the answer stays well-formed). */
   toJSON(): unknown {
     const literal = this.literal();
-    if (literal === null) return '';
     try {
       return JSON.rawJSON(literal);
     } catch {
-      log.warn('spilled string is no longer valid JSON', { path: this.file.path, offset: this.start });
-      return '';
+      throw changedError(this.file.path, `string at byte ${this.start} is no longer valid JSON`);
     }
   }
 }
@@ -103,12 +142,12 @@ export class SpillScope {
   private readonly files = new Map<string, SpillFile>();
   private closed = false;
 
-  /** An open handle on `path` (opened on first use). */
+  /** An open handle on `path` (opened on first use; only a regular file). */
   file(path: string): SpillFile {
     if (this.closed) throw new Error('the spill scope is closed');
     let file = this.files.get(path);
     if (!file) {
-      file = new SpillFile(path, openSync(path, 'r'));
+      file = new SpillFile(path, openRegularForReadSync(path));
       this.files.set(path, file);
     }
     return file;
@@ -116,6 +155,11 @@ export class SpillScope {
 
   get used(): boolean {
     return this.files.size > 0;
+  }
+
+  /** Before the answer starts: throws (an `io` DomainError, -32603) when a spilled string cannot be read back intact. */
+  verify(): void {
+    for (const file of this.files.values()) file.verify();
   }
 
   close(): void {

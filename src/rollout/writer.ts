@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, rename, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { invalidInput } from '../errors.ts';
+import { appendWholeLines, writeError } from '../files/append.ts';
 import { VERSION, ORIGINATOR } from '../version.ts';
 import type { DynamicToolSpec, GitMetadata, StoredSessionSource } from '../model/thread-metadata.ts';
 import type { RolloutLine } from './lines.ts';
@@ -105,24 +106,28 @@ export async function createRollout(codexHome: string, init: RolloutInit): Promi
 }
 
 /**
- * Writes a new rollout file (mode 0600) holding `lines`, and returns its path. The lines go to a
- * name no walker reads, then are linked into place: a process killed half-way leaves a stray temp
- * file, never a half-written rollout.
+ * Writes a new rollout file (mode 0600) holding `lines`, and returns its path. The lines are written
+ * and synced under a name no walker reads, then linked into place: a process killed half-way, or a
+ * full disk, leaves at most a stray temp file, never an empty or torn rollout.
  */
 export async function writeNewRollout(codexHome: string, id: string, createdAt: Date, lines: readonly unknown[]): Promise<string> {
   const path = activeRolloutPath(codexHome, id, createdAt);
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(temp, 'wx', 0o600);
   try {
-    for (const line of lines) await writeLine(fh, line);
-  } finally {
-    await fh.close();
-  }
-  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const fh = await open(temp, 'wx', 0o600);
+    try {
+      for (const line of lines) await writeLine(fh, line);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
     await link(temp, path); // fails with EEXIST like the exclusive open it replaces
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw err;
+    throw writeError(path, err, 'no rollout was created');
   } finally {
-    await unlink(temp);
+    await unlink(temp).catch(() => undefined);
   }
   return path;
 }
@@ -134,15 +139,15 @@ async function writeLine(fh: import('node:fs/promises').FileHandle, line: unknow
   while (written < bytes.length) written += (await fh.write(bytes, written, bytes.length - written)).bytesWritten;
 }
 
-/** Appends complete lines, one write call each, in append mode. */
-export async function appendRolloutLines(path: string, lines: readonly unknown[]): Promise<void> {
+/**
+ * Appends complete lines as one all-or-nothing, synced unit (files/append.ts): never through a
+ * final symlink, never outside the home, never glued onto a partial last line.
+ */
+export async function appendRolloutLines(codexHome: string, path: string, lines: readonly unknown[]): Promise<void> {
   if (lines.length === 0) return;
-  const fh = await open(path, 'a', 0o600);
-  try {
-    for (const line of lines) await writeLine(fh, line);
-  } finally {
-    await fh.close();
-  }
+  let text = '';
+  for (const line of lines) text += `${JSON.stringify(line)}\n`;
+  await appendWholeLines(path, text, { home: codexHome });
 }
 
 // ---- legacy (late Feb 2026) line builders ----
@@ -225,13 +230,22 @@ async function confined(codexHome: string, path: string): Promise<string> {
   return inside;
 }
 
+/** A rename whose failure (a read-only home, permissions) names the file for the client. */
+async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (err) {
+    throw writeError(from, err, 'the rollout was not moved');
+  }
+}
+
 /** Moves a rollout to `archived_sessions/<same name>`; returns the new path. */
 export async function archiveRollout(codexHome: string, path: string): Promise<string> {
   const from = await confined(codexHome, path);
   const dir = join(codexHome, ARCHIVED_DIR);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => { throw writeError(dir, err, 'the rollout was not moved'); });
   const to = join(dir, basename(from));
-  await rename(from, to);
+  await moveFile(from, to);
   return to;
 }
 
@@ -242,7 +256,7 @@ export async function unarchiveRollout(codexHome: string, path: string, now: Dat
   if (!dir) throw new Error(`not a rollout file name: ${basename(from)}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const to = join(dir, basename(from));
-  await rename(from, to);
+  await moveFile(from, to);
   await utimes(to, now, now);
   return to;
 }
@@ -255,6 +269,6 @@ export async function deleteRollout(codexHome: string, path: string): Promise<bo
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
+    throw writeError(target, err, 'the rollout was not deleted');
   }
 }

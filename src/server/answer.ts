@@ -17,6 +17,11 @@ export class HistoryAnswer<T> {
     this.scope = scope;
   }
 
+  /** Throws (an RpcError) when a spilled string can no longer be read back intact (spilled-text.ts). */
+  verify(): void {
+    this.scope?.verify();
+  }
+
   /** Closes the rollouts the value's spilled strings read from (at most once). */
   release(): void {
     this.scope?.close();
@@ -59,6 +64,12 @@ export class HeldAnswers {
   chunked(message: Message): boolean {
     const result = (message as { result?: unknown }).result;
     return typeof result === 'object' && result !== null && this.held.has(result);
+  }
+
+  /** Before the first byte of a history answer: throws when its rollouts changed under it. */
+  verify(message: Message): void {
+    const result = (message as { result?: unknown }).result;
+    if (typeof result === 'object' && result !== null) this.held.get(result)?.verify();
   }
 
   /** The message is out (or failed): release what its answer held. */

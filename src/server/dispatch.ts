@@ -84,6 +84,11 @@ export class Dispatcher {
     return handler(params, ctx);
   }
 
+  /** Requests being handled now. */
+  get pending(): number {
+    return this.inFlight;
+  }
+
   /** Resolves when no request is being handled (used to finish in-flight work before exiting). */
   idle(): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();

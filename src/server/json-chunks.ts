@@ -5,6 +5,7 @@
 /** Arrays and plain objects without toJSON are walked; everything else goes to JSON.stringify whole. */
 function walkable(value: unknown): value is Record<string, unknown> | unknown[] {
   if (value === null || typeof value !== 'object') return false;
+  if (JSON.isRawJSON(value)) return false;
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
   if (Array.isArray(value)) return true;
   const proto = Object.getPrototypeOf(value);

@@ -1,27 +1,85 @@
 // Newline-delimited JSON framing for vscode-jsonrpc, as the Codex app-server speaks it: one
 // compact JSON object per line in each direction, no `jsonrpc` member on output, junk lines and
-// batches (arrays) dropped with a log line. Framing only: no method names, no business rules.
+// batches (arrays) dropped with a log line (inbound.ts decides what a line is). Framing and flow
+// only: no method names, no business rules. Transport-neutral: any Readable/Writable pair (stdio,
+// a socket) gets the same backpressure and the same handling of a client that went away.
 
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable, Writable } from 'node:stream';
 import rpc from 'vscode-jsonrpc/node.js';
 import type { DataCallback, Disposable, Message } from 'vscode-jsonrpc/node.js';
+import { errorMessage } from '../errors.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import { toWireError } from './rpc-error.ts';
 import { logger } from '../logs/logger.ts';
 import { jsonChunks } from './json-chunks.ts';
+import { IdEcho, parseInbound, type RequestId } from './inbound.ts';
 
 const log = logger('server.ndjson');
 
 /** Lines longer than this are discarded whole (and logged) instead of being buffered without bound. */
 export const MAX_LINE_BYTES = 32 * 1024 * 1024;
 
+/** Parsed messages waiting to be handed over: input is paused above either bound. */
+const BACKLOG_HIGH_WATER = 1000;
+const BACKLOG_LOW_WATER = 100;
+const BACKLOG_MAX_CHARS = 8 * 1024 * 1024;
+
+/** Codex's answer when its ingress queue is full. */
+export const OVERLOADED_MESSAGE = 'Server overloaded; retry later.';
+
+/** How the reader asks the connection whether to hand over the next message. */
+export interface FlowGate {
+  /** False while the client is not reading its answers: no message is handed over. */
+  isOpen(): boolean;
+  /** Resolves once the gate may be open again. */
+  whenOpen(): Promise<void>;
+  /** False when one more request would pass the in-flight bound (it is answered -32001). */
+  admit(): boolean;
+}
+
+export interface ReaderOptions {
+  maxLineBytes?: number;
+  ids?: IdEcho;
+  gate?: FlowGate;
+  /** Answers a request without handling it (refused input, overload). */
+  reject?: (id: RequestId, code: number, message: string) => void;
+  /** Pass ids of any JSON type through unchanged (a relay forwards them as they are). */
+  anyId?: boolean;
+}
+
+const OPEN_GATE: FlowGate = { isOpen: () => true, whenOpen: () => Promise.resolve(), admit: () => true };
+
+function isRequest(message: Message): message is rpc.RequestMessage {
+  const m = message as { method?: unknown; id?: unknown };
+  return typeof m.method === 'string' && m.id !== undefined;
+}
+
 export class NdjsonMessageReader extends rpc.AbstractMessageReader {
   private readonly input: Readable;
   private readonly maxLineBytes: number;
+  private readonly ids: IdEcho;
+  private readonly gate: FlowGate;
+  private readonly reject: (id: RequestId, code: number, message: string) => void;
+  private readonly anyId: boolean;
+  private stopListening: (() => void) | null = null;
 
-  constructor(input: Readable, maxLineBytes = MAX_LINE_BYTES) {
+  /** `options` may also be a line limit, followed by `{ anyId }`. */
+  constructor(input: Readable, options: ReaderOptions | number = {}, more: Pick<ReaderOptions, 'anyId'> = {}) {
     super();
+    const opts: ReaderOptions = typeof options === 'number' ? { maxLineBytes: options, ...more } : options;
     this.input = input;
-    this.maxLineBytes = maxLineBytes;
+    this.maxLineBytes = opts.maxLineBytes ?? MAX_LINE_BYTES;
+    this.ids = opts.ids ?? new IdEcho();
+    this.gate = opts.gate ?? OPEN_GATE;
+    this.reject = opts.reject ?? (() => undefined);
+    this.anyId = opts.anyId === true;
+  }
+
+  /** Stops reading for good (the client went away): input is released, nothing more is handed over. */
+  stop(): void {
+    this.stopListening?.();
+    this.input.destroy();
   }
 
   listen(callback: DataCallback): Disposable {
@@ -33,15 +91,27 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
     // Messages are handed over one per event-loop turn: vscode-jsonrpc queues incoming messages
     // keyed by request id, so two queued requests with the same id would collapse into one and a
     // client would never get its second answer. One at a time keeps that queue at one entry.
-    const backlog: Message[] = [];
+    // While the gate is shut (the client is not reading), nothing is handed over, the backlog
+    // fills, and input is paused: the client's writes then block in its own pipe or socket.
+    const backlog: Array<{ message: Message; chars: number }> = [];
+    let backlogChars = 0;
     let pumping = false;
 
+    const resumeIfRoom = (): void => {
+      if (backlog.length < BACKLOG_LOW_WATER && backlogChars < BACKLOG_MAX_CHARS / 2 && this.input.isPaused() && !disposed) this.input.resume();
+    };
     const pump = (): void => {
       if (disposed) return;
+      if (backlog.length > 0 && !this.gate.isOpen()) {
+        void this.gate.whenOpen().then(() => setImmediate(pump));
+        return;
+      }
       const next = backlog.shift();
       if (next !== undefined) {
-        callback(next);
-        if (backlog.length < LOW_WATER && this.input.isPaused()) this.input.resume();
+        backlogChars -= next.chars;
+        if (isRequest(next.message) && !this.gate.admit()) this.reject(next.message.id as RequestId, ErrorCode.Overloaded, OVERLOADED_MESSAGE);
+        else callback(next.message);
+        resumeIfRoom();
         setImmediate(pump);
         return;
       }
@@ -49,9 +119,10 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
       // Let the connection process the last message before announcing the end of input.
       if (ended) setImmediate(() => setImmediate(() => this.fireClose()));
     };
-    const enqueue = (message: Message): void => {
-      backlog.push(message);
-      if (backlog.length > HIGH_WATER) this.input.pause();
+    const enqueue = (message: Message, chars: number): void => {
+      backlog.push({ message, chars });
+      backlogChars += chars;
+      if (backlog.length > BACKLOG_HIGH_WATER || backlogChars > BACKLOG_MAX_CHARS) this.input.pause();
       if (!pumping) {
         pumping = true;
         setImmediate(pump);
@@ -61,26 +132,10 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
     const handleLine = (raw: string): void => {
       const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (line.trim() === '') return;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (err) {
-        log.warn('dropped a line that is not JSON', { error: (err as Error).message, preview: line.slice(0, 200) });
-        return;
-      }
-      if (Array.isArray(value)) {
-        log.warn('dropped a JSON-RPC batch (arrays are not supported)', { length: value.length });
-        return;
-      }
-      if (value === null || typeof value !== 'object') {
-        log.warn('dropped a line that is not a JSON object', { preview: line.slice(0, 200) });
-        return;
-      }
-      if (!isJsonRpcShaped(value as Record<string, unknown>)) {
-        log.warn('dropped a message that is neither a request, a notification nor a response', { preview: line.slice(0, 200) });
-        return;
-      }
-      enqueue(value as Message);
+      const inbound = parseInbound(line, this.ids, this.anyId);
+      if (inbound.kind === 'message') enqueue(inbound.message, line.length);
+      else if (inbound.kind === 'reject') this.reject(inbound.id, ErrorCode.InvalidRequest, inbound.message);
+      else log.warn(`dropped a line: ${inbound.reason}`, { preview: line.slice(0, 200) });
     };
 
     const onData = (chunk: Buffer | string): void => {
@@ -125,25 +180,15 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
     this.input.on('data', onData);
     this.input.on('end', onEnd);
     this.input.on('error', onError);
-    return {
-      dispose: () => {
-        disposed = true;
-        this.input.off('data', onData);
-        this.input.off('end', onEnd);
-        this.input.off('error', onError);
-      },
+    const dispose = (): void => {
+      disposed = true;
+      this.input.off('data', onData);
+      this.input.off('end', onEnd);
+      this.input.off('error', onError);
     };
+    this.stopListening = dispose;
+    return { dispose };
   }
-}
-
-const HIGH_WATER = 1000;
-const LOW_WATER = 100;
-
-function isJsonRpcShaped(msg: Record<string, unknown>): boolean {
-  const id = msg.id;
-  const validId = typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
-  if (typeof msg.method === 'string') return id === undefined || validId;
-  return validId && ('result' in msg || 'error' in msg);
 }
 
 /**
@@ -157,32 +202,105 @@ const CHUNK_CHARS = 32 * 1024;
 export interface WriteHooks {
   /** The message may be big: serialize it a chunk at a time. */
   chunked(message: Message): boolean;
+  /** Before a chunked message starts: throws (a DomainError) when it can no longer be written as built. */
+  verify?(message: Message): void;
   /** The message has been handed to the output, or failed to be. */
   written(message: Message): void;
 }
 
 const PLAIN: WriteHooks = { chunked: () => false, written: () => undefined };
 
+/** Write errors that mean the client closed its end: the session ends quietly. */
+const PEER_GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END', 'EOF']);
+
+/** The wire error of an answer that could not be written as built (its rollout changed), or failed while written. */
+function failureOf(err: unknown): { code: number; message: string } {
+  const wire = toWireError(err, 'the answer');
+  if (wire.unexpected) log.error('an answer could not be serialized', { error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined });
+  return { code: wire.code, message: wire.message };
+}
+
 export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
   private readonly output: Writable;
   private readonly hooks: WriteHooks;
+  private readonly ids: IdEcho;
   private queue: Promise<void> = Promise.resolve();
-  private errorCount = 0;
+  private queued = 0;
+  private queuedResponses = 0;
+  private gone: Error | null = null;
+  private readonly goneWaiters: Array<() => void> = [];
+  private readonly progressWaiters: Array<() => void> = [];
 
-  constructor(output: Writable, hooks: WriteHooks = PLAIN) {
+  constructor(output: Writable, hooks: WriteHooks = PLAIN, ids: IdEcho = new IdEcho()) {
     super();
     this.output = output;
     this.hooks = hooks;
+    this.ids = ids;
+    this.output.on('error', (err) => this.peerGone(err));
+    this.output.on('drain', () => this.progress());
+  }
+
+  /** Messages handed to write() and not yet fully handed to the output. */
+  get pendingMessages(): number {
+    return this.queued;
+  }
+
+  /** Of those, responses (answers to requests). */
+  get pendingResponses(): number {
+    return this.queuedResponses;
+  }
+
+  /** True while the output holds more unwritten bytes than its high-water mark (the client is not reading). */
+  get congested(): boolean {
+    return this.gone === null && this.output.writableNeedDrain;
+  }
+
+  /** Whether the client has gone away (a write failed: EPIPE, ECONNRESET, …). */
+  get closed(): boolean {
+    return this.gone !== null;
+  }
+
+  /** Resolves when the client has gone away. */
+  whenGone(): Promise<void> {
+    if (this.gone) return Promise.resolve();
+    return new Promise((resolve) => this.goneWaiters.push(resolve));
+  }
+
+  /** Resolves on the next progress: a message finished, the output drained, or the client went away. */
+  whenProgress(): Promise<void> {
+    return new Promise((resolve) => this.progressWaiters.push(resolve));
+  }
+
+  private progress(): void {
+    for (const wake of this.progressWaiters.splice(0)) wake();
+  }
+
+  private peerGone(err: Error): void {
+    if (this.gone) return;
+    this.gone = err;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (PEER_GONE.has(code)) log.info('the client closed the connection; ending the session', { code });
+    else log.warn('the connection failed; ending the session', { code, error: err.message });
+    for (const wake of this.goneWaiters.splice(0)) wake();
+    this.progress();
   }
 
   write(message: Message): Promise<void> {
-    const next = this.queue.then(() => this.writeNow(message));
+    const isResponse = (message as { id?: unknown }).id !== undefined && (message as { method?: unknown }).method === undefined;
+    this.queued++;
+    if (isResponse) this.queuedResponses++;
+    const next = this.queue.then(() => this.writeNow(message)).finally(() => {
+      this.queued--;
+      if (isResponse) this.queuedResponses--;
+      this.progress();
+    });
     this.queue = next.catch(() => undefined);
     return next;
   }
 
   private async writeNow(message: Message): Promise<void> {
     try {
+      if (this.gone) return; // nobody is reading: drop it
       await this.serialize(message);
     } finally {
       this.hooks.written(message);
@@ -191,50 +309,64 @@ export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
 
   private async serialize(message: Message): Promise<void> {
     const { jsonrpc: _ignored, ...rest } = message as Message & Record<string, unknown>;
-    // A history answer is written as its JSON is produced, one string of about CHUNK_CHARS at a
-    // time; anything else is one write. The next chunk is produced while the previous one is
-    // still being read by the client (the wait for `drain` comes after producing it), so a 50 MB
-    // answer never exists as one string and one Buffer and the two sides overlap.
-    const state: { error: Error | null } = { error: null };
-    const onWritten = (err?: Error | null): void => {
-      if (!err || state.error) return;
-      state.error = err;
-      this.errorCount++;
-      this.fireError(err, message, this.errorCount);
-    };
-    if (this.hooks.chunked(message)) {
+    const raw = this.ids.release(rest.id);
+    if (raw !== null) rest.id = JSON.rawJSON(raw);
+    if (this.hooks.chunked(message)) await this.writeStreamed(message, rest);
+    else await this.writeChunk(`${JSON.stringify(rest)}\n`);
+    if (this.output.writableNeedDrain) await this.drained();
+  }
+
+  /**
+   * A history answer is written as its JSON is produced, one string of about CHUNK_CHARS at a
+   * time. The next chunk is produced while the previous one is still being read by the client
+   * (the wait for `drain` comes after producing it), so a 50 MB answer never exists as one string
+   * and one Buffer and the two sides overlap. An answer that cannot be produced intact (its
+   * rollout changed: spilled-text.ts) becomes an error for its id: before the first byte when that
+   * is known in time, otherwise the partial line is ended (clients drop it as invalid JSON) and
+   * the error follows on its own line.
+   */
+  private async writeStreamed(message: Message, rest: Record<string, unknown>): Promise<void> {
+    let started = false;
+    try {
+      this.hooks.verify?.(message);
       let pending: string | null = null;
       for (const chunk of jsonChunks(rest, CHUNK_CHARS)) {
-        if (pending !== null) await this.writeChunk(pending, onWritten, state);
+        if (pending !== null) {
+          started = true;
+          await this.writeChunk(pending);
+        }
         pending = chunk;
       }
-      await this.writeChunk(`${pending ?? ''}\n`, onWritten, state);
-    } else {
-      await this.writeChunk(`${JSON.stringify(rest)}\n`, onWritten, state);
+      await this.writeChunk(`${pending ?? ''}\n`);
+    } catch (err) {
+      if (this.gone) return;
+      const failure = failureOf(err);
+      log.warn(started ? 'ended a streamed answer early with an error' : 'answered with an error instead of a stale answer', { id: String(rest.id), error: failure.message });
+      await this.writeChunk(`${started ? '\n' : ''}${JSON.stringify({ error: failure, id: rest.id })}\n`);
     }
-    if (this.output.writableNeedDrain) await this.drained(state);
-    if (state.error) throw state.error;
   }
 
-  private async writeChunk(chunk: string, onWritten: (err?: Error | null) => void, state: { error: Error | null }): Promise<void> {
-    if (this.output.writableNeedDrain) await this.drained(state);
-    if (state.error) throw state.error;
-    this.output.write(chunk, onWritten);
+  private async writeChunk(chunk: string): Promise<void> {
+    if (this.output.writableNeedDrain) await this.drained();
+    if (this.gone) return;
+    this.output.write(chunk, (err) => {
+      if (err) this.peerGone(err);
+    });
   }
 
-  /** Resolves on `drain`, or once a write callback has reported an error. */
-  private drained(state: { error: Error | null }): Promise<void> {
+  /** Resolves on `drain`, or once the client has gone away. */
+  private drained(): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = (): void => {
         this.output.off('drain', done);
-        this.output.off('error', done);
         this.output.off('close', done);
+        this.goneWaiters.splice(this.goneWaiters.indexOf(done) >>> 0, 1);
         resolve();
       };
+      if (this.gone) return resolve();
       this.output.once('drain', done);
-      this.output.once('error', done);
       this.output.once('close', done);
-      if (state.error) done();
+      this.goneWaiters.push(done);
     });
   }
 

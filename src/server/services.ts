@@ -2,6 +2,7 @@
 // opens (or is rebuilt) here; indexing starts in the background when the server asks for it
 // (app-server.ts: once the client's first requests are answered), so it never delays them.
 
+import { accessSync, constants } from 'node:fs';
 import { CodexDbSync } from '../codex-db/sync.ts';
 import { ensureDir, readDefaultModelProvider, readTopLevelConfigString } from '../config.ts';
 import { errorMessage } from '../errors.ts';
@@ -65,9 +66,20 @@ export interface ServiceOptions {
  */
 const GC_AFTER_INDEXING_MS = 3000;
 
-function openStore(codexHome: string): StateStore | null {
+/** False when nothing can be created in the home (a read-only mount, no write permission). */
+function homeWritable(codexHome: string): boolean {
   try {
-    const store = openStateStore(codexHome);
+    accessSync(codexHome, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function openStore(codexHome: string, readOnly: boolean): StateStore | null {
+  try {
+    const store = openStateStore(codexHome, { readOnly });
+    if (readOnly) log.warn('the Codex home is read-only: answering from the existing index opened read-only; writes will fail', { codexHome });
     if (store.info.recoveredFrom) log.warn('the index was unreadable and has been moved aside; rebuilding from the rollouts', { movedTo: store.info.recoveredFrom });
     if (store.info.newerSchema) log.warn('the index was migrated by a newer threadstate; using the tables this version knows', { schemaVersion: store.info.schemaVersion });
     return store;
@@ -87,7 +99,8 @@ export async function createServices(codexHome: string, options: ServiceOptions 
       log.warn('logs database unavailable; logging to stderr only', { error: errorMessage(err) });
     }
   }
-  const store = options.useIndex === false ? null : openStore(codexHome);
+  const readOnly = !homeWritable(codexHome);
+  const store = options.useIndex === false ? null : openStore(codexHome, readOnly);
   const defaultModelProvider = readDefaultModelProvider(codexHome);
   const threads: ThreadContext = {
     codexHome,
@@ -114,7 +127,8 @@ export async function createServices(codexHome: string, options: ServiceOptions 
   const abort = new AbortController();
   let indexing: Promise<void> | null = null;
   const startIndexing = (): void => {
-    if (indexing || !store || options.indexOnStart === false || abort.signal.aborted) return;
+    // A read-only home is served from its index as it is: nothing to write into it.
+    if (indexing || !store || readOnly || options.indexOnStart === false || abort.signal.aborted) return;
     const started = Date.now();
     const elapsed = () => Date.now() - started;
     // CPU time alongside wall time: on a busy machine the wall time says little about the work.

@@ -6,7 +6,8 @@
 // since - and the check runs as before. The mark is taken (deleted) at open, so it never outlives
 // the state it describes.
 
-import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { openRegularForReadSync } from '../files/regular.ts';
 
 export const CLEAN_MARK_SUFFIX = '-clean';
 
@@ -21,7 +22,12 @@ export function takeCleanMark(dbPath: string): boolean {
   const markPath = dbPath + CLEAN_MARK_SUFFIX;
   let mark: string;
   try {
-    mark = readFileSync(markPath, 'utf8');
+    const fd = openRegularForReadSync(markPath); // never blocks on a FIFO named like the mark
+    try {
+      mark = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return false;
   }

@@ -36,8 +36,12 @@ export function ensureBackfillRow(db: Database, nowMs: number = Date.now()): voi
 }
 
 export function readBackfillState(db: Database): BackfillState {
-  ensureBackfillRow(db);
-  const row = db.get<StateRow>('SELECT * FROM backfill_state WHERE id = 1');
+  // Written only when missing: a read-only index (a read-only home) has the row and is only read.
+  let row = db.get<StateRow>('SELECT * FROM backfill_state WHERE id = 1');
+  if (!row) {
+    ensureBackfillRow(db);
+    row = db.get<StateRow>('SELECT * FROM backfill_state WHERE id = 1');
+  }
   if (!row) throw new Error('backfill_state row missing right after it was ensured');
   if (row.status !== 'pending' && row.status !== 'running' && row.status !== 'complete') {
     throw new Error(`invalid backfill status '${row.status}' in ${db.path}`);

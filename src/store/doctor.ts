@@ -2,6 +2,7 @@
 // files, and how the index differs from the disk right now (computed without writing anything).
 
 import { existsSync } from 'node:fs';
+import { findPartialLines, type PartialLine } from '../rollout/partial-lines.ts';
 import { readBackfillState, type BackfillState } from '../state/backfill-state.ts';
 import { Database } from '../sqlite/db.ts';
 import { countDetailsPending } from '../indexing/details.ts';
@@ -35,6 +36,8 @@ export interface DoctorReport {
     relocated: number;
     duplicateIds: string[];
   } | null;
+  /** Lines that are not whole records (session_index.jsonl, the memory journal, rollout ends). */
+  partialLines: PartialLine[];
   /** Discrepancies repaired by this process (the CLI's own run; a server keeps its own tally). */
   repaired: DiscrepancyCount[];
   healthy: boolean;
@@ -61,7 +64,11 @@ export async function buildDoctorReport(
   const report: DoctorReport = {
     codexHome, dbPath, exists: existsSync(dbPath), integrity: { ok: false, detail: 'no index yet' }, schemaVersion: null,
     newerSchema: false, counts: null, backfill: null, details: null, failedFiles: [], disk: null, repaired: options.repaired ?? [], healthy: false,
+    partialLines: [],
   };
+  const source = options.source ?? defaultRolloutSource;
+  const files = await source.listRollouts(codexHome);
+  report.partialLines = findPartialLines(codexHome, files.map((f) => f.path));
   if (!report.exists) return report;
   report.integrity = checkIntegrity(dbPath);
   if (!report.integrity.ok) return report;
@@ -78,7 +85,6 @@ export async function buildDoctorReport(
       .map((r) => ({ path: r.path, error: r.error, attempts: r.attempts, lastAttemptAt: r.last_attempt_at }));
     const counts = countThreads(db);
     report.counts = { threads: counts.total, archived: counts.archived, listable: counts.listable, failedFiles: report.failedFiles.length };
-    const files = await (options.source ?? defaultRolloutSource).listRollouts(codexHome);
     const plan = planReconcile(db, files, codexHome);
     const failed = new Set(report.failedFiles.map((f) => f.path));
     report.disk = {
@@ -96,6 +102,7 @@ export async function buildDoctorReport(
   }
   const d = report.disk;
   report.healthy = report.backfill.status === 'complete' && report.details?.pendingThreads === 0 && report.failedFiles.length === 0 &&
+    report.partialLines.length === 0 &&
     d.missingRows.length + d.changedFingerprints.length + d.movedFiles.length + d.staleRows.length === 0;
   return report;
 }

@@ -2,11 +2,12 @@
 // Codex rollouts, so this file is their durable copy: every write (and every delete, as a
 // tombstone) is appended before SQLite is touched, and a rebuilt index is refilled from it.
 
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { MEMORY_JOURNAL_FILE } from '../config.ts';
+import { appendWholeLines } from '../files/append.ts';
+import { openRegularForRead } from '../files/regular.ts';
 import { logger } from '../logs/logger.ts';
 import type { Database } from '../sqlite/db.ts';
 import { applyMemories, type StoredMemory } from '../state/memory.ts';
@@ -22,27 +23,12 @@ export function memoryJournalPath(codexHome: string): string {
 }
 
 /**
- * Appends one entry as one line with one write call (mode 0600 on creation) and syncs it. When a
- * crash left the file without a final newline, the new line starts on a line of its own, so only
- * the torn fragment is lost.
+ * Appends one entry as one all-or-nothing, synced line (mode 0600 on creation). When a crash left
+ * the file without a final newline, the new line starts on a line of its own, so only the torn
+ * fragment is lost.
  */
 export async function appendMemoryJournal(codexHome: string, entry: MemoryJournalEntry): Promise<void> {
-  const fh = await open(memoryJournalPath(codexHome), 'a+', 0o600);
-  try {
-    const { size } = await fh.stat();
-    let prefix = '';
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      await fh.read(last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) prefix = '\n';
-    }
-    const bytes = Buffer.from(`${prefix}${JSON.stringify(entry)}\n`, 'utf8');
-    let written = (await fh.write(bytes, 0, bytes.length)).bytesWritten;
-    while (written < bytes.length) written += (await fh.write(bytes, written, bytes.length - written)).bytesWritten;
-    await fh.datasync();
-  } finally {
-    await fh.close();
-  }
+  await appendWholeLines(memoryJournalPath(codexHome), `${JSON.stringify(entry)}\n`, { home: codexHome, create: true });
 }
 
 function isString(v: unknown): v is string {
@@ -78,23 +64,30 @@ export interface JournalContents {
 /** Reads the whole journal; a missing file is an empty journal. */
 export async function readMemoryJournal(codexHome: string): Promise<JournalContents> {
   const contents: JournalContents = { latest: new Map(), lines: 0, skipped: 0 };
-  const stream = createReadStream(memoryJournalPath(codexHome), { encoding: 'utf8' });
-  const opened = new Promise<boolean>((resolve, reject) => {
-    stream.once('open', () => resolve(true));
-    stream.once('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve(false) : reject(err)));
-  });
-  if (!(await opened)) return contents;
-  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
-    if (line.trim() === '') continue;
-    contents.lines++;
-    const entry = parseJournalLine(line);
-    if (!entry) {
-      contents.skipped++;
-      continue;
+  let fh: FileHandle;
+  try {
+    fh = await openRegularForRead(memoryJournalPath(codexHome));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return contents;
+    throw err;
+  }
+  const stream = fh.createReadStream({ encoding: 'utf8', autoClose: false });
+  try {
+    for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+      if (line.trim() === '') continue;
+      contents.lines++;
+      const entry = parseJournalLine(line);
+      if (!entry) {
+        contents.skipped++;
+        continue;
+      }
+      contents.latest.set(entry.threadId, entry.op === 'write'
+        ? { threadId: entry.threadId, traceSummary: entry.traceSummary, memorySummary: entry.memorySummary, updatedAt: entry.updatedAt }
+        : null);
     }
-    contents.latest.set(entry.threadId, entry.op === 'write'
-      ? { threadId: entry.threadId, traceSummary: entry.traceSummary, memorySummary: entry.memorySummary, updatedAt: entry.updatedAt }
-      : null);
+  } finally {
+    stream.destroy();
+    await fh.close();
   }
   return contents;
 }

@@ -2,12 +2,13 @@
 // index tables, the migrations. A file that is not a usable database is moved aside (never deleted) and a fresh one
 // is created; backfill then rebuilds it from the rollouts.
 
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureDir } from '../config.ts';
+import { assertRegularOrMissing, NotRegularFileError } from '../files/regular.ts';
 import { logger } from '../logs/logger.ts';
 import { Database } from '../sqlite/db.ts';
-import { moveDbAside, removeOldGenerations, stateDbPath } from '../sqlite/files.ts';
+import { SIDECARS, moveDbAside, removeOldGenerations, stateDbPath } from '../sqlite/files.ts';
 import { takeCleanMark } from '../sqlite/clean-mark.ts';
 import { capYoungGeneration } from '../heap.ts';
 import { MigrationError, loadMigrations, migrate, type Migration, type MigrationOutcome } from '../sqlite/migrate.ts';
@@ -101,6 +102,12 @@ export function openStateDb(codexHome: string, options: OpenStateOptions = {}): 
   const path = options.path ?? stateDbPath(codexHome);
   const existed = existsSync(path);
   try {
+    // SQLite opens these itself: a FIFO or device named like them must never be opened.
+    assertRegularOrMissing([path, ...SIDECARS.map((s) => path + s)]);
+  } catch (err) {
+    throw new StateOpenError(`cannot open the threadstate index: ${(err as NotRegularFileError).message}`, { cause: err });
+  }
+  try {
     // Unchanged since a process closed it cleanly (clean-mark.ts): the check would find what it found then.
     const { db, migration } = openAndCheck(path, migrations, existed && takeCleanMark(path));
     if (migration.newerThanKnown) {
@@ -121,16 +128,54 @@ export function openStateDb(codexHome: string, options: OpenStateOptions = {}): 
   }
 }
 
+/**
+ * Opens an existing index without writing anything (a read-only home): read-only when SQLite can
+ * (a WAL index whose -shm it can read), else as an immutable file, which is safe only when no
+ * -wal holds unmerged pages (a cleanly closed index has none).
+ */
+export function openStateDbReadOnly(codexHome: string, options: Pick<OpenStateOptions, 'path'> = {}): OpenedStateDb {
+  const path = options.path ?? stateDbPath(codexHome);
+  if (!existsSync(path)) throw new StateOpenError(`no threadstate index at ${path} to open read-only`);
+  try {
+    assertRegularOrMissing([path, ...SIDECARS.map((s) => path + s)]);
+  } catch (err) {
+    throw new StateOpenError(`cannot open the threadstate index: ${(err as NotRegularFileError).message}`, { cause: err });
+  }
+  const tryOpen = (target: string | URL): Database | null => {
+    let db: Database | null = null;
+    try {
+      db = new Database(target as unknown as string, { readOnly: true });
+      if (quickCheckCoreTables(db).length > 0) throw new StateOpenError(`the threadstate index at ${path} is damaged and the home is read-only`);
+      return db;
+    } catch (err) {
+      db?.close();
+      if (err instanceof StateOpenError) throw err;
+      return null;
+    }
+  };
+  let db = tryOpen(path);
+  if (!db) {
+    const wal = `${path}-wal`;
+    if (existsSync(wal) && statSync(wal).size > 0) throw new StateOpenError(`cannot open the threadstate index at ${path} read-only: its -wal holds changes and the home is not writable`);
+    const url = pathToFileURL(path);
+    url.searchParams.set('immutable', '1');
+    db = tryOpen(url);
+  }
+  if (!db) throw new StateOpenError(`cannot open the threadstate index at ${path} read-only`);
+  const version = db.get<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations')?.v ?? 0;
+  return { db, path, created: false, recoveredFrom: null, migration: { databaseVersion: version, applied: [], newerThanKnown: false } };
+}
+
 export interface OpenStoreOptions extends OpenStateOptions {
   source?: RolloutSource;
   discrepancies?: DiscrepancyCounter;
 }
 
-export function openStateStore(codexHome: string, options: OpenStoreOptions = {}): StateStore {
+export function openStateStore(codexHome: string, options: OpenStoreOptions & { readOnly?: boolean } = {}): StateStore {
   capYoungGeneration();
-  const opened = openStateDb(codexHome, options);
+  const opened = options.readOnly ? openStateDbReadOnly(codexHome, options) : openStateDb(codexHome, options);
   return new StateStore(opened.db, codexHome, {
     recoveredFrom: opened.recoveredFrom, created: opened.created, schemaVersion: opened.migration.databaseVersion,
-    newerSchema: opened.migration.newerThanKnown,
+    newerSchema: opened.migration.newerThanKnown, readOnly: options.readOnly === true,
   }, options);
 }

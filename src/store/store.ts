@@ -62,6 +62,8 @@ export interface StateStoreInfo {
   created: boolean;
   schemaVersion: number;
   newerSchema: boolean;
+  /** Opened read-only (a read-only home): reads only; repairs are answered from the files and not stored. */
+  readOnly?: boolean;
 }
 
 export class StateStore {
@@ -123,6 +125,7 @@ export class StateStore {
   }
 
   deleteThread(id: string): boolean {
+    if (this.info.readOnly) return false;
     return threads.deleteThread(this.db, id);
   }
 
@@ -179,7 +182,8 @@ export class StateStore {
   }
 
   /** Re-reads a rollout and repairs its row (JSONL is the truth); see discrepancies.ts. */
-  repairFromRollout(path: string, stage = 'read_repair'): Promise<ThreadMetadata | null> {
+  async repairFromRollout(path: string, stage = 'read_repair'): Promise<ThreadMetadata | null> {
+    if (this.info.readOnly) return (await this.source.extract(path, this.codexHome, this.isArchivedPath(path))).metadata;
     return repairThreadFromRollout(this, path, stage);
   }
 

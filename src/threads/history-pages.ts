@@ -166,7 +166,7 @@ export async function listItems(ctx: ThreadContext, params: ParamsOf<'thread/ite
   const loaded = ctx.loaded.get(id);
   const located = loaded && !loaded.materialized ? null : await locateThread(ctx, id);
   if (!located || !located.metadata.hasSessionMeta) throw unsupported(ITEMS_NOT_SUPPORTED);
-  const history = historyOf(id, await turnsOf(ctx, located.metadata, spill));
+  const history = historyOf(id, await turnsOf(ctx, located.metadata, spill, () => unsupported(ITEMS_NOT_SUPPORTED)));
   if (history.turns.length === 0) throw unsupported(ITEMS_NOT_SUPPORTED);
   let entries = history.entries;
   if (params.turnId !== undefined && params.turnId !== null) {

@@ -178,7 +178,7 @@ export async function resumeThread(ctx: ThreadContext, params: ThreadResumeParam
   const meta = located.metadata;
   const paginated = meta.historyMode === 'paginated';
   // A 0.169 thread's cursors name its newest turn and item, so its turns are read even when excluded.
-  const turns = meta.hasSessionMeta && (params.excludeTurns !== true || paginated) ? await turnsOf(ctx, meta, spill) : [];
+  const turns = meta.hasSessionMeta && (params.excludeTurns !== true || paginated) ? await turnsOf(ctx, meta, spill, () => unknownThread(id, 'rollout')) : [];
   const thread = wireThreadFor(ctx, located, params.excludeTurns === true ? [] : turns);
   // Without Codex's database, an older-format thread's resume reports its creation as its update.
   if (!paginated) thread.updatedAt = thread.createdAt;
@@ -262,7 +262,7 @@ export async function injectItems(ctx: ThreadContext, threadIdText: string, item
   // A 0.169 rollout numbers its lines: the new ones continue the count, or Codex cannot resume it.
   const ordinal = await nextLineOrdinal(loaded.metadata.rolloutPath);
   if (ordinal !== null) lines = withOrdinals(lines, ordinal);
-  await appendRolloutLines(loaded.metadata.rolloutPath, lines);
+  await appendRolloutLines(ctx.codexHome, loaded.metadata.rolloutPath, lines);
   const meta = await indexRollout(ctx, loaded.metadata.rolloutPath, {}, loaded.name);
   if (!meta) return;
   loaded.metadata = meta;

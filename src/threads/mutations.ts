@@ -7,6 +7,7 @@
 
 import { stat } from 'node:fs/promises';
 import { conflict, invalidInput, unavailable } from '../errors.ts';
+import { FileWriteError } from '../files/append.ts';
 import { logger } from '../logs/logger.ts';
 import type { GitInfoPatch } from '../protocol/thread-mutations.ts';
 import type { Thread } from '../protocol/thread.ts';
@@ -122,7 +123,14 @@ export async function recordResumeSettings(ctx: ThreadContext, meta: ThreadMetad
   if (meta.historyMode === 'paginated') return meta;
   // A rollout reached through a link in sessions/ may resolve outside the home: never append there.
   if (!(await resolveInsideHome(ctx.codexHome, meta.rolloutPath))) return meta;
-  await appendRolloutLines(meta.rolloutPath, [threadSettingsLine(meta.id, settings, new Date())]);
+  try {
+    await appendRolloutLines(ctx.codexHome, meta.rolloutPath, [threadSettingsLine(meta.id, settings, new Date())]);
+  } catch (err) {
+    // A read-only home still resumes: the settings line only moves the thread's updatedAt.
+    if (!(err instanceof FileWriteError && err.notWritable)) throw err;
+    log.warn('could not record the resume settings: the rollout is not writable', { threadId: meta.id, error: err.message });
+    return meta;
+  }
   const updated = await indexRollout(ctx, meta.rolloutPath, {}, name);
   if (!updated) return meta;
   // Codex moves the row's updated_at when it resumes such a thread (observed).

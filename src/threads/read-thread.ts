@@ -6,6 +6,7 @@ import type { ConversationSummary } from '../protocol/summary.ts';
 import type { ReadState, Thread } from '../protocol/thread.ts';
 import type { Turn } from '../protocol/turn.ts';
 import { buildHistory } from '../rollout/history.ts';
+import { RolloutReadError } from '../rollout/reader.ts';
 import { resolveInsideHome } from '../rollout/paths.ts';
 import type { SpillScope } from '../rollout/spilled-text.ts';
 import type { ThreadMetadata } from '../model/thread-metadata.ts';
@@ -24,22 +25,43 @@ function requireSessionMeta(meta: ThreadMetadata): void {
   }
 }
 
-/** The thread's turns; with `spill`, long strings stay in the rollout until the answer is written. */
-export async function turnsOf(ctx: ThreadContext, meta: ThreadMetadata, spill?: SpillScope): Promise<Turn[]> {
+/** How often a read follows a thread that moved (archive/unarchive) between locating and opening it. */
+const MOVE_RETRIES = 2;
+
+/**
+ * The thread's turns and the metadata they were read with; with `spill`, long strings stay in the
+ * rollout until the answer is written. Reads do not queue behind mutations, so the file located a
+ * moment ago may have been archived, unarchived or deleted since: a vanished file is located again
+ * and read at its new place, and a thread deleted meanwhile answers `gone()` (Codex's not-found
+ * answer of the calling method), never an internal error.
+ */
+export async function readTurns(ctx: ThreadContext, meta: ThreadMetadata, spill?: SpillScope, gone: () => DomainError = () => unknownThread(meta.id, 'read')): Promise<{ metadata: ThreadMetadata; turns: Turn[] }> {
   requireSessionMeta(meta);
-  try {
-    const history = await buildHistory(meta.rolloutPath, {
-      spill,
-      resolveThreadPath: async (parentId) => {
-        const parent = await locateThread(ctx, parentId);
-        return parent?.metadata.rolloutPath ?? (await findRolloutFile(ctx.codexHome, parentId));
-      },
-    });
-    return history.turns;
-  } catch (err) {
-    if (err instanceof DomainError) throw err;
-    throw ioFailure(`failed to read thread: ${(err as Error).message}`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const history = await buildHistory(meta.rolloutPath, {
+        spill,
+        resolveThreadPath: async (parentId) => {
+          const parent = await locateThread(ctx, parentId);
+          return parent?.metadata.rolloutPath ?? (await findRolloutFile(ctx.codexHome, parentId));
+        },
+      });
+      return { metadata: meta, turns: history.turns };
+    } catch (err) {
+      if (err instanceof DomainError) throw err;
+      if (!(err instanceof RolloutReadError && err.code === 'ENOENT' && err.path === meta.rolloutPath) || attempt >= MOVE_RETRIES) {
+        throw ioFailure(`failed to read thread: ${(err as Error).message}`);
+      }
+      const relocated = await locateThread(ctx, meta.id);
+      if (!relocated) throw gone();
+      meta = relocated.metadata;
+      requireSessionMeta(meta);
+    }
   }
+}
+
+export async function turnsOf(ctx: ThreadContext, meta: ThreadMetadata, spill?: SpillScope, gone?: () => DomainError): Promise<Turn[]> {
+  return (await readTurns(ctx, meta, spill, gone)).turns;
 }
 
 export function wireThreadFor(ctx: ThreadContext, located: LocatedThread, turns: Turn[] = []): Thread {
@@ -79,9 +101,10 @@ export async function readThread(ctx: ThreadContext, threadIdText: string, inclu
   const located = await requireThread(ctx, id, 'read');
   // turnsOf checks the session_meta itself.
   if (!includeTurns) requireSessionMeta(located.metadata);
-  const turns = includeTurns ? await turnsOf(ctx, located.metadata, spill) : [];
+  const read = includeTurns ? await readTurns(ctx, located.metadata, spill) : { metadata: located.metadata, turns: [] };
+  const turns = read.turns;
   return {
-    thread: wireThreadFor(ctx, located, turns),
+    thread: wireThreadFor(ctx, { ...located, metadata: read.metadata }, turns),
     readState: initialReadState(id),
     deprecated: includeTurns && located.metadata.historyMode === 'paginated',
   };

@@ -24,11 +24,13 @@ export class JsonRpcProcess {
     let buffer = '';
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (chunk: string) => {
-      buffer += chunk;
+      // Only the new chunk is searched for newlines: a 50 MB answer arrives in ~800 chunks.
+      let start = 0;
       let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
+      while ((newline = chunk.indexOf('\n', start)) >= 0) {
+        const line = buffer + chunk.slice(start, newline);
+        buffer = '';
+        start = newline + 1;
         this.stdoutLines.push(line);
         let msg: Json;
         try {
@@ -40,7 +42,10 @@ export class JsonRpcProcess {
         const index = this.waiters.findIndex((w) => w.match(msg));
         if (index >= 0) this.waiters.splice(index, 1)[0].resolve(msg);
       }
+      buffer += chunk.slice(start);
     });
+    // A test may kill the server (or the server may end the session) while input is still queued.
+    this.child.stdin.on('error', () => undefined);
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (chunk: string) => {
       this.stderr += chunk;

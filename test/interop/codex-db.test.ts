@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCodexDbReport } from '../../src/codex-db/doctor.ts';
+import { findRolloutFile } from '../../src/rollout/paths.ts';
 import { AppServerProcess, type Json } from '../helpers/app-server.ts';
 import { diffDumps, dumpHome, threadOfChange, type HomeDump } from '../helpers/codex-db-dump.ts';
 import { copyFixtureHome, removeDir } from '../helpers/home.ts';
@@ -30,6 +31,15 @@ const CODEX_DELETES = '01a2121f-28db-7a93-9be9-58c24e8c8d2b';
 const ALL_SOURCES = ['cli', 'vscode', 'exec', 'appServer', 'subAgent', 'subAgentReview', 'subAgentCompact', 'subAgentThreadSpawn', 'subAgentOther', 'unknown'];
 const bin = realCodexBin();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `condition` until it holds; fails with `what` after `timeoutMs`. */
+async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(50);
+  }
+}
 
 const userItem = (text: string) => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
 const assistantItem = (text: string) => ({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] });
@@ -104,7 +114,7 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
     assert.ok(existsSync(join(home, 'thread_history_1.sqlite')), 'Codex created its history database');
 
     dumpBefore = dumpHome(home);
-    const server = new AppServerProcess(home);
+    const server = new AppServerProcess(home, [], { THREADSTATE_LOG: 'info' });
     try {
       await server.initialize({ experimentalApi: true });
       await server.call('thread/archive', { threadId: ARCHIVE });
@@ -125,6 +135,9 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
       await server.call('thread/inject_items', { threadId: newThread, items: [userItem('Prompt written by threadstate'), assistantItem('Answer written by threadstate')] });
       await server.call('thread/inject_items', { threadId: newThread, items: [userItem('Second prompt'), assistantItem('Second answer')] });
       await server.call('thread/name/set', { threadId: newThread, name: 'Started by threadstate' });
+      // Its index is complete before it stops, so the restart below always starts from a complete
+      // index (whether it was used to depend on how busy the machine was).
+      await waitUntil(() => server.stderr.includes('index is up to date with the rollouts'), 'threadstate indexed the home');
     } finally {
       await server.close();
     }
@@ -274,7 +287,11 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
       await codex.call('thread/delete', { threadId: CODEX_DELETES });
       const started = await codex.call('thread/start', { cwd: home });
       await codex.call('thread/inject_items', { threadId: started.thread.id, items: [userItem('Prompt written by Codex')] });
-      await sleep(500);
+      // Codex answers before its rollout writer has written the item: wait for it on disk.
+      await waitUntil(async () => {
+        const path = await findRolloutFile(home, started.thread.id);
+        return path !== null && readFileSync(path, 'utf8').includes('Prompt written by Codex');
+      }, 'Codex wrote the injected item to its rollout');
       const after = await listAll(codex, false);
       assert.ok(after.some((t) => t.id === ARCHIVE), 'Codex unarchived the thread threadstate had archived');
       newCodexThread = started.thread.id;
@@ -286,9 +303,13 @@ describe('real Codex 0.169 sees what threadstate changes, in a home with its dat
   let newCodexThread: string;
 
   it('a restarted threadstate sees what Codex changed', async () => {
-    const server = new AppServerProcess(home);
+    const server = new AppServerProcess(home, [], { THREADSTATE_LOG: 'info' });
     try {
       await server.initialize({ experimentalApi: true });
+      // A restart answers its first lists from the index before it walks the disk (the start-up
+      // reconcile is deferred until the server is quiet), so changes made while it was down are
+      // listed once the reconcile has run; the server says so on stderr.
+      await waitUntil(() => server.stderr.includes('every thread is listable from the index'), 'the restarted threadstate reconciled its index with the disk');
       const active = new Map((await listAll(server, false)).map((t) => [t.id, t]));
       const archived = new Map((await listAll(server, true)).map((t) => [t.id, t]));
       assert.ok(archived.has(CODEX_ARCHIVES) && !active.has(CODEX_ARCHIVES));

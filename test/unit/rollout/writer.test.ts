@@ -44,7 +44,7 @@ describe('rollout writer', () => {
     assert.equal(first.payload.source, 'vscode');
 
     const turnId = newThreadId();
-    await appendRolloutLines(created.path, [
+    await appendRolloutLines(home, created.path, [
       ...userTurnLines({ turnId, text: 'Context\n## My request for Codex:\n  Fix the bug  ', cwd: '/work/proj', model: 'gpt-5' }),
       agentReasoningLine('thinking'),
       ...agentMessageLines('Done.', 'final_answer'),
@@ -85,7 +85,7 @@ describe('rollout writer', () => {
 
   it('writes each line with one append: a cut-off last line leaves earlier lines intact', async () => {
     const created = await createRollout(home, { cwd: '/p' });
-    await appendRolloutLines(created.path, userTurnLines({ turnId: 't1', text: 'hi', cwd: '/p', model: 'm' }));
+    await appendRolloutLines(home, created.path, userTurnLines({ turnId: 't1', text: 'hi', cwd: '/p', model: 'm' }));
     writeFileSync(created.path, '{"timestamp":"2026-01-01T00:00:00.000Z","type":"event_msg","payload":{"type":"agent_mes', { flag: 'a' });
     const stream = streamRollout(created.path);
     let count = 0;
@@ -132,6 +132,7 @@ for (const name of FIXTURES) {
 async function createRolloutCopy(path: string, lines: unknown[]): Promise<string> {
   const { mkdirSync } = await import('node:fs');
   mkdirSync(join(path, '..'), { recursive: true });
-  await appendRolloutLines(path, lines);
+  writeFileSync(path, '');
+  await appendRolloutLines(join(path, '..'), path, lines);
   return path;
 }

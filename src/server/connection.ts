@@ -1,0 +1,109 @@
+// One client connection over any pair of streams (stdio today; a socket later): the NDJSON
+// transport, vscode-jsonrpc, the dispatcher, the notifier, and the flow control that keeps the
+// connection's memory bounded whatever the client does.
+//
+// Flow control, per connection:
+// - no message is handed to the dispatcher while the output is congested (the client is not
+//   reading: more unwritten bytes than the stream's high-water mark) or while more than
+//   MAX_QUEUED_MESSAGES messages wait to be written; the reader's backlog then fills and input is
+//   paused, so the client's own writes block;
+// - at most MAX_IN_FLIGHT requests are being handled or waiting for their answer to be written; a
+//   request past that is answered at once with Codex's -32001 "Server overloaded; retry later.";
+// - a client that goes away (EPIPE, ECONNRESET) ends the session: one log line, in-flight work
+//   finishes (nothing half-written), nothing more is read or written.
+
+import type { Readable, Writable } from 'node:stream';
+import rpc from 'vscode-jsonrpc/node.js';
+import { logger } from '../logs/logger.ts';
+import { Dispatcher } from './dispatch.ts';
+import { handlers } from './handlers/index.ts';
+import { IdEcho, type RequestId } from './inbound.ts';
+import { NdjsonMessageReader, NdjsonMessageWriter, type FlowGate } from './ndjson.ts';
+import type { Services } from './services.ts';
+import { Session } from './session.ts';
+
+const log = logger('server.connection');
+
+export interface FlowLimits {
+  /** Requests being handled or waiting for their answer to be written. */
+  maxInFlight: number;
+  /** Messages (answers, notifications, errors) waiting to be written. */
+  maxQueuedMessages: number;
+}
+
+export const DEFAULT_FLOW_LIMITS: FlowLimits = { maxInFlight: 32, maxQueuedMessages: 256 };
+
+function flowGate(writer: NdjsonMessageWriter, dispatcher: Dispatcher, limits: FlowLimits): FlowGate {
+  const isOpen = (): boolean => !writer.closed && !writer.congested && writer.pendingMessages < limits.maxQueuedMessages;
+  return {
+    isOpen,
+    whenOpen: async () => {
+      while (!isOpen() && !writer.closed) await writer.whenProgress();
+    },
+    admit: () => dispatcher.pending + writer.pendingResponses < limits.maxInFlight,
+  };
+}
+
+export interface ConnectionOptions {
+  input: Readable;
+  output: Writable;
+  services: Services;
+  /** Session number (for logs). */
+  sessionId?: number;
+  limits?: Partial<FlowLimits>;
+  /** Told when a request starts and when its answer has been handed to the writer. */
+  activity?: { busy(): void; idle(): void };
+}
+
+/** Serves one connection; resolves when its input has ended (or the client went away) and all answers are written. */
+export async function serveConnection(options: ConnectionOptions): Promise<void> {
+  const { input, output, services } = options;
+  const limits = { ...DEFAULT_FLOW_LIMITS, ...options.limits };
+  const ids = new IdEcho();
+  const dispatcher = new Dispatcher(handlers);
+  const writer = new NdjsonMessageWriter(output, dispatcher.answers, ids);
+  const answer = (id: RequestId, code: number, message: string): void => {
+    writer.write({ jsonrpc: '2.0', id, error: { code, message } } as rpc.ResponseMessage).catch(() => undefined);
+  };
+  const reader = new NdjsonMessageReader(input, { ids, gate: flowGate(writer, dispatcher, limits), reject: answer });
+  const rpcLogger = {
+    error: (m: string) => log.warn(m),
+    warn: (m: string) => log.warn(m),
+    info: (m: string) => log.debug(m),
+    log: (m: string) => log.debug(m),
+  };
+  const connection = rpc.createMessageConnection(reader, writer, rpcLogger);
+  const session = new Session(options.sessionId ?? 1);
+  const notifier = services.notifier;
+  const detach = notifier.add({
+    session,
+    // Straight to the writer: vscode-jsonrpc refuses to send once the input has closed, but
+    // answers and notifications of in-flight requests must still go out.
+    send: (method, params, emittedAtMs) => {
+      writer.write({ jsonrpc: '2.0', method, params, emittedAtMs } as rpc.NotificationMessage).catch((err: unknown) => log.warn('failed to send notification', { method, error: String(err) }));
+    },
+  });
+
+  const activity = options.activity;
+  connection.onRequest(async (method, params) => {
+    activity?.busy();
+    try {
+      return await dispatcher.dispatch(method, params, session, { notifier, services });
+    } finally {
+      // After the answer is handed to the writer (this runs first, the write right after).
+      if (activity) setImmediate(() => activity.idle());
+    }
+  });
+  connection.onNotification('initialized', () => log.debug('client sent initialized'));
+  connection.onUnhandledNotification((msg) => log.debug('ignored notification', { method: msg.method }));
+  connection.onError(([err]) => log.warn('transport error', { error: err.message }));
+
+  const closed = new Promise<void>((resolve) => connection.onClose(() => resolve()));
+  connection.listen();
+  await Promise.race([closed, writer.whenGone()]);
+  if (writer.closed) reader.stop();
+  await dispatcher.idle();
+  await writer.flushed();
+  detach();
+  connection.dispose();
+}

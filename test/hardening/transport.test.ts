@@ -1,0 +1,184 @@
+// Hostile clients over stdio against the real server process: a client that closes its end, one
+// that pipelines and does not read, one that floods slow requests, and input Codex refuses.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { AppServerProcess, type Json } from '../helpers/app-server.ts';
+import { copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
+import { join } from 'node:path';
+import { generateHome } from '../../scripts/bench/gen-home.ts';
+import { peakRssKb } from '../../scripts/reliability/lib.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('hardening: the client side of the connection', function () {
+  this.timeout(60000);
+  let home: string;
+  let server: AppServerProcess | null = null;
+
+  beforeEach(() => {
+    home = copyFixtureHome('codex-0.169.0');
+  });
+
+  afterEach(() => {
+    server?.kill();
+    server = null;
+    removeDir(join(home, '..'));
+  });
+
+  it('a client that closes its end of stdout ends the session: exit 0, one log line, no stack trace', async () => {
+    server = new AppServerProcess(home, ['--log-level', 'info']);
+    await server.initialize();
+    server.child.stdout.destroy();
+    // stdin stays open: the server must notice on its next write and end by itself.
+    for (let i = 0; i < 5; i++) server.send({ id: 100 + i, method: 'thread/list', params: {} });
+    const code = await Promise.race([server.exited, sleep(15000).then(() => 'still running')]);
+    assert.equal(code, 0, `exit code; stderr:\n${server.stderr}`);
+    const lines = server.stderr.split('\n').filter((l) => /closed the connection/.test(l));
+    assert.equal(lines.length, 1, server.stderr);
+    assert.doesNotMatch(server.stderr, /\n\s+at |Unhandled 'error' event|EPIPE.*Error/);
+  });
+
+  it('a client that pipelines 10,000 requests and does not read: input is paused, memory stays bounded, every request is answered once it reads', async () => {
+    server = new AppServerProcess(home);
+    await server.initialize();
+    const count = 10_000;
+    server.child.stdout.pause();
+    const line = (n: number) => `${JSON.stringify({ id: 1000 + n, method: 'thread/list', params: { limit: 100, sourceKinds: [] } })}\n`;
+    let accepted = 0;
+    let blocked = false;
+    for (let id = 1; id <= count; id++) {
+      accepted = id;
+      if (!server.child.stdin.write(line(id))) {
+        // Wait a little for the server to take more; a server that stopped reading never does.
+        const drained = await Promise.race([new Promise((r) => server!.child.stdin.once('drain', () => r(true))), sleep(3000).then(() => false)]);
+        if (!drained) {
+          blocked = true;
+          break;
+        }
+      }
+    }
+    await sleep(1500);
+    const peakMb = (peakRssKb(server.child.pid!) ?? 0) / 1024;
+    assert.ok(blocked, `the server kept reading while its answers were not read (accepted all ${accepted})`);
+    assert.ok(peakMb < 300, `peak RSS ${peakMb.toFixed(0)} MB with ${accepted} requests sent`);
+    server.child.stdout.resume();
+    for (let id = accepted + 1; id <= count; id++) if (!server.child.stdin.write(line(id))) await new Promise((r) => server!.child.stdin.once('drain', r));
+    const answeredNow = () => server!.messages.filter((m) => typeof m.id === 'number' && m.id > 1000).length;
+    for (const deadline = Date.now() + 60000; answeredNow() < count && Date.now() < deadline;) await sleep(50);
+    const answered = new Set(server.messages.filter((m) => typeof m.id === 'number' && m.id > 1000 && (m.result || m.error)).map((m) => m.id));
+    assert.equal(answered.size, count);
+    const errors = server.messages.filter((m) => m.error);
+    for (const e of errors) assert.deepEqual(e.error, { code: -32001, message: 'Server overloaded; retry later.' });
+  });
+
+  it('answers -32001 "Server overloaded; retry later." past the in-flight bound, and keeps serving', async () => {
+    // Many rollouts and no index: every thread/list reads them all, so requests pile up in flight.
+    const big = join(makeTempDir(), 'home');
+    generateHome({ out: big, threads: 400, big: 0, seed: 5 });
+    try {
+      server = new AppServerProcess(big, ['--no-index']);
+      await server.initialize();
+      let text = '';
+      for (let id = 10; id < 310; id++) text += `${JSON.stringify({ id, method: 'thread/list', params: { limit: 5, sourceKinds: [] } })}\n`;
+      server.sendRaw(text);
+      // Refusals go out at once, so answers arrive out of order: wait for all of them.
+      const answersNow = () => server!.messages.filter((m) => typeof m.id === 'number' && m.id >= 10 && m.id < 310);
+      for (const deadline = Date.now() + 60000; answersNow().length < 300 && Date.now() < deadline;) await sleep(50);
+      const answers = answersNow();
+      assert.equal(answers.length, 300);
+      const overloaded = answers.filter((m) => m.error);
+      assert.ok(overloaded.length > 0, 'no request was refused');
+      for (const m of overloaded) assert.deepEqual(m.error, { code: -32001, message: 'Server overloaded; retry later.' });
+      assert.ok(answers.some((m) => m.result), 'nothing was served');
+      const after = await server.call('thread/list', { limit: 5, sourceKinds: [] });
+      assert.ok(Array.isArray(after.data));
+    } finally {
+      server?.kill();
+      removeDir(join(big, '..'));
+    }
+  });
+});
+
+describe('hardening: input as Codex 0.169 accepts it', function () {
+  this.timeout(30000);
+  let home: string;
+  let server: AppServerProcess;
+  let threadId: string;
+  let rollout: string;
+
+  before(async () => {
+    home = copyFixtureHome('codex-0.169.0');
+    server = new AppServerProcess(home);
+    await server.initialize();
+    const started = await server.call('thread/start', { cwd: '/work/hardening' });
+    threadId = started.thread.id;
+    await server.call('thread/inject_items', { threadId, items: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'first' }] }] });
+    rollout = (await server.call('thread/read', { threadId })).thread.path;
+  });
+
+  after(() => {
+    server.kill();
+    removeDir(join(home, '..'));
+  });
+
+  const nested = (levels: number): Json => {
+    let value: Json = 'leaf';
+    for (let i = 0; i < levels; i++) value = [value];
+    return value;
+  };
+
+  it('refuses a 100,000-deep value with -32600 and writes nothing', async () => {
+    const before = readFileSync(rollout, 'utf8');
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    server.sendRaw(`{"id":"deep","method":"thread/inject_items","params":{"threadId":"${threadId}","items":[{"type":"message","role":"user","content":${deep}}]}}`);
+    const reply = await server.waitFor((m) => m.id === 'deep');
+    assert.equal(reply.error.code, -32600);
+    assert.match(reply.error.message, /nests 128 levels deep or more/);
+    assert.equal(readFileSync(rollout, 'utf8'), before);
+  });
+
+  it('accepts 127 levels of nesting and refuses 128, as Codex does', async () => {
+    // message (1) > params (2) > items (3) > item (4) > content (5) > arrays...
+    const ok = await server.request('thread/inject_items', { threadId, items: [{ type: 'custom', role: 'user', content: nested(123) }] });
+    assert.equal(ok.error, undefined, JSON.stringify(ok.error));
+    const refused = await server.request('thread/inject_items', { threadId, items: [{ type: 'custom', role: 'user', content: nested(124) }] });
+    assert.equal(refused.error.code, -32600);
+  });
+
+  it('refuses unpaired surrogates with -32600 naming the field, and writes nothing', async () => {
+    const before = readFileSync(rollout, 'utf8');
+    server.sendRaw(`{"id":"sur","method":"thread/inject_items","params":{"threadId":"${threadId}","items":[{"type":"message","role":"user","content":[{"type":"input_text","text":"lone \\ud800 here"}]}]}}`);
+    const reply = await server.waitFor((m) => m.id === 'sur');
+    assert.deepEqual(reply.error, { code: -32600, message: 'Invalid request: params.items[0].content[0].text holds an unpaired UTF-16 surrogate' });
+    server.sendRaw(`{"id":"sur2","method":"thread/name/set","params":{"threadId":"${threadId}","name":"x\\udc00"}}`);
+    assert.match((await server.waitFor((m) => m.id === 'sur2')).error.message, /params\.name holds an unpaired/);
+    assert.equal(readFileSync(rollout, 'utf8'), before);
+    // A proper pair is fine.
+    server.sendRaw(`{"id":"pair","method":"thread/name/set","params":{"threadId":"${threadId}","name":"smile \\ud83d\\ude00"}}`);
+    assert.deepEqual((await server.waitFor((m) => m.id === 'pair')).result, {});
+  });
+
+  it('echoes request ids exactly, integers past 2^53 and the 64-bit extremes included', async () => {
+    for (const raw of ['9007199254740993', '9223372036854775807', '-9223372036854775808', '12345678901234567890123'.slice(0, 19)]) {
+      server.sendRaw(`{"id":${raw},"method":"thread/loaded/list","params":{}}`);
+      server.sendRaw(`{"id":"after-${raw}","method":"thread/loaded/list","params":{}}`);
+      await server.waitFor((m) => m.id === `after-${raw}`);
+      const line = server.stdoutLines.find((l) => l.startsWith(`{"id":${raw},`));
+      assert.ok(line, `no answer echoing ${raw}`);
+      assert.match(line, /"result":\{"data":/);
+    }
+  });
+
+  it('ignores, as Codex does, ids that are not strings or 64-bit integers (1e300, 1.5, 1.0, 2^63, true, null)', async () => {
+    const before = server.stdoutLines.length;
+    for (const raw of ['1e300', '1.5', '1.0', '9223372036854775808', 'true', 'null', '"\\ud800"']) {
+      server.sendRaw(`{"id":${raw},"method":"thread/loaded/list","params":{}}`);
+    }
+    server.sendRaw('{"id":"marker","method":"thread/loaded/list","params":{}}');
+    await server.waitFor((m) => m.id === 'marker');
+    const answered = server.stdoutLines.slice(before);
+    assert.equal(answered.length, 1, answered.join('\n'));
+    assert.match(answered[0], /^\{"id":"marker"/);
+  });
+});
