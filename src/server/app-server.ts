@@ -2,7 +2,7 @@
 // services together, and exits cleanly once stdin closes and in-flight work is done.
 
 import type { Readable, Writable } from 'node:stream';
-import rpc from 'vscode-jsonrpc/node.js';
+import rpc from './jsonrpc.ts';
 import { logger } from '../logs/logger.ts';
 import { Dispatcher } from './dispatch.ts';
 import { handlers } from './handlers/index.ts';

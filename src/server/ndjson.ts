@@ -4,8 +4,8 @@
 
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable, Writable } from 'node:stream';
-import rpc from 'vscode-jsonrpc/node.js';
-import type { DataCallback, Disposable, Message } from 'vscode-jsonrpc/node.js';
+import rpc from './jsonrpc.ts';
+import type { DataCallback, Disposable, Message } from './jsonrpc.ts';
 import { logger } from '../logs/logger.ts';
 import { jsonChunks } from './json-chunks.ts';
 
