@@ -2,7 +2,6 @@
 // and records version, name, checksum and time. An applied file whose checksum changed is refused;
 // versions newer than this build knows (a newer threadstate migrated the file) are tolerated.
 
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from './db.ts';
@@ -21,6 +20,11 @@ export class MigrationError extends Error {
   }
 }
 
+/** node:crypto is loaded on first use, not with the module: every start pays for it otherwise. */
+function sha256Hex(text: string): string {
+  return process.getBuiltinModule('node:crypto').createHash('sha256').update(text).digest('hex');
+}
+
 const FILE_RE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
 export function loadMigrations(dir: string): Migration[] {
@@ -33,7 +37,7 @@ export function loadMigrations(dir: string): Migration[] {
       version: Number(match[1]),
       name: match[2],
       sql,
-      checksum: createHash('sha256').update(sql).digest('hex'),
+      checksum: sha256Hex(sql),
     });
   }
   migrations.forEach((m, i) => {
