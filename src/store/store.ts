@@ -71,8 +71,12 @@ export class StateStore {
   readonly info: StateStoreInfo;
   private indexing: Promise<IndexingResult> | null = null;
 
-  constructor(db: Database, codexHome: string, info: StateStoreInfo, options: { source?: RolloutSource; discrepancies?: DiscrepancyCounter } = {}) {
+  /** Written into the clean mark at close (open.ts: the stamp of the migration files). */
+  private readonly cleanMarkNote: string;
+
+  constructor(db: Database, codexHome: string, info: StateStoreInfo, options: { source?: RolloutSource; discrepancies?: DiscrepancyCounter; cleanMarkNote?: string } = {}) {
     this.db = db;
+    this.cleanMarkNote = options.cleanMarkNote ?? '';
     this.codexHome = codexHome;
     this.info = info;
     this.source = options.source ?? defaultRolloutSource;
@@ -272,6 +276,6 @@ export class StateStore {
   /** Closes the index; a clean close leaves the mark that spares the next start its integrity check. */
   close(): void {
     this.db.close();
-    writeCleanMark(this.db.path);
+    writeCleanMark(this.db.path, this.cleanMarkNote);
   }
 }
