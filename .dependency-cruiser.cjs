@@ -13,8 +13,9 @@ const LAYERS = [
   // The StateStore facade: opens the index, owns the background indexing and the memory journal.
   { store: '^src/store/' },
   { indexing: '^src/indexing/' },
-  // The index tables, and the separate logs database.
-  { state: '^src/state/', 'logs-db': '^src/logs-db/' },
+  // The index tables, the separate logs database, and the rows threadstate keeps in step in Codex's
+  // own databases.
+  { state: '^src/state/', 'logs-db': '^src/logs-db/', 'codex-db': '^src/codex-db/' },
   // Mechanics: SQLite, and the rollout JSONL files.
   { sqlite: '^src/sqlite/', rollout: '^src/rollout/' },
   { model: '^src/model/' },

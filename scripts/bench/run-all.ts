@@ -13,6 +13,7 @@ const benches: Array<[string, string[]]> = [
   ['thread-api.ts', extra],
   ['search.ts', []],
   ['logs.ts', []],
+  ['codex-db.ts', []],
 ];
 
 let failed = 0;

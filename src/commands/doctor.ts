@@ -1,7 +1,10 @@
 // `threadstate doctor`: reports the health of the index (integrity, schema, counts, backfill state,
-// failed files, differences from the disk); `--rebuild` moves the index aside and rebuilds it.
+// failed files, differences from the disk) and of Codex's own databases (which ones threadstate
+// keeps in step, threads whose rows disagree with the rollouts); `--rebuild` moves the index aside
+// and rebuilds it.
 
 import { existsSync } from 'node:fs';
+import { buildCodexDbReport, formatCodexDbReport, type CodexDbReport } from '../codex-db/doctor.ts';
 import { resolveCodexHome } from '../config.ts';
 import { buildDoctorReport, type DoctorReport } from '../store/doctor.ts';
 import { moveDbAside, stateDbPath } from '../sqlite/files.ts';
@@ -16,15 +19,17 @@ function list(label: string, items: string[], max = 10): string[] {
   return [`  ${label} (${items.length}):`, ...shown];
 }
 
-export function formatDoctorReport(r: DoctorReport): string {
+/** `codex` adds the report on Codex's own databases, just before the verdict. */
+export function formatDoctorReport(r: DoctorReport, codex: CodexDbReport | null = null): string {
   const out: string[] = [`index: ${r.dbPath}`];
+  const codexLines = codex ? formatCodexDbReport(codex) : [];
   if (!r.exists) {
-    out.push('  no index yet: start the server or run `threadstate backfill`');
+    out.push('  no index yet: start the server or run `threadstate backfill`', ...codexLines);
     return `${out.join('\n')}\n`;
   }
   out.push(`  integrity (quick_check): ${r.integrity.detail}`);
   if (!r.integrity.ok) {
-    out.push('  the index is damaged: run `threadstate doctor --rebuild` (the server also moves it aside at its next start)');
+    out.push('  the index is damaged: run `threadstate doctor --rebuild` (the server also moves it aside at its next start)', ...codexLines);
     return `${out.join('\n')}\n`;
   }
   out.push(`  schema version: ${r.schemaVersion}${r.newerSchema ? ' (written by a newer threadstate)' : ''}`);
@@ -52,14 +57,17 @@ export function formatDoctorReport(r: DoctorReport): string {
     if (d.relocated > 0) out.push(`  rows pointing at an old home location: ${d.relocated}`);
   }
   for (const c of r.repaired) out.push(`  repaired during ${c.stage}: ${c.reason} × ${c.count}`);
-  out.push(r.healthy ? 'healthy' : 'not in sync: the next server start or `threadstate backfill` repairs what is listed above');
+  out.push(...codexLines);
+  if (!r.healthy) out.push('not in sync: the next server start or `threadstate backfill` repairs what is listed above');
+  else if (codex && !codex.inStep) out.push("index healthy; Codex's databases are not in step with the rollouts (listed above)");
+  else out.push('healthy');
   return `${out.join('\n')}\n`;
 }
 
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: 'check the index against the rollouts; --rebuild rebuilds it from scratch',
-  details: 'Exit status: 0 when the index is healthy, 1 when it needs attention.',
+  summary: "check the index and Codex's own databases against the rollouts; --rebuild rebuilds the index from scratch",
+  details: "Exit status: 0 when the index is healthy and Codex's databases agree with the rollouts, 1 when either needs attention.",
   flags: [
     CODEX_HOME_FLAG,
     { name: 'rebuild', description: 'move the index aside (kept as .rebuild-<time>) and rebuild it from the rollouts' },
@@ -87,7 +95,9 @@ export const doctorCommand: Command = {
       }
     }
     const report = await buildDoctorReport(home, { repaired });
-    process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctorReport(report));
-    return report.healthy ? 0 : 1;
+    const codexDbs = await buildCodexDbReport(home);
+    if (json) process.stdout.write(`${JSON.stringify({ ...report, codexDatabases: codexDbs }, null, 2)}\n`);
+    else process.stdout.write(formatDoctorReport(report, codexDbs));
+    return report.healthy && codexDbs.inStep ? 0 : 1;
   },
 };

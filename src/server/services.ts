@@ -2,6 +2,7 @@
 // opens (or is rebuilt) here; indexing starts in the background when the server asks for it
 // (app-server.ts: once the client's first requests are answered), so it never delays them.
 
+import { CodexDbSync } from '../codex-db/sync.ts';
 import { ensureDir, readDefaultModelProvider, readTopLevelConfigString } from '../config.ts';
 import { errorMessage } from '../errors.ts';
 import { logger, type Level } from '../logs/logger.ts';
@@ -90,6 +91,7 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     defaultModel: readTopLevelConfigString(codexHome, 'model') ?? FALLBACK_MODEL,
     store,
     loaded: new LoadedThreads(),
+    codexDb: new CodexDbSync(codexHome),
   };
   const abort = new AbortController();
   let indexing: Promise<void> | null = null;
@@ -134,6 +136,7 @@ export async function createServices(codexHome: string, options: ServiceOptions 
       abort.abort();
       await indexing;
       store?.close();
+      threads.codexDb?.close();
       sink?.close();
     },
   };

@@ -4,6 +4,7 @@
 import type { ThreadForkParams, ThreadForkResponse } from '../protocol/thread-lifecycle.ts';
 import { newThreadId } from '../rollout/writer.ts';
 import type { SpillScope } from '../rollout/spilled-text.ts';
+import { recordForkInCodexDb } from './codex-db-fork.ts';
 import type { ThreadContext } from './context.ts';
 import { loadSettings, sessionConfiguration } from './lifecycle.ts';
 import { locateThread } from './locate.ts';
@@ -30,6 +31,7 @@ export async function forkThread(ctx: ThreadContext, params: ThreadForkParams, s
   // The parent's file is read whole to be continued: no write to it may interleave (thread/fork is
   // ordered with the parent's mutations by the dispatcher: `serialize: 'thread'` on its threadId).
   const forkMeta = await writeFork(ctx, { parent, id, createdAt: new Date(), settings });
+  await recordForkInCodexDb(ctx, forkMeta, parentId, parent.name);
   ctx.loaded.set({ id, metadata: forkMeta, name: parent.name, materialized: true, ephemeral: false, init: null });
   const turns = params.excludeTurns === true ? [] : await turnsOf(ctx, forkMeta, spill);
   const thread = wireThreadFor(ctx, { metadata: forkMeta, name: parent.name }, turns);

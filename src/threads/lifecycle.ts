@@ -1,12 +1,15 @@
 // Loading threads into this server: `thread/start` (a new thread, written to disk with its first
 // items), `thread/resume`, `thread/inject_items`, `thread/loaded/list`, `thread/unsubscribe`.
 
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { invalidInput, notFound } from '../errors.ts';
 import type { AskForApproval, SandboxPolicy, ThreadResumeParams, ThreadResumeResponse, ThreadStartParams, ThreadStartResponse } from '../protocol/thread-lifecycle.ts';
 import type { Thread } from '../protocol/thread.ts';
 import { extractThreadMetadata } from '../rollout/extract.ts';
 import { activeRolloutPath, resolveInsideHome } from '../rollout/paths.ts';
+import type { RolloutLine } from '../rollout/lines.ts';
+import { nextLineOrdinal, withOrdinals } from '../rollout/ordinals.ts';
 import type { SpillScope } from '../rollout/spilled-text.ts';
 import type { DynamicToolSpec, ThreadMetadata } from '../model/thread-metadata.ts';
 import { appendRolloutLines, createRollout, newThreadId, responseItemLine, rolloutTimestamp, type RolloutInit } from '../rollout/writer.ts';
@@ -211,8 +214,8 @@ function messageText(item: Record<string, unknown>, partType: string): string | 
  * The rollout lines for injected items: each item as a `response_item`, plus the event Codex's
  * history and titles read for user prompts and assistant answers (docs/rollout-format.md §10).
  */
-export function injectedLines(items: Record<string, unknown>[], at: Date = new Date()): unknown[] {
-  const lines: unknown[] = [];
+export function injectedLines(items: Record<string, unknown>[], at: Date = new Date()): RolloutLine[] {
+  const lines: RolloutLine[] = [];
   for (const item of items) {
     lines.push(responseItemLine(item, at));
     if (item.type !== 'message') continue;
@@ -244,7 +247,8 @@ export async function injectItems(ctx: ThreadContext, threadIdText: string, item
   const loaded = ctx.loaded.get(id);
   if (!loaded) throw unknownThread(id, 'thread');
   if (loaded.ephemeral || records.length === 0) return;
-  if (!loaded.materialized) {
+  const firstWrite = !loaded.materialized;
+  if (firstWrite) {
     const created = await createRollout(ctx.codexHome, loaded.init ?? { id, cwd: loaded.metadata.cwd });
     loaded.metadata = { ...loaded.metadata, rolloutPath: created.path };
     loaded.materialized = true;
@@ -253,9 +257,17 @@ export async function injectItems(ctx: ThreadContext, threadIdText: string, item
   if (!(await resolveInsideHome(ctx.codexHome, loaded.metadata.rolloutPath))) {
     throw invalidInput(`rollout path ${loaded.metadata.rolloutPath} is outside the Codex home`);
   }
-  await appendRolloutLines(loaded.metadata.rolloutPath, injectedLines(records));
+  let lines = injectedLines(records);
+  const sizeBefore = (await stat(loaded.metadata.rolloutPath)).size;
+  // A 0.169 rollout numbers its lines: the new ones continue the count, or Codex cannot resume it.
+  const ordinal = await nextLineOrdinal(loaded.metadata.rolloutPath);
+  if (ordinal !== null) lines = withOrdinals(lines, ordinal);
+  await appendRolloutLines(loaded.metadata.rolloutPath, lines);
   const meta = await indexRollout(ctx, loaded.metadata.rolloutPath, {}, loaded.name);
-  if (meta) loaded.metadata = meta;
+  if (!meta) return;
+  loaded.metadata = meta;
+  if (firstWrite) ctx.codexDb?.threadCreated(meta, { defaultModelProvider: ctx.defaultModelProvider, name: loaded.name });
+  else ctx.codexDb?.threadAppended(meta, { sizeBefore, sizeAfter: meta.fingerprint.size, lines: lines.length });
 }
 
 export function listLoaded(ctx: ThreadContext, cursor: string | null | undefined, limit: number | null | undefined): { data: string[]; nextCursor: string | null } {

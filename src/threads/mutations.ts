@@ -1,6 +1,7 @@
 // Mutations of stored threads. Each writes the rollout side first (move, delete, session_index
-// append, a fork's new file, a resume's settings line) and then the index, so a failure half-way
-// leaves the files authoritative and the next read repairs the row. Two mutations of one thread
+// append, a fork's new file, a resume's settings line), then the index, then Codex's own databases
+// when the home has them, so a failure half-way leaves the files authoritative and the next read
+// repairs the rows. Two mutations of one thread
 // never interleave: the dispatcher runs them one at a time per thread (`serialize: 'thread'` in
 // protocol/methods.ts).
 
@@ -29,7 +30,9 @@ export async function archiveThread(ctx: ThreadContext, threadIdText: string): P
   const path = await archiveRollout(ctx.codexHome, located.metadata.rolloutPath);
   ctx.loaded.delete(id);
   const moved = await stat(path);
-  await indexRollout(ctx, path, { archived: true, archivedAt: Math.floor(Date.now() / 1000), updatedAt: Math.floor(moved.mtimeMs / 1000) });
+  const archivedAt = Math.floor(Date.now() / 1000);
+  await indexRollout(ctx, path, { archived: true, archivedAt, updatedAt: Math.floor(moved.mtimeMs / 1000) });
+  ctx.codexDb?.threadArchived(id, path, archivedAt, moved.mtimeMs);
   return id;
 }
 
@@ -40,6 +43,7 @@ export async function unarchiveThread(ctx: ThreadContext, threadIdText: string):
   const path = await unarchiveRollout(ctx.codexHome, located.metadata.rolloutPath);
   const meta = await indexRollout(ctx, path, { archived: false, archivedAt: null });
   if (!meta) throw unknownThread(id, 'archivedRollout');
+  ctx.codexDb?.threadUnarchived(id, path, (await stat(path)).mtimeMs);
   return wireThreadFor(ctx, { metadata: meta, name: located.name });
 }
 
@@ -55,6 +59,7 @@ export async function deleteThread(ctx: ThreadContext, threadIdText: string): Pr
     log.warn('could not journal the deletion of a thread memory', { threadId: id, error: String(err) });
   }
   ctx.store?.deleteThread(id);
+  ctx.codexDb?.threadDeleted(id);
   return id;
 }
 
@@ -71,6 +76,7 @@ export async function setThreadName(ctx: ThreadContext, threadIdText: string, ra
   if (!(loaded && !loaded.materialized)) await requireThread(ctx, id, 'rollout');
   await appendThreadName(ctx.codexHome, id, name);
   ctx.store?.setName(id, name);
+  ctx.codexDb?.threadRenamed(id, name);
   if (loaded) loaded.name = name;
   return { threadId: id, name };
 }
@@ -96,6 +102,7 @@ export async function updateThreadMetadata(ctx: ThreadContext, threadIdText: str
   await requireThread(ctx, id, 'rollout');
   if (!ctx.store) throw unavailable('thread metadata cannot be updated: the state database is unavailable');
   ctx.store.setGit(id, patch);
+  ctx.codexDb?.threadGitUpdated(id, patch);
   const stored = ctx.store.getThread(id);
   if (!stored) throw unknownThread(id, 'rollout');
   return wireThreadFor(ctx, stored);
@@ -116,7 +123,11 @@ export async function recordResumeSettings(ctx: ThreadContext, meta: ThreadMetad
   // A rollout reached through a link in sessions/ may resolve outside the home: never append there.
   if (!(await resolveInsideHome(ctx.codexHome, meta.rolloutPath))) return meta;
   await appendRolloutLines(meta.rolloutPath, [threadSettingsLine(meta.id, settings, new Date())]);
-  return (await indexRollout(ctx, meta.rolloutPath, {}, name)) ?? meta;
+  const updated = await indexRollout(ctx, meta.rolloutPath, {}, name);
+  if (!updated) return meta;
+  // Codex moves the row's updated_at when it resumes such a thread (observed).
+  ctx.codexDb?.threadAppended(updated);
+  return updated;
 }
 
 export interface ForkWrite {

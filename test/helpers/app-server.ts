@@ -9,7 +9,8 @@ export const CLI = `${REPO_ROOT}bin/threadstate.mjs`;
 
 export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export class AppServerProcess {
+/** A child process that speaks newline-delimited JSON-RPC on its stdio (threadstate or real Codex). */
+export class JsonRpcProcess {
   readonly child: ChildProcessWithoutNullStreams;
   readonly stdoutLines: string[] = [];
   stderr = '';
@@ -18,11 +19,8 @@ export class AppServerProcess {
   private nextId = 1;
   readonly exited: Promise<number | null>;
 
-  constructor(codexHome: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(NODE_BIN, [CLI, 'app-server', '--codex-home', codexHome, ...extraArgs], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, THREADSTATE_LOG: 'warn', ...env },
-    });
+  constructor(command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string = REPO_ROOT) {
+    this.child = spawn(command, args, { cwd, env });
     let buffer = '';
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (chunk: string) => {
@@ -105,5 +103,11 @@ export class AppServerProcess {
 
   kill(): void {
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+export class AppServerProcess extends JsonRpcProcess {
+  constructor(codexHome: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}) {
+    super(NODE_BIN, [CLI, 'app-server', '--codex-home', codexHome, ...extraArgs], { ...process.env, THREADSTATE_LOG: 'warn', ...env });
   }
 }

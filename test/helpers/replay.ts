@@ -12,8 +12,9 @@
 import type { AppServerProcess, Json } from './app-server.ts';
 import { differences } from './compare.ts';
 import { RECORDED_HOME, recordedExchanges, rehome, type FixtureEra, type RecordedExchange } from './home.ts';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FIXTURES } from './home.ts';
 
 const CURSOR_KEYS = ['nextCursor', 'backwardsCursor', 'turnsBackwardsCursor', 'itemsBackwardsCursor'];
@@ -21,6 +22,46 @@ const TIME_KEYS = /(^|\.)(createdAt|updatedAt|recencyAt)$/;
 /** Notifications threadstate emits; the others are about Codex's agent (token usage, goals, config). */
 export const COMPARED_NOTIFICATIONS = ['thread/started', 'thread/status/changed', 'deprecationNotice'];
 const NOT_SUPPORTED = 'thread/items/list is not supported yet';
+/** Requests that may write a rollout (an older-format resume appends to it; a fork creates one). */
+const WRITES_ROLLOUT = new Set(['thread/resume', 'thread/fork']);
+
+/**
+ * The filesystem's clock, in whole milliseconds: the mtime the kernel stamps on a write to a probe
+ * file next to the home (same filesystem). The kernel stamps file times from a coarse clock that
+ * moves in ticks (4 ms here), not from `Date.now()`.
+ */
+function fsClockMs(probe: string): bigint {
+  writeFileSync(probe, '');
+  return statSync(probe, { bigint: true }).mtimeNs / 1_000_000n;
+}
+
+/**
+ * Keeps the recorded order of rollout writes visible in their mtimes. The recording's resumes and
+ * forks landed at distinct, increasing times (Codex took milliseconds per request), and `updated_at`
+ * order is (mtime desc, id desc) in Codex and threadstate alike. Replayed at full speed, two
+ * consecutive writes can fall in one tick of the filesystem clock, get the same mtime, and be
+ * ordered by id instead (request #264 of codex-0.98.0 under load). Before each writing request
+ * this waits until the filesystem clock has passed the millisecond (threadstate's sort precision)
+ * of the previous write, so every write gets a later time, as in the recording.
+ */
+class RolloutWriteClock {
+  private lastWriteMs: bigint | null = null;
+  private readonly probe: string;
+
+  constructor(home: string) {
+    this.probe = join(home, '..', 'replay-clock-probe');
+  }
+
+  async beforeWrite(): Promise<void> {
+    if (this.lastWriteMs === null) return;
+    while (fsClockMs(this.probe) <= this.lastWriteMs) await sleep(1);
+  }
+
+  /** Called once the writing request was answered: its write is at or before this time. */
+  afterWrite(): void {
+    this.lastWriteMs = fsClockMs(this.probe);
+  }
+}
 
 export interface Outcome {
   id: number;
@@ -139,13 +180,16 @@ export async function replayFixture(era: FixtureEra, server: AppServerProcess, h
   const legacy = legacyThreads(exchanges);
   let stateChanged = false;
   const outcomes: Outcome[] = [];
+  const writeClock = new RolloutWriteClock(home);
 
   for (const ex of exchanges) {
     if (options.skip?.(ex)) continue;
     const method: string = ex.request.method;
     let params = replaceAll(ex.request.params, forkIds);
     if (params && typeof params.cursor === 'string' && cursors.has(params.cursor)) params = { ...params, cursor: cursors.get(params.cursor) };
+    if (WRITES_ROLLOUT.has(method)) await writeClock.beforeWrite();
     const got = await server.request(method, params);
+    if (WRITES_ROLLOUT.has(method)) writeClock.afterWrite();
     const recordedThreadId: string | undefined = ex.request.params?.threadId;
 
     let want: Json = rehome(replaceAll(ex.response, forkIds), home);
