@@ -9,7 +9,6 @@ import { logger } from '../logs/logger.ts';
 import { Database } from '../sqlite/db.ts';
 import { moveDbAside, removeOldGenerations, stateDbPath } from '../sqlite/files.ts';
 import { takeCleanMark } from '../sqlite/clean-mark.ts';
-import { capYoungGeneration } from '../heap.ts';
 import { MigrationError, loadMigrations, migrate, migrationFilesStamp, type Migration, type MigrationOutcome } from '../sqlite/migrate.ts';
 import type { RolloutSource } from '../indexing/rollout-source.ts';
 import { StateStore } from './store.ts';
@@ -143,7 +142,6 @@ export interface OpenStoreOptions extends OpenStateOptions {
 }
 
 export function openStateStore(codexHome: string, options: OpenStoreOptions = {}): StateStore {
-  capYoungGeneration();
   const opened = openStateDb(codexHome, options);
   return new StateStore(opened.db, codexHome, {
     recoveredFrom: opened.recoveredFrom, created: opened.created, schemaVersion: opened.migration.databaseVersion,

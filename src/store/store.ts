@@ -10,6 +10,7 @@ import { isArchivedPath } from '../rollout/paths.ts';
 import type { DynamicToolRow, DynamicToolSpec, ThreadMetadata } from '../model/thread-metadata.ts';
 import { readBackfillState, type BackfillState } from '../state/backfill-state.ts';
 import { writeCleanMark } from '../sqlite/clean-mark.ts';
+import { capYoungGeneration } from '../heap.ts';
 import { runBackfill, type BackfillOptions, type BackfillResult, type IndexProgress } from '../indexing/backfill.ts';
 import type { Database } from '../sqlite/db.ts';
 import { countDetailsPending, runDetailsPass, type DetailsResult } from '../indexing/details.ts';
@@ -215,6 +216,9 @@ export class StateStore {
    */
   startBackgroundIndexing(options: IndexingOptions = {}): Promise<IndexingResult> {
     if (this.indexing) return this.indexing;
+    // Indexing is what grows the young generation (heap.ts); capping it here rather than at open
+    // keeps node:v8 off a restart's path to its first answers.
+    capYoungGeneration();
     const run = async (): Promise<IndexingResult> => {
       const backfillOnce = (): Promise<BackfillResult> => runBackfill(this.db, this.codexHome, {
         ...options, source: this.source, onProgress: options.onProgress && ((p) => options.onProgress?.('backfill', p)),
