@@ -7,7 +7,8 @@
 //
 // Restart: each home is cloned once (hard links to its rollouts, so nothing is copied) into
 // `<home>.idx-<server>` and indexed there with `threadstate backfill`; then the server is started
-// `--runs` times (with several `--server`s, their runs alternate, so each sees the same load). Cold: each run clones the home afresh, starts the server with no index, and
+// `--runs` times (with several `--server`s, their runs alternate, so each sees the same load), and
+// the server's CPU time when each answer arrives is given next to the wall time, with the load average. Cold: each run clones the home afresh, starts the server with no index, and
 // polls the index (read-only) every 20 ms: "listable" is when the backfill is complete (thread/list
 // answers from the index), "full" when no thread still waits for its turn-derived fields and search
 // text. Each is also given as the server's CPU time (user + system) by then, which the load other
