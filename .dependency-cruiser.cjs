@@ -8,6 +8,8 @@
 const LAYERS = [
   { cli: '^src/cli[.]ts$' },
   { commands: '^src/commands/' },
+  // The Codex front: routes each client connection between threadstate and an upstream Codex app-server.
+  { front: '^src/front/' },
   { server: '^src/server/' },
   { threads: '^src/threads/' },
   // The StateStore facade: opens the index, owns the background indexing and the memory journal.

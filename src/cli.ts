@@ -3,13 +3,14 @@
 
 import { appServerCommand } from './commands/app-server.ts';
 import { backfillCommand } from './commands/backfill.ts';
+import { daemonCommand } from './commands/daemon.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { logsCommand } from './commands/logs.ts';
 import { formatHelp, parseFlags, type Command } from './commands/command.ts';
 import { UsageError, errorMessage } from './errors.ts';
 import { VERSION } from './version.ts';
 
-const commands: Command[] = [appServerCommand, backfillCommand, doctorCommand, logsCommand];
+const commands: Command[] = [appServerCommand, backfillCommand, daemonCommand, doctorCommand, logsCommand];
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 4;

@@ -17,15 +17,29 @@ export interface Command {
   /** Extra help paragraphs after the flag list. */
   details?: string;
   flags: FlagSpec[];
+  /** Words the command takes before its flags (e.g. `start`, `stop`); the chosen one is `flags.get(ACTION)`. */
+  actions?: string[];
   run(flags: ParsedFlags): Promise<number>;
 }
 
 export type ParsedFlags = Map<string, string[] | true>;
 
+/** Key of the chosen action word in ParsedFlags. */
+export const ACTION = '';
+
 /** Parses `--flag value`, `--flag=value` and boolean `--flag` against the command's declared flags. */
 export function parseFlags(command: Command, argv: string[]): ParsedFlags {
   const parsed: ParsedFlags = new Map();
-  for (let i = 0; i < argv.length; i++) {
+  let start = 0;
+  if (command.actions) {
+    const action = argv[0];
+    if (action === undefined || !command.actions.includes(action)) {
+      throw new UsageError(`expected one of ${command.actions.join(', ')}${action === undefined ? '' : `, got '${action}'`}`);
+    }
+    parsed.set(ACTION, [action]);
+    start = 1;
+  }
+  for (let i = start; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) throw new UsageError(`unexpected argument '${arg}' for 'threadstate ${command.name}'`);
     const eq = arg.indexOf('=');
@@ -81,7 +95,8 @@ export const CODEX_HOME_FLAG: FlagSpec = {
 };
 
 export function formatHelp(command: Command): string {
-  const lines = [`threadstate ${command.name} — ${command.summary}`, '', `Usage: threadstate ${command.name} [flags]`, '', 'Flags:'];
+  const actions = command.actions ? ` ${command.actions.join('|')}` : '';
+  const lines = [`threadstate ${command.name} — ${command.summary}`, '', `Usage: threadstate ${command.name}${actions} [flags]`, '', 'Flags:'];
   const rows = [...command.flags, { name: 'help', description: 'show this help' } as FlagSpec].map((f) => [
     `  --${f.name}${f.value ? ` ${f.value}` : ''}${f.repeatable ? ' (repeatable)' : ''}`,
     f.description,

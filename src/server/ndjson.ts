@@ -17,11 +17,14 @@ export const MAX_LINE_BYTES = 32 * 1024 * 1024;
 export class NdjsonMessageReader extends rpc.AbstractMessageReader {
   private readonly input: Readable;
   private readonly maxLineBytes: number;
+  private readonly anyId: boolean;
 
-  constructor(input: Readable, maxLineBytes = MAX_LINE_BYTES) {
+  /** `anyId`: pass ids of any JSON type through (a relay forwards them unchanged). */
+  constructor(input: Readable, maxLineBytes = MAX_LINE_BYTES, options: { anyId?: boolean } = {}) {
     super();
     this.input = input;
     this.maxLineBytes = maxLineBytes;
+    this.anyId = options.anyId === true;
   }
 
   listen(callback: DataCallback): Disposable {
@@ -76,7 +79,7 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
         log.warn('dropped a line that is not a JSON object', { preview: line.slice(0, 200) });
         return;
       }
-      if (!isJsonRpcShaped(value as Record<string, unknown>)) {
+      if (!isJsonRpcShaped(value as Record<string, unknown>, this.anyId)) {
         log.warn('dropped a message that is neither a request, a notification nor a response', { preview: line.slice(0, 200) });
         return;
       }
@@ -139,9 +142,9 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
 const HIGH_WATER = 1000;
 const LOW_WATER = 100;
 
-function isJsonRpcShaped(msg: Record<string, unknown>): boolean {
+function isJsonRpcShaped(msg: Record<string, unknown>, anyId: boolean): boolean {
   const id = msg.id;
-  const validId = typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+  const validId = anyId ? 'id' in msg : typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
   if (typeof msg.method === 'string') return id === undefined || validId;
   return validId && ('result' in msg || 'error' in msg);
 }
