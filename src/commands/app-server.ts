@@ -3,7 +3,7 @@ import { resolveCodexHome } from '../config.ts';
 import { serveFrontOnStdio, listen } from '../front/serve.ts';
 import { Upstream, parseUpstream } from '../front/upstream.ts';
 import { resolveLogLevel } from '../logs-db/sink.ts';
-import { serveStdio } from '../server/app-server.ts';
+import { INDEXING_MAX_DELAY_MS, serveStdio } from '../server/app-server.ts';
 import { createServices } from '../server/services.ts';
 import { formatAddress, parseAddress } from '../server/transports/listen-address.ts';
 import { UsageError } from '../errors.ts';
@@ -73,6 +73,10 @@ export const appServerCommand: Command = {
     const upstream = upstreamSpec ? new Upstream(upstreamSpec, { codexHome, authToken: upstreamToken }) : null;
     const pidFile = flagValue(flags, 'pid-file');
     let wrotePid = false;
+    // serveStdio starts the start-up indexing once its one client is quiet; the front and the
+    // listeners serve many clients, so theirs starts a moment after start-up, after the first
+    // requests are answered.
+    const indexing = address.kind === 'stdio' && !upstream ? null : setTimeout(() => services.startIndexing(), INDEXING_MAX_DELAY_MS);
     try {
       if (address.kind === 'stdio') {
         if (upstream) await serveFrontOnStdio(services, upstream);
@@ -89,6 +93,7 @@ export const appServerCommand: Command = {
       await listener.close();
       return 0;
     } finally {
+      clearTimeout(indexing ?? undefined);
       await upstream?.stop();
       if (pidFile && wrotePid) rmSync(pidFile, { force: true });
       await services.close();

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, REPO_ROOT } from '../helpers/app-server.ts';
 import { codexBinary } from '../helpers/codex.ts';
@@ -13,35 +13,12 @@ import { copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
 import { ListenerProcess } from '../helpers/listener-process.ts';
 import { ResponsesMock } from '../helpers/responses-mock.ts';
 import { TmuxSession } from '../helpers/tmux.ts';
+import { pointAtMock, servedFromIndex, shellQuote, waitFor } from '../helpers/tui-front.ts';
 import { WsClient } from '../helpers/ws-client.ts';
 
 const TICKET = 'Please use the lookup_ticket tool to check ticket RC-42.';
 const RELEASE = 'Draft a release note for version 1.2.';
 const PROMPT = 'Say hello through the threadstate front';
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The fixture home's provider pointed at the mock; screens a fresh home shows once already seen. */
-function pointAtMock(home: string, mock: ResponsesMock): void {
-  const configPath = join(home, 'config.toml');
-  writeFileSync(configPath, readFileSync(configPath, 'utf8').replace('http://127.0.0.1:1/v1', `http://127.0.0.1:${mock.port}/v1`));
-  appendFileSync(configPath, '\n[tui]\nscreen_reader_detection_done = true\n\n[notice.model_migrations]\n"gpt-5.5" = "gpt-6-sol"\n');
-}
-
-/** Log lines of the front saying it answered `method` from the index. */
-function servedFromIndex(stderr: string, method: string): number {
-  return stderr.split('\n').filter((l) => l.includes('answered from the index') && l.includes(`"method":"${method}"`) && l.includes('"ok":true')).length;
-}
-
-async function waitFor(test: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('the real Codex TUI through the front', function () {
   this.timeout(240000);
