@@ -4,11 +4,13 @@
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 const tooOld = major < 22 || (major === 22 && minor < 18);
+// Node's modules are fetched with process.getBuiltinModule (Node >= 22.3), not import(): an import
+// of a builtin builds an ES facade reading every export, which for node:fs loads its streams layer,
+// milliseconds of every start.
 let hasSqlite = false;
 if (!tooOld) {
   try {
-    await import('node:sqlite');
-    hasSqlite = true;
+    hasSqlite = process.getBuiltinModule('node:sqlite') !== undefined;
   } catch {
     hasSqlite = false;
   }
@@ -24,7 +26,7 @@ if (tooOld || !hasSqlite) {
 // Compiled code is cached on disk (in the OS temp dir unless NODE_COMPILE_CACHE names another), so
 // later starts skip parsing and compiling. Best effort: a read-only temp dir only loses the cache.
 try {
-  (await import('node:module')).enableCompileCache?.();
+  process.getBuiltinModule('node:module').enableCompileCache?.();
 } catch {
   // no cache: every start compiles
 }
@@ -38,7 +40,7 @@ process.exitCode = await (await import(await entryModule())).main(process.argv.s
  * ~100 modules; an edited tree never runs stale code.
  */
 async function entryModule() {
-  const { readdirSync, statSync } = await import('node:fs');
+  const { readdirSync, statSync } = process.getBuiltinModule('node:fs');
   const root = new URL('../', import.meta.url);
   const newest = (dir) => {
     let latest = 0;

@@ -9,6 +9,7 @@
 
 import { build, type Plugin } from 'esbuild';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,6 +35,46 @@ const sourceRelativeUrls: Plugin = {
 };
 
 /**
+ * Builtins that only some requests, the other transports or the background work use, loaded on the
+ * first use of one of their exports instead of with the bundle. Measured on a restart (CPU):
+ * node:fs/promises ~4 ms, node:crypto and node:net ~5-10 ms together, node:v8 ~2 ms, the rest
+ * about 1 ms or less each.
+ */
+const LAZY_BUILTINS = new Set([
+  'node:fs/promises', 'node:v8', 'node:vm', 'node:readline', 'node:timers/promises',
+  'node:crypto', 'node:net', 'node:http', 'node:https', 'node:tls', 'node:zlib', 'node:child_process',
+]);
+
+/**
+ * Packages only the websocket and unix-socket transports and the front use: `ws` loads Node's whole
+ * network stack (~15 ms of a restart's CPU). Left out of the bundle and required from
+ * node_modules (it is a dependency) on first use.
+ */
+const LAZY_PACKAGES = new Set(['ws']);
+
+/**
+ * A stand-in for a module's exports that loads it on first access. The bundle copies a CommonJS
+ * module's exports as getters (esbuild's __toESM), which asks only for the names: they are listed
+ * here as found at build time, so nothing is loaded until a getter runs. The stand-in can also be
+ * called and constructed (`import WebSocket from 'ws'; new WebSocket(…)`); its target is a bound
+ * function, which has no own `prototype` to pin.
+ */
+function lazyModuleStub(name: string): string {
+  const names = Object.getOwnPropertyNames(createRequire(import.meta.url)(name)).filter((n) => n !== 'length' && n !== 'name');
+  return `const names = ${JSON.stringify(names)};
+let loaded;
+const load = () => (loaded ??= require(${JSON.stringify(name)}));
+module.exports = new Proxy(function () {}.bind(null), {
+  get: (_target, key) => load()[key],
+  has: (_target, key) => key in load(),
+  ownKeys: () => names,
+  getOwnPropertyDescriptor: (_target, key) => (names.includes(key) ? { configurable: true, enumerable: true, writable: true, value: undefined } : undefined),
+  apply: (_target, self, args) => Reflect.apply(load(), self, args),
+  construct: (_target, args) => Reflect.construct(load(), args),
+});`;
+}
+
+/**
  * Node's own modules are loaded with require() rather than imported: an ES import of a builtin builds
  * a facade that reads every export, which for `node:fs` loads its whole streams layer (~10 ms of a
  * ~60 ms start) that the server may never use.
@@ -43,7 +84,21 @@ const builtinsByRequire: Plugin = {
   setup(b) {
     // The stub's own require() of the builtin stays external (the real require of the banner).
     b.onResolve({ filter: /^node:/ }, (args) => (args.namespace === 'node-builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'node-builtin' }));
-    b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
+      contents: LAZY_BUILTINS.has(args.path) ? lazyModuleStub(args.path) : `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+const lazyPackages: Plugin = {
+  name: 'lazy-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (!LAZY_PACKAGES.has(args.path)) return undefined;
+      return args.namespace === 'lazy-package' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy-package' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({ contents: lazyModuleStub(args.path), loader: 'js' }));
   },
 };
 
@@ -57,7 +112,7 @@ await build({
   target: 'node22',
   // vscode-jsonrpc is CommonJS: its require() of Node's modules needs a real require in an ES module.
   banner: { js: "import { createRequire as __threadstateRequire } from 'node:module'; const require = __threadstateRequire(import.meta.url);" },
-  plugins: [sourceRelativeUrls, builtinsByRequire],
+  plugins: [sourceRelativeUrls, builtinsByRequire, lazyPackages],
   logLevel: 'warning',
   legalComments: 'none',
 });

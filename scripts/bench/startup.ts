@@ -7,7 +7,8 @@
 //
 // Restart: each home is cloned once (hard links to its rollouts, so nothing is copied) into
 // `<home>.idx-<server>` and indexed there with `threadstate backfill`; then the server is started
-// `--runs` times (with several `--server`s, their runs alternate, so each sees the same load). Cold: each run clones the home afresh, starts the server with no index, and
+// `--runs` times (with several `--server`s, their runs alternate, so each sees the same load), and
+// the server's CPU time when each answer arrives is given next to the wall time, with the load average. Cold: each run clones the home afresh, starts the server with no index, and
 // polls the index (read-only) every 20 ms: "listable" is when the backfill is complete (thread/list
 // answers from the index), "full" when no thread still waits for its turn-derived fields and search
 // text. Each is also given as the server's CPU time (user + system) by then, which the load other
@@ -53,6 +54,21 @@ function vmHwmMb(pid: number): number {
     return m ? Number(m[1]) / 1024 : 0;
   } catch {
     return 0;
+  }
+}
+
+/**
+ * CPU milliseconds every thread of the process has run so far, to the nanosecond (the scheduler's
+ * own account, /proc/<pid>/task/<tid>/schedstat): precise enough for the ~50 ms of a restart, where
+ * /proc/<pid>/stat counts 10 ms ticks.
+ */
+function cpuMsPrecise(pid: number): number {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    return ns / 1e6;
+  } catch {
+    return Number.NaN;
   }
 }
 
@@ -115,17 +131,19 @@ function startServer(server: string, home: string): Client {
 const INIT = { clientInfo: { name: 'threadstate_bench', title: null, version: '1.0.0' } };
 const LIST = { limit: 25, sortKey: 'updated_at', sourceKinds: [] };
 
-async function restartOnce(server: string, home: string): Promise<{ init: number; list: number; listed: number }> {
+async function restartOnce(server: string, home: string): Promise<{ init: number; list: number; cpuInit: number; cpuList: number; listed: number }> {
   const t0 = performance.now();
   const c = startServer(server, home);
   const init = await c.call('initialize', INIT);
   const tInit = performance.now() - t0;
+  const cpuInit = cpuMsPrecise(c.pid);
   if (init.error) throw new Error(`initialize failed: ${JSON.stringify(init.error)}`);
   const list = await c.call('thread/list', LIST);
   const tList = performance.now() - t0;
+  const cpuList = cpuMsPrecise(c.pid);
   if (list.error) throw new Error(`thread/list failed: ${JSON.stringify(list.error)}`);
   await c.close();
-  return { init: tInit, list: tList, listed: list.result.data.length };
+  return { init: tInit, list: tList, cpuInit, cpuList, listed: list.result.data.length };
 }
 
 function dbFile(home: string): string | null {
@@ -252,20 +270,25 @@ async function main(): Promise<void> {
       // One start first so every run finds the same warm caches (page cache, compile cache).
       await restartOnce(server, idx);
     }
-    const out = new Map(servers.map((s) => [s, { init: [] as number[], list: [] as number[], listed: 0 }]));
+    const out = new Map(servers.map((s) => [s, { init: [] as number[], list: [] as number[], cpuInit: [] as number[], cpuList: [] as number[], listed: 0 }]));
     for (let i = 0; i < runs; i++) {
       for (const server of servers) {
         const r = await restartOnce(server, idxOf(server));
         const o = out.get(server)!;
         o.init.push(r.init);
         o.list.push(r.list);
+        o.cpuInit.push(r.cpuInit);
+        o.cpuList.push(r.cpuList);
         o.listed = r.listed;
       }
     }
+    console.log(`load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} after the runs`);
     for (const [server, o] of out) {
       console.log(`restart on ${idxOf(server)} (server ${server}):`);
       console.log(`  initialize answered:        ${fmt(o.init)}`);
       console.log(`  first thread/list answered: ${fmt(o.list)} (${o.listed} threads in the page)`);
+      console.log(`  server CPU to initialize:   ${fmt(o.cpuInit)}`);
+      console.log(`  server CPU to thread/list:  ${fmt(o.cpuList)}`);
     }
   }
 }

@@ -4,7 +4,6 @@
 // fingerprint) and every table and column threadstate writes must be there. Anything else means a
 // Codex build whose writes threadstate has not observed: it then leaves that database alone.
 
-import { createHash } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 
 export interface VerifiedSchema {
@@ -53,7 +52,8 @@ export function schemaMismatch(db: DatabaseSync, schema: VerifiedSchema): string
   const last = rows.length > 0 ? Number(rows[rows.length - 1].version) : 0;
   if (last !== schema.lastVersion) return `migrations applied up to ${last}, verified up to ${schema.lastVersion}`;
   const text = rows.map((r) => `${Number(r.version)}:${r.checksum ? Buffer.from(r.checksum).toString('hex') : ''}\n`).join('');
-  if (createHash('sha256').update(text).digest('hex') !== schema.fingerprint) return 'applied migrations differ from the verified ones (checksums)';
+  // node:crypto on first use: a static import would load it with the bundle, on every restart.
+  if (process.getBuiltinModule('node:crypto').createHash('sha256').update(text).digest('hex') !== schema.fingerprint) return 'applied migrations differ from the verified ones (checksums)';
   for (const [table, wanted] of Object.entries(schema.columns)) {
     const present = new Set((db.prepare(`PRAGMA table_info("${table}")`).all() as Array<{ name: string }>).map((c) => c.name));
     if (present.size === 0) return `table ${table} is missing`;

@@ -4,7 +4,7 @@
 
 import { dirname } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { PROCESS_UUID, addLogSink, parseLevel, setStderrLevel, type Level, type LogRecord } from '../logs/logger.ts';
+import { addLogSink, processUuid, parseLevel, setStderrLevel, type Level, type LogRecord } from '../logs/logger.ts';
 import { DEFAULT_RETENTION, checkpointIfWalLarge, pruneOlderThan, reclaimFreePages, type RetentionOptions } from './retention.ts';
 import { LogStore, LogsStoreError, classifyOpenError, logsDbPath, removeLegacyLogsDbs, type NewLogRow } from './store.ts';
 
@@ -25,6 +25,12 @@ export interface LogSinkOptions {
   busyTimeoutMs?: number;
   /** When the database was locked at start, how long to wait before trying to open it again. */
   reopenAfterMs?: number;
+  /**
+   * Open the database this long after the start (or at `open()`, whichever comes first) instead of
+   * at once; records wait in the queue meanwhile. A server answers its first requests before
+   * paying for the open and the migrations check (~5 ms).
+   */
+  openDelayMs?: number;
   /** Where the sink's own warnings go (default stderr); they never go through the logger. */
   warn?: (line: string) => void;
 }
@@ -40,6 +46,8 @@ export interface LogSinkHandle {
   readonly dbPath: string;
   /** Writes everything queued now and finishes pending retention work (age pruning, vacuum). */
   flush(): void;
+  /** Opens a database whose open was delayed (`openDelayMs`) now and writes what is queued; else nothing. */
+  open(): void;
   /** Final flush, then detaches from the logger and closes the database. */
   close(): void;
   status(): LogSinkStatus;
@@ -88,7 +96,7 @@ export function recordToRow(record: LogRecord): NewLogRow {
     fieldsJson: fields,
     threadId: record.threadId,
     processId: process.pid,
-    processUuid: PROCESS_UUID,
+    processUuid: processUuid(),
     estimatedBytes:
       Buffer.byteLength(message) + (fields ? Buffer.byteLength(fields) : 0) + record.level.length +
       Buffer.byteLength(record.target) + (record.file ? Buffer.byteLength(record.file) : 0),
@@ -138,7 +146,16 @@ export function startLogSink(options: LogSinkOptions): LogSinkHandle {
     store = null;
   };
 
+  let legacyRemoved = false;
   const tryOpen = (): void => {
+    if (!legacyRemoved) {
+      legacyRemoved = true;
+      try {
+        removeLegacyLogsDbs(dirname(dbPath));
+      } catch {
+        // Cleanup is best effort.
+      }
+    }
     try {
       store = LogStore.open(dbPath, { busyTimeoutMs: options.busyTimeoutMs, walLimitBytes: retention.walLimitBytes });
       state = 'open';
@@ -257,12 +274,8 @@ export function startLogSink(options: LogSinkOptions): LogSinkHandle {
     detached = true;
   };
 
-  try {
-    removeLegacyLogsDbs(dirname(dbPath));
-  } catch {
-    // Cleanup is best effort.
-  }
-  tryOpen();
+  if (options.openDelayMs !== undefined && options.openDelayMs > 0) nextOpenAt = Date.now() + options.openDelayMs;
+  else tryOpen();
 
   const timer = setInterval(() => tick(false), flushIntervalMs);
   timer.unref();
@@ -270,6 +283,11 @@ export function startLogSink(options: LogSinkOptions): LogSinkHandle {
   return {
     dbPath,
     flush: () => tick(true),
+    open: () => {
+      if (store || state !== 'waiting' || nextOpenAt === 0 || busyWarned) return;
+      nextOpenAt = 0;
+      tick(false);
+    },
     close: () => {
       if (state === 'closed') return;
       clearInterval(timer);

@@ -1,8 +1,6 @@
 // The one logger every module uses. Records go to stderr (filtered by level) and to any sinks
 // attached at start-up (the SQLite log store). Logging never throws into the caller.
 
-import { randomUUID } from 'node:crypto';
-
 export const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type Level = (typeof LEVELS)[number];
 
@@ -43,8 +41,16 @@ function levelRank(level: Level): number {
   return LEVELS.indexOf(level);
 }
 
-/** Fixed for the life of this process; tells apart the rows of processes that reused a pid. */
-export const PROCESS_UUID: string = randomUUID();
+let processUuidValue: string | undefined;
+
+/**
+ * Fixed for the life of this process; tells apart the rows of processes that reused a pid. Made on
+ * first use: node:crypto is loaded only then, off the start path (it costs milliseconds to load).
+ */
+export function processUuid(): string {
+  processUuidValue ??= process.getBuiltinModule('node:crypto').randomUUID();
+  return processUuidValue;
+}
 
 /** The stderr threshold: a level, or OFF for none (sinks still receive records). */
 export type StderrLevel = Level | 'OFF';

@@ -2,7 +2,6 @@
 // append-only lines (one write call per complete line), legacy late-Feb style turn lines, and
 // archive / unarchive / delete as file moves.
 
-import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, rename, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { invalidInput } from '../errors.ts';
@@ -11,6 +10,11 @@ import { VERSION, ORIGINATOR } from '../version.ts';
 import type { DynamicToolSpec, GitMetadata, StoredSessionSource } from '../model/thread-metadata.ts';
 import type { RolloutLine } from './lines.ts';
 import { ARCHIVED_DIR, activeDirForFileName, activeRolloutPath, resolveInsideHome } from './paths.ts';
+
+/** node:crypto on first use (loading it with the module would cost every start several ms). */
+function randomBytes(size: number): Buffer {
+  return process.getBuiltinModule('node:crypto').randomBytes(size);
+}
 
 // ---- UUIDv7 (RFC 9562 §5.7, with the §6.2 method 1 counter for monotonic ids within a ms) ----
 

@@ -4,7 +4,7 @@
 // keeps the answer in `HeldAnswers` until the writer reports the message written (or failed), then
 // closes the rollouts. The writer only asks whether a message is to be written in chunks.
 
-import type { Message } from 'vscode-jsonrpc/node.js';
+import type { Message } from './jsonrpc.ts';
 import { SpillScope } from '../rollout/spilled-text.ts';
 
 /** A possibly big answer (written in chunks) and the spill scope its value reads from. */

@@ -13,7 +13,7 @@
 //   finishes (nothing half-written), nothing more is read or written.
 
 import type { Readable, Writable } from 'node:stream';
-import rpc from 'vscode-jsonrpc/node.js';
+import rpc from './jsonrpc.ts';
 import { logger } from '../logs/logger.ts';
 import { Dispatcher } from './dispatch.ts';
 import { handlers } from './handlers/index.ts';

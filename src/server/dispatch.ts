@@ -4,7 +4,7 @@
 // thrown value is mapped here (rpc-error.ts), so vscode-jsonrpc never formats an error itself and
 // no stack trace reaches stdout.
 
-import rpc from 'vscode-jsonrpc/node.js';
+import rpc from './jsonrpc.ts';
 import { errorMessage } from '../errors.ts';
 import { logger } from '../logs/logger.ts';
 import { ClientMethods, experimentalDescriptor, isMethodName, type MethodName } from '../protocol/methods.ts';

@@ -9,7 +9,7 @@
 // field for surrogates) when the request's id can be read, so the client is not left waiting.
 
 import { randomBytes } from 'node:crypto';
-import type { Message } from 'vscode-jsonrpc/node.js';
+import type { Message } from './jsonrpc.ts';
 import { rawValueText } from '../rollout/json-locate.ts';
 
 declare global {

@@ -2,7 +2,7 @@
 // clients, the Codex front): a Session, the dispatcher, and the notifier channel, with requests
 // and answers as plain message objects so ids of any JSON type come back as they were sent.
 
-import rpc from 'vscode-jsonrpc/node.js';
+import rpc from './jsonrpc.ts';
 import { errorMessage } from '../errors.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { Dispatcher } from './dispatch.ts';

@@ -6,8 +6,8 @@
 
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable, Writable } from 'node:stream';
-import rpc from 'vscode-jsonrpc/node.js';
-import type { DataCallback, Disposable, Message } from 'vscode-jsonrpc/node.js';
+import rpc from './jsonrpc.ts';
+import type { DataCallback, Disposable, Message } from './jsonrpc.ts';
 import { errorMessage } from '../errors.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { toWireError } from './rpc-error.ts';

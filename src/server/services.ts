@@ -66,6 +66,12 @@ export interface ServiceOptions {
  */
 const GC_AFTER_INDEXING_MS = 3000;
 
+/**
+ * The logs database opens when start-up indexing begins (once the first requests are answered), or
+ * this long after start, whichever is first; records logged before wait in the sink's queue.
+ */
+const LOGS_DB_OPEN_DELAY_MS = 500;
+
 /** False when nothing can be created in the home (a read-only mount, no write permission). */
 function homeWritable(codexHome: string): boolean {
   try {
@@ -94,7 +100,7 @@ export async function createServices(codexHome: string, options: ServiceOptions 
   let sink: LogSinkHandle | null = null;
   if (options.logStore !== false) {
     try {
-      sink = startLogSink({ codexHome, level: options.logLevel });
+      sink = startLogSink({ codexHome, level: options.logLevel, openDelayMs: LOGS_DB_OPEN_DELAY_MS });
     } catch (err) {
       log.warn('logs database unavailable; logging to stderr only', { error: errorMessage(err) });
     }
@@ -127,6 +133,7 @@ export async function createServices(codexHome: string, options: ServiceOptions 
   const abort = new AbortController();
   let indexing: Promise<void> | null = null;
   const startIndexing = (): void => {
+    sink?.open();
     // A read-only home is served from its index as it is: nothing to write into it.
     if (indexing || !store || readOnly || options.indexOnStart === false || abort.signal.aborted) return;
     const started = Date.now();

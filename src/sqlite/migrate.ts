@@ -2,8 +2,7 @@
 // and records version, name, checksum and time. An applied file whose checksum changed is refused;
 // versions newer than this build knows (a newer threadstate migrated the file) are tolerated.
 
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from './db.ts';
 
@@ -21,7 +20,26 @@ export class MigrationError extends Error {
   }
 }
 
+/** node:crypto is loaded on first use, not with the module: every start pays for it otherwise. */
+function sha256Hex(text: string): string {
+  return process.getBuiltinModule('node:crypto').createHash('sha256').update(text).digest('hex');
+}
+
 const FILE_RE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+
+/**
+ * The migration files of `dir` as found now (names, sizes, modification times), without reading
+ * them; `known` is the highest version among them. An edited, added or replaced file changes it.
+ */
+export function migrationFilesStamp(dir: string): { text: string; known: number } {
+  const files = readdirSync(dir).filter((f) => FILE_RE.test(f)).sort();
+  const parts = files.map((f) => {
+    const st = statSync(join(dir, f), { bigint: true });
+    return `${f}:${st.size}:${st.mtimeNs}`;
+  });
+  const last = files.length === 0 ? null : FILE_RE.exec(files[files.length - 1]);
+  return { text: `migrations ${parts.join(' ')}`, known: last ? Number(last[1]) : 0 };
+}
 
 export function loadMigrations(dir: string): Migration[] {
   const migrations: Migration[] = [];
@@ -33,7 +51,7 @@ export function loadMigrations(dir: string): Migration[] {
       version: Number(match[1]),
       name: match[2],
       sql,
-      checksum: createHash('sha256').update(sql).digest('hex'),
+      checksum: sha256Hex(sql),
     });
   }
   migrations.forEach((m, i) => {

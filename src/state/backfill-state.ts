@@ -2,7 +2,6 @@
 // (`pid:<pid>:<uuid>@<host>`) and expires, so a crashed owner on this host is detected at once
 // (its pid is gone) and one on another host after the expiry, never after a fixed long wait.
 
-import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Database } from '../sqlite/db.ts';
 
@@ -53,7 +52,7 @@ export function readBackfillState(db: Database): BackfillState {
 }
 
 export function makeLeaseOwner(pid: number = process.pid, host: string = hostname()): string {
-  return `pid:${pid}:${randomUUID()}@${host}`;
+  return `pid:${pid}:${process.getBuiltinModule('node:crypto').randomUUID()}@${host}`;
 }
 
 export function parseLeaseOwner(owner: string): { pid: number; host: string } | null {

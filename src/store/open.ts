@@ -10,8 +10,7 @@ import { logger } from '../logs/logger.ts';
 import { Database } from '../sqlite/db.ts';
 import { SIDECARS, moveDbAside, removeOldGenerations, stateDbPath } from '../sqlite/files.ts';
 import { takeCleanMark } from '../sqlite/clean-mark.ts';
-import { capYoungGeneration } from '../heap.ts';
-import { MigrationError, loadMigrations, migrate, type Migration, type MigrationOutcome } from '../sqlite/migrate.ts';
+import { MigrationError, loadMigrations, migrate, migrationFilesStamp, type Migration, type MigrationOutcome } from '../sqlite/migrate.ts';
 import type { RolloutSource } from '../indexing/rollout-source.ts';
 import { StateStore } from './store.ts';
 import type { DiscrepancyCounter } from '../indexing/discrepancies.ts';
@@ -34,6 +33,8 @@ export interface OpenedStateDb {
   /** Where a corrupt file was moved, when one was. */
   recoveredFrom: string | null;
   migration: MigrationOutcome;
+  /** What the clean mark must say at the next open for the migrations check to be skipped ('' = never). */
+  cleanMarkNote: string;
 }
 
 export interface OpenStateOptions {
@@ -79,12 +80,23 @@ export function quickCheckCoreTables(db: Database): string[] {
   return problems;
 }
 
-function openAndCheck(path: string, migrations: Migration[], closedCleanly = false): { db: Database; migration: MigrationOutcome } {
+/**
+ * The outcome of the migrations without reading or hashing them (node:crypto alone costs a restart
+ * several ms): a file closed cleanly with the very migration files found now had all of them
+ * applied and checked at its last open.
+ */
+function migratedAtLastOpen(db: Database, knownVersion: number): MigrationOutcome {
+  const databaseVersion = db.get<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations')?.v ?? 0;
+  return { applied: [], databaseVersion, newerThanKnown: databaseVersion > knownVersion };
+}
+
+function openAndCheck(path: string, migrations: () => Migration[], closedCleanly = false, migrationsUnchanged: { known: number } | null = null): { db: Database; migration: MigrationOutcome } {
   const db = new Database(path);
   try {
     const problems = closedCleanly ? [] : quickCheckCoreTables(db);
     if (problems.length > 0) throw new QuickCheckFailed(`quick_check failed: ${problems.slice(0, 3).join('; ')}`);
-    return { db, migration: migrate(db, migrations) };
+    const migration = closedCleanly && migrationsUnchanged ? migratedAtLastOpen(db, migrationsUnchanged.known) : migrate(db, migrations());
+    return { db, migration };
   } catch (err) {
     db.close();
     throw err;
@@ -92,7 +104,10 @@ function openAndCheck(path: string, migrations: Migration[], closedCleanly = fal
 }
 
 export function openStateDb(codexHome: string, options: OpenStateOptions = {}): OpenedStateDb {
-  const migrations = options.migrations ?? stateMigrations();
+  const migrations = (): Migration[] => options.migrations ?? stateMigrations();
+  // Custom migrations (tests, tools) are always run; the shipped ones are skipped after a clean close with the same files.
+  const stamp = options.migrations ? null : migrationFilesStamp(STATE_MIGRATIONS_DIR);
+  const cleanMarkNote = stamp?.text ?? '';
   try {
     ensureDir(codexHome);
   } catch (err) {
@@ -109,11 +124,11 @@ export function openStateDb(codexHome: string, options: OpenStateOptions = {}): 
   }
   try {
     // Unchanged since a process closed it cleanly (clean-mark.ts): the check would find what it found then.
-    const { db, migration } = openAndCheck(path, migrations, existed && takeCleanMark(path));
+    const { db, migration } = openAndCheck(path, migrations, existed && takeCleanMark(path, cleanMarkNote), stamp);
     if (migration.newerThanKnown) {
       log.info('index was migrated by a newer threadstate; using the schema this build knows', { path, version: migration.databaseVersion });
     }
-    return { db, path, created: !existed, recoveredFrom: null, migration };
+    return { db, path, created: !existed, recoveredFrom: null, migration, cleanMarkNote };
   } catch (err) {
     if (err instanceof MigrationError) throw err;
     if (!(err instanceof QuickCheckFailed) && !isCorruptionError(err)) {
@@ -124,7 +139,7 @@ export function openStateDb(codexHome: string, options: OpenStateOptions = {}): 
       path, movedTo: aside, error: err instanceof Error ? err.message : String(err),
     });
     const { db, migration } = openAndCheck(path, migrations);
-    return { db, path, created: true, recoveredFrom: aside, migration };
+    return { db, path, created: true, recoveredFrom: aside, migration, cleanMarkNote };
   }
 }
 
@@ -163,7 +178,7 @@ export function openStateDbReadOnly(codexHome: string, options: Pick<OpenStateOp
   }
   if (!db) throw new StateOpenError(`cannot open the threadstate index at ${path} read-only`);
   const version = db.get<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations')?.v ?? 0;
-  return { db, path, created: false, recoveredFrom: null, migration: { databaseVersion: version, applied: [], newerThanKnown: false } };
+  return { db, path, created: false, recoveredFrom: null, migration: { databaseVersion: version, applied: [], newerThanKnown: false }, cleanMarkNote: '' };
 }
 
 export interface OpenStoreOptions extends OpenStateOptions {
@@ -172,10 +187,9 @@ export interface OpenStoreOptions extends OpenStateOptions {
 }
 
 export function openStateStore(codexHome: string, options: OpenStoreOptions & { readOnly?: boolean } = {}): StateStore {
-  capYoungGeneration();
   const opened = options.readOnly ? openStateDbReadOnly(codexHome, options) : openStateDb(codexHome, options);
   return new StateStore(opened.db, codexHome, {
     recoveredFrom: opened.recoveredFrom, created: opened.created, schemaVersion: opened.migration.databaseVersion,
     newerSchema: opened.migration.newerThanKnown, readOnly: options.readOnly === true,
-  }, options);
+  }, { ...options, cleanMarkNote: opened.cleanMarkNote });
 }

@@ -10,6 +10,7 @@ import { isArchivedPath } from '../rollout/paths.ts';
 import type { DynamicToolRow, DynamicToolSpec, ThreadMetadata } from '../model/thread-metadata.ts';
 import { readBackfillState, type BackfillState } from '../state/backfill-state.ts';
 import { writeCleanMark } from '../sqlite/clean-mark.ts';
+import { capYoungGeneration } from '../heap.ts';
 import { runBackfill, type BackfillOptions, type BackfillResult, type IndexProgress } from '../indexing/backfill.ts';
 import type { Database } from '../sqlite/db.ts';
 import { countDetailsPending, runDetailsPass, type DetailsResult } from '../indexing/details.ts';
@@ -74,8 +75,12 @@ export class StateStore {
   readonly info: StateStoreInfo;
   private indexing: Promise<IndexingResult> | null = null;
 
-  constructor(db: Database, codexHome: string, info: StateStoreInfo, options: { source?: RolloutSource; discrepancies?: DiscrepancyCounter } = {}) {
+  /** Written into the clean mark at close (open.ts: the stamp of the migration files). */
+  private readonly cleanMarkNote: string;
+
+  constructor(db: Database, codexHome: string, info: StateStoreInfo, options: { source?: RolloutSource; discrepancies?: DiscrepancyCounter; cleanMarkNote?: string } = {}) {
     this.db = db;
+    this.cleanMarkNote = options.cleanMarkNote ?? '';
     this.codexHome = codexHome;
     this.info = info;
     this.source = options.source ?? defaultRolloutSource;
@@ -216,6 +221,9 @@ export class StateStore {
    */
   startBackgroundIndexing(options: IndexingOptions = {}): Promise<IndexingResult> {
     if (this.indexing) return this.indexing;
+    // Indexing is what grows the young generation (heap.ts); capping it here rather than at open
+    // keeps node:v8 off a restart's path to its first answers.
+    capYoungGeneration();
     const run = async (): Promise<IndexingResult> => {
       const backfillOnce = (): Promise<BackfillResult> => runBackfill(this.db, this.codexHome, {
         ...options, source: this.source, onProgress: options.onProgress && ((p) => options.onProgress?.('backfill', p)),
@@ -282,6 +290,6 @@ export class StateStore {
   /** Closes the index; a clean close leaves the mark that spares the next start its integrity check. */
   close(): void {
     this.db.close();
-    writeCleanMark(this.db.path);
+    if (!this.info.readOnly) writeCleanMark(this.db.path, this.cleanMarkNote);
   }
 }

@@ -74,6 +74,40 @@ describe('logs/sink', () => {
     assert.deepEqual(warnings, []);
   });
 
+  it('with openDelayMs, creates no database until open() (or the delay), keeping the records queued meanwhile', async () => {
+    sink = startLogSink({ codexHome: home, flushIntervalMs: 10, openDelayMs: 60_000, warn });
+    log.info('before the open');
+    await sleep(40);
+    assert.equal(sink.status().state, 'waiting');
+    assert.equal(sink.status().queued, 1);
+    assert.throws(() => readFileSync(path), /ENOENT/, 'the file is not even created before the open');
+    sink.open();
+    assert.equal(sink.status().state, 'open');
+    assert.deepEqual(messages(path), ['before the open']);
+    sink.open(); // a second call changes nothing
+    log.info('after the open');
+    sink.flush();
+    assert.deepEqual(messages(path), ['before the open', 'after the open']);
+    assert.deepEqual(warnings, []);
+  });
+
+  it('with openDelayMs, opens on its own once the delay is over, and at close when it never opened', async () => {
+    sink = startLogSink({ codexHome: home, flushIntervalMs: 10, openDelayMs: 30, warn });
+    log.info('waits for the delay');
+    const started = Date.now();
+    while (sink.status().state === 'waiting' && Date.now() - started < 5000) await sleep(10);
+    assert.equal(sink.status().state, 'open');
+    sink.flush();
+    assert.deepEqual(messages(path), ['waits for the delay']);
+    sink.close();
+
+    const path2 = join(home, 'second', 'threadstate-logs_1.sqlite');
+    sink = startLogSink({ codexHome: home, dbPath: path2, openDelayMs: 60_000, warn });
+    log.info('written at close');
+    sink.close();
+    assert.deepEqual(messages(path2), ['written at close']);
+  });
+
   it('stores DEBUG and above by default, and a configured level', () => {
     sink = startLogSink({ codexHome: home, warn });
     log.trace('not stored');

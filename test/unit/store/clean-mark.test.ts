@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { CLEAN_MARK_SUFFIX, takeCleanMark, writeCleanMark } from '../../../src/sqlite/clean-mark.ts';
-import { openStateStore } from '../../../src/store/open.ts';
+import { migrationFilesStamp } from '../../../src/sqlite/migrate.ts';
+import { STATE_MIGRATIONS_DIR, openStateStore } from '../../../src/store/open.ts';
 import { tempHome, writeRollout } from '../state/helpers.ts';
 
 /** A home with one rollout whose index was opened and closed cleanly (the mark is checked). */
@@ -18,6 +19,11 @@ function cleanlyClosedIndex(): { home: string; path: string } {
 describe('store: clean-close mark', () => {
   it('is left by a clean close, taken once by the next open, and refused when the file changed or a -wal is present', () => {
     const { path } = cleanlyClosedIndex();
+    const note = migrationFilesStamp(STATE_MIGRATIONS_DIR).text;
+    assert.equal(takeCleanMark(path, note), true, 'the index notes its migration files in the mark');
+    writeCleanMark(path, note);
+    assert.equal(takeCleanMark(path, 'migrations 0001_other.sql:1:2'), false, 'other migration files: checked');
+    writeCleanMark(path);
     assert.equal(takeCleanMark(path), true);
     assert.equal(existsSync(path + CLEAN_MARK_SUFFIX), false, 'taken at open: a crash leaves no mark');
     assert.equal(takeCleanMark(path), false);

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Database } from '../../../src/sqlite/db.ts';
 import { removeOldGenerations, stateDbPath } from '../../../src/sqlite/files.ts';
-import { MigrationError, migrate, type Migration } from '../../../src/sqlite/migrate.ts';
+import { MigrationError, migrate, migrationFilesStamp, type Migration } from '../../../src/sqlite/migrate.ts';
+import { mkdtempSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { openStateDb, openStateStore, stateMigrations } from '../../../src/store/open.ts';
 import { appendSessionName, tempHome, writeRollout } from '../state/helpers.ts';
 
@@ -67,6 +69,40 @@ describe('state: opening, migrations and files', () => {
     });
     assert.ok(existsSync(stateDbPath(home)));
     assert.deepEqual(readdirSync(home).filter((n) => n.includes('corrupt')), []);
+  });
+
+  it('after a clean close with the same migration files, skips the migrations check; after any other close, runs it', () => {
+    const home = tempHome();
+    openStateStore(home).close();
+    // Tamper with a recorded checksum: only a run of the migrations check can notice it.
+    const raw = new DatabaseSync(stateDbPath(home));
+    raw.exec("UPDATE schema_migrations SET checksum = 'e' WHERE version = 1");
+    raw.close();
+    // The file changed since the clean close, so its mark no longer matches: the check runs.
+    assert.throws(() => openStateStore(home), MigrationError);
+
+    const home2 = tempHome();
+    const first = openStateStore(home2);
+    first.db.run("UPDATE schema_migrations SET checksum = 'e' WHERE version = 1");
+    first.close(); // a clean close, with the tampered row inside
+    const clean = openStateStore(home2); // same files, clean mark: not re-checked
+    assert.equal(clean.info.schemaVersion, stateMigrations().length);
+    assert.equal(clean.info.newerSchema, false);
+    clean.db.close(); // no clean mark this time (as after a crash)
+    assert.throws(() => openStateStore(home2), MigrationError, 'without a clean mark the migrations are checked again');
+  });
+
+  it('stamps the migration files by name, size and time: an edited or added file changes the stamp', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'threadstate-migrations-'));
+    writeFileSync(join(dir, '0001_a.sql'), 'CREATE TABLE a (x);');
+    writeFileSync(join(dir, 'README.md'), 'not a migration');
+    const first = migrationFilesStamp(dir);
+    assert.equal(first.known, 1);
+    assert.deepEqual(migrationFilesStamp(dir), first);
+    utimesSync(join(dir, '0001_a.sql'), new Date(2001, 1, 1), new Date(2001, 1, 1));
+    assert.notEqual(migrationFilesStamp(dir).text, first.text, 'a touched file');
+    writeFileSync(join(dir, '0002_b.sql'), 'CREATE TABLE b (x);');
+    assert.equal(migrationFilesStamp(dir).known, 2);
   });
 
   it('opens a database migrated by a newer threadstate without breaking it', () => {
