@@ -177,7 +177,7 @@ export class LiveIndex {
     for (const [dir, created] of dirs) this.compareDir(dir, created);
     if (this.namesDirty) {
       this.namesDirty = false;
-      this.applyNames(await this.names.readNew());
+      this.applyNames();
     }
     const batch = this.takeAll(this.paths, BATCH_PATHS);
     if (batch.length === 0) return;
@@ -229,12 +229,12 @@ export class LiveIndex {
     for (const name of names) if (created || !indexed.has(name)) this.paths.add(join(dir, name));
   }
 
-  private applyNames(names: Map<string, string>): void {
-    if (names.size === 0) return;
+  /** New lines of session_index.jsonl, read under the write lock (see NamesFollower.readNew). */
+  private applyNames(): void {
     const db = this.store.db;
     const changed: ThreadChange[] = [];
     db.transaction(() => {
-      for (const [id, name] of names) {
+      for (const [id, name] of this.names.readNew()) {
         const row = db.get<{ archived: number; name: string | null }>('SELECT archived, name FROM threads WHERE id = ?', id);
         if (!row) continue;
         if (row.name !== name) db.run('UPDATE threads SET name = ? WHERE id = ?', name, id);

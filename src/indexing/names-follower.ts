@@ -2,11 +2,10 @@
 // byte where the last read stopped: only complete lines are read, so a line being written is read
 // once it ends. A file that shrank or was replaced is read again from the start.
 
-import { statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { parseThreadNameLine, sessionIndexPath } from '../rollout/session-index.ts';
 
-/** Names of one read are applied in batches of this many bytes (a huge first read stays bounded). */
+/** The file is read this many bytes at a time. */
 const READ_CHUNK_BYTES = 1024 * 1024;
 
 export class NamesFollower {
@@ -25,19 +24,24 @@ export class NamesFollower {
     this.ino = st?.ino ?? 0;
   }
 
-  /** The names appended since the last call (id -> name, last entry wins); empty when none. */
-  async readNew(): Promise<Map<string, string>> {
+  /**
+   * The names appended since the last call (id -> name, last entry wins); empty when none. Read
+   * with blocking calls so a caller can read inside its write transaction: a rename another
+   * server appended and committed before the transaction began is then never undone by an older
+   * entry read earlier.
+   */
+  readNew(): Map<string, string> {
     const names = new Map<string, string>();
-    let fh;
+    let fd: number;
     try {
-      fh = await open(this.path, 'r');
+      fd = openSync(this.path, 'r');
     } catch {
       this.offset = 0;
       this.ino = 0;
       return names;
     }
     try {
-      const st = await fh.stat();
+      const st = fstatSync(fd);
       if (st.ino !== this.ino || st.size < this.offset) {
         this.offset = 0;
         this.ino = st.ino;
@@ -46,7 +50,7 @@ export class NamesFollower {
       const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, Math.max(1, st.size - this.offset)));
       let pos = this.offset;
       while (pos < st.size) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, st.size - pos), pos);
+        const bytesRead = readSync(fd, buf, 0, Math.min(buf.length, st.size - pos), pos);
         if (bytesRead === 0) break;
         pos += bytesRead;
         const bytes = carry.length === 0 ? buf.subarray(0, bytesRead) : Buffer.concat([carry, buf.subarray(0, bytesRead)]);
@@ -61,7 +65,7 @@ export class NamesFollower {
       // A last line without its newline is read again next time.
       this.offset = pos - carry.length;
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
     return names;
   }

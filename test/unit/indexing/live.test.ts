@@ -78,21 +78,21 @@ describe('indexing: live index parts', () => {
     assert.equal(await resumable.read(t.path, { codexHome: home }), null);
   });
 
-  it('follows session_index.jsonl from its last complete line, and from the start when it is replaced', async () => {
+  it('follows session_index.jsonl from its last complete line, and from the start when it is replaced', () => {
     const index = join(home, 'session_index.jsonl');
     const entry = (id: string, name: string) => `${JSON.stringify({ id, thread_name: name, updated_at: '2026-01-01T00:00:00Z' })}\n`;
     writeFileSync(index, entry('a', 'old'));
     const follower = new NamesFollower(home);
     follower.skipToEnd();
-    assert.deepEqual(await follower.readNew(), new Map());
+    assert.deepEqual(follower.readNew(), new Map());
     const line = entry('b', 'Bé name');
     appendFileSync(index, entry('a', 'new a') + entry('a', 'newer a') + line.slice(0, 10));
-    assert.deepEqual(await follower.readNew(), new Map([['a', 'newer a']]));
+    assert.deepEqual(follower.readNew(), new Map([['a', 'newer a']]));
     appendFileSync(index, line.slice(10) + 'not json\n');
-    assert.deepEqual(await follower.readNew(), new Map([['b', 'Bé name']]));
+    assert.deepEqual(follower.readNew(), new Map([['b', 'Bé name']]));
     writeFileSync(index + '.tmp', entry('c', 'rewritten'));
     renameSync(index + '.tmp', index);
-    assert.deepEqual(await follower.readNew(), new Map([['c', 'rewritten']]));
+    assert.deepEqual(follower.readNew(), new Map([['c', 'rewritten']]));
   });
 
   it('applies created, grown, moved, deleted and restored files and names each change', async () => {
