@@ -16,7 +16,7 @@ import { openStateStore } from '../../../src/store/open.ts';
 import type { StateStore } from '../../../src/store/store.ts';
 import { listThreads } from '../../../src/threads/list-threads.ts';
 import { LoadedThreads } from '../../../src/threads/loaded.ts';
-import { parseLevel, setStderrLevel } from '../../../src/logs/logger.ts';
+import { raiseStderrLevel } from '../../../src/logs/logger.ts';
 import { makeTempDir, removeDir } from '../../helpers/home.ts';
 import { febAgent, febPrompt, writeThread, type Line } from '../search/rollouts.ts';
 
@@ -28,8 +28,9 @@ describe('indexing: live index parts', () => {
   let store: StateStore | null = null;
 
   // The garbage file and the stale rows below are logged as warnings on purpose: kept off the report.
-  before(() => setStderrLevel('ERROR'));
-  after(() => setStderrLevel(parseLevel(process.env.THREADSTATE_LOG ?? '') ?? 'WARN'));
+  let restoreStderr = (): void => {};
+  before(() => { restoreStderr = raiseStderrLevel('ERROR'); });
+  after(() => restoreStderr());
 
   beforeEach(() => {
     root = makeTempDir('threadstate-live-');
