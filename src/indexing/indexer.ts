@@ -23,6 +23,13 @@ export interface ExtractedFile {
 export const DEFAULT_EXTRACT_CONCURRENCY = 2;
 /** Files above this size are read one at a time: parsing several at once only multiplies memory. */
 export const BIG_FILE_BYTES = 8 * 1024 * 1024;
+/**
+ * Files up to this size are read with blocking calls: a promise-based open, stat, read and close
+ * through the thread pool cost more CPU than reading and parsing a median rollout (100 KB), and
+ * the event loop waits at most a few milliseconds for one of these. Larger files are read a chunk
+ * at a time through the thread pool, so requests are answered between chunks.
+ */
+export const BLOCKING_READ_BYTES = 1024 * 1024;
 
 /** Home-relative `/` path of a file, or its absolute path when it lies outside the home. */
 export function watermarkOf(codexHome: string, path: string): string {
@@ -39,7 +46,7 @@ export async function extractFiles(
   let bigTurn: Promise<unknown> = Promise.resolve();
   const extractOne = async (file: RolloutFile): Promise<Extracted> => {
     try {
-      return await source.extract(file.path, codexHome, file.archived);
+      return await source.extract(file.path, codexHome, file.archived, { blocking: file.size <= BLOCKING_READ_BYTES });
     } catch (err) {
       return { metadata: null, error: err instanceof Error ? err.message : String(err) };
     }

@@ -22,8 +22,11 @@ export interface Extracted {
 
 export interface RolloutSource {
   listRollouts(codexHome: string): Promise<RolloutFile[]>;
-  /** Phase 2 (or both phases at once): a full read, with the search text. */
-  extract(path: string, codexHome: string, archived: boolean): Promise<Extracted>;
+  /**
+   * Phase 2 (or both phases at once): a full read, with the search text. `blocking`: read with
+   * blocking calls (the caller's choice for small files).
+   */
+  extract(path: string, codexHome: string, archived: boolean, options?: { blocking?: boolean }): Promise<Extracted>;
   /**
    * Phase 1: the list fields from the rollout's head, with a blocking read (fast enough to list a
    * cold home in seconds; only a fork waits, for its lineage's heads). A source without it is
@@ -65,8 +68,8 @@ export function extractedFrom(result: ExtractResult, path: string): Extracted {
   return extracted;
 }
 
-async function extract(path: string, codexHome: string, archived: boolean): Promise<Extracted> {
-  return extractedFrom(await extractThreadMetadata(path, { codexHome, archived, search: true }), path);
+async function extract(path: string, codexHome: string, archived: boolean, options: { blocking?: boolean } = {}): Promise<Extracted> {
+  return extractedFrom(await extractThreadMetadata(path, { codexHome, archived, search: true, blocking: options.blocking }), path);
 }
 
 async function extractListFields(path: string, codexHome: string, archived: boolean): Promise<Extracted> {

@@ -9,7 +9,8 @@ import {
   type RolloutLine, type SessionMetaPayload,
 } from './lines.ts';
 import { findRolloutFile, isArchivedPath, parseRolloutFileName } from './paths.ts';
-import { RESPONSE_ITEMS, readHead, readHeadSync, streamRollout, RolloutReadError, type HeadResult, type ReadStats } from './reader.ts';
+import { RESPONSE_ITEMS, readHead, readHeadSync, streamRollout, RolloutReadError, type HeadResult, type ReadStats, type StreamOptions } from './reader.ts';
+import { INDEX_SLIM_KEYS } from './slim-line.ts';
 import { errorMessage } from '../errors.ts';
 import { SearchTextAccumulator, type ThreadSearchText } from './search-text.ts';
 
@@ -248,6 +249,11 @@ export interface ExtractOptions {
   search?: boolean;
   /** Leave a fork's preview its own (set for the reads that walk a fork's lineage). */
   ownPreviewOnly?: boolean;
+  /**
+   * Full reads: read with blocking calls instead of through the thread pool (far less CPU per
+   * file; for small files, as the event loop waits meanwhile).
+   */
+  blocking?: boolean;
 }
 
 export interface ExtractResult {
@@ -273,21 +279,34 @@ function finishResult(acc: MetadataAccumulator, path: string, opts: ExtractOptio
   return { metadata, stats };
 }
 
+/**
+ * How the metadata and search-text reads read a rollout: neither reads a response item beyond its
+ * envelope (type and timestamp), whose payloads hold the bulk of an early-2026 rollout (tool
+ * output), nor more than the head of a command's output (the bulk of a 0.169 one).
+ */
+const INDEX_READ: StreamOptions = { envelopeOnly: RESPONSE_ITEMS, slimKeys: INDEX_SLIM_KEYS };
+
 /** Full streaming read of one rollout. Never throws: I/O problems come back in `error`. */
 export async function extractThreadMetadata(path: string, opts: ExtractOptions): Promise<ExtractResult> {
   const abs = resolve(opts.codexHome, path);
   const acc = new MetadataAccumulator();
   const search = opts.search ? new SearchTextAccumulator() : null;
-  // Neither the metadata nor the search text reads a response item beyond its envelope (type and
-  // timestamp); their payloads hold the bulk of an early-2026 rollout (tool output).
-  const stream = streamRollout(abs, { envelopeOnly: RESPONSE_ITEMS });
-  // A chunk's lines at a time: a promise per line cost more CPU than parsing the line.
+  const stream = streamRollout(abs, INDEX_READ);
   try {
-    for await (const batch of stream.batches()) {
-      for (const { line } of batch) {
+    if (opts.blocking) {
+      for (const { line } of stream) {
         if (!line) continue;
         acc.push(line);
         search?.push(line);
+      }
+    } else {
+      // A chunk's lines at a time: a promise per line cost more CPU than parsing the line.
+      for await (const batch of stream.batches()) {
+        for (const { line } of batch) {
+          if (!line) continue;
+          acc.push(line);
+          search?.push(line);
+        }
       }
     }
   } catch (err) {
@@ -395,7 +414,7 @@ export class ResumableExtract {
   /** Reads from `offset` to the end; null when the file is no longer the one read before. */
   async read(path: string, opts: ExtractOptions): Promise<ExtractResult | null> {
     const abs = resolve(opts.codexHome, path);
-    const stream = streamRollout(abs, { envelopeOnly: RESPONSE_ITEMS, startByteOffset: this.offset });
+    const stream = streamRollout(abs, { ...INDEX_READ, startByteOffset: this.offset });
     try {
       for await (const batch of stream.batches()) {
         for (const { line } of batch) {
