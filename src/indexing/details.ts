@@ -14,6 +14,7 @@ import { optimizeSearchIndex } from '../state/search-index.ts';
 import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, recordFailure, writeExtracted, type ExtractedFile } from './indexer.ts';
 import { defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
 import type { RolloutFile } from './walk.ts';
+import type { ThreadRow } from '../state/threads.ts';
 
 const log = logger('indexing.details');
 
@@ -78,7 +79,7 @@ function nextPending(db: Database, limit: number): RolloutFile[] {
  * indexes single files (a file watcher) uses for a row phase 1 wrote.
  */
 export function writeDetails(db: Database, item: ExtractedFile, nowMs: number = Date.now()): 'indexed' | 'failed' | 'skipped' {
-  const still = db.get('SELECT 1 AS one FROM threads WHERE id = ? AND details_pending = 1 AND rollout_path = ?', item.file.id, item.file.path);
+  const still = db.get<ThreadRow>('SELECT * FROM threads WHERE id = ? AND details_pending = 1 AND rollout_path = ?', item.file.id, item.file.path);
   if (!still) return 'skipped';
   if (item.extracted.metadata === null) {
     recordFailure(db, item.file, item.extracted.error ?? 'unknown error', nowMs);
@@ -86,7 +87,7 @@ export function writeDetails(db: Database, item: ExtractedFile, nowMs: number = 
     return 'failed';
   }
   // Names are never taken from a snapshot here: the row keeps its own (see threads.ts).
-  writeExtracted(db, item, new Map(), nowMs);
+  writeExtracted(db, item, new Map(), nowMs, still);
   return 'indexed';
 }
 

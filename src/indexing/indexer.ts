@@ -8,7 +8,7 @@ import { insertDynamicTools, flattenDynamicTools } from '../state/dynamic-tools.
 import type { Extracted, RolloutSource } from './rollout-source.ts';
 import type { RolloutFile } from './walk.ts';
 import { replaceSearchText } from '../state/search-index.ts';
-import { upsertThread } from '../state/threads.ts';
+import { updateThreadRow, upsertThread, type ThreadRow } from '../state/threads.ts';
 
 export interface ExtractedFile {
   file: RolloutFile;
@@ -105,9 +105,10 @@ export function clearFailure(db: Database, watermark: string): void {
 
 /**
  * Writes one extracted file: its row (marked details-pending when only its list fields were read),
- * tools and search text. Must run inside a transaction (the caller's batch).
+ * tools and search text. Must run inside a transaction (the caller's batch). `existing`: the row
+ * as just read, when the caller has it (only the columns that change are then written).
  */
-export function writeExtracted(db: Database, item: ExtractedFile, names: Map<string, string>, nowMs: number): boolean {
+export function writeExtracted(db: Database, item: ExtractedFile, names: Map<string, string>, nowMs: number, existing?: ThreadRow): boolean {
   const { file, extracted } = item;
   const meta = extracted.metadata;
   if (meta === null) {
@@ -119,7 +120,9 @@ export function writeExtracted(db: Database, item: ExtractedFile, names: Map<str
   if (db.get('SELECT 1 AS one FROM threads WHERE watermark = ? AND id <> ? LIMIT 1', file.watermark, meta.id)) {
     db.run('DELETE FROM threads WHERE watermark = ? AND id <> ?', file.watermark, meta.id);
   }
-  upsertThread(db, meta, { watermark: file.watermark, name: names.get(meta.id) ?? null, nowMs, detailsPending: extracted.listOnly === true });
+  const row = { watermark: file.watermark, name: names.get(meta.id) ?? null, nowMs, detailsPending: extracted.listOnly === true };
+  if (existing?.id === meta.id) updateThreadRow(db, existing, meta, row);
+  else upsertThread(db, meta, row);
   if (meta.dynamicTools && meta.dynamicTools.length > 0) insertDynamicTools(db, meta.id, flattenDynamicTools(meta.dynamicTools));
   if (extracted.searchText !== undefined) replaceSearchText(db, meta, extracted.searchText);
   clearFailure(db, file.watermark);
