@@ -4,9 +4,10 @@
 // while the search text keeps its first OUTPUT_CHARS characters: decoding and parsing the rest was
 // a third of a cold index's parse time.
 //
-// The cut is made on the line's bytes: each named string value is found by its key literal (an
-// unescaped `"key":"` can only be an object member, never text inside a string), its closing quote
-// by indexOf jumps, and it is cut at a character boundary at most SLIM_KEEP_BYTES into the literal,
+// The cut is made on the line's bytes: string literals are found by indexOf jumps from quote to
+// quote, a long one is cut when the key literal before it is one of the given ones (`"key":"`
+// just before a string's opening quote can only be that member's key), at a character boundary at
+// most SLIM_KEEP_BYTES into the literal,
 // which still decodes to at least SLIM_KEEP_BYTES / 6 characters (an escape takes at most six
 // bytes per UTF-16 unit). Like the envelope-only read, the dropped part is not validated.
 
@@ -48,32 +49,33 @@ function cutPoint(bytes: Buffer, from: number, max: number): number {
   }
 }
 
+/** True when the string literal opening at `open` is the value of one of `keys`. */
+function isValueOf(bytes: Buffer, open: number, keys: readonly Buffer[]): boolean {
+  for (const key of keys) {
+    const from = open + 1 - key.length;
+    if (from >= 0 && bytes.compare(key, 0, key.length, from, open + 1) === 0) return true;
+  }
+  return false;
+}
+
 /**
  * The line's text with the values of `keys` cut to their first SLIM_KEEP_BYTES bytes; null when
- * nothing needed cutting (the caller decodes the line as usual).
+ * nothing needed cutting (the caller decodes the line as usual). The line is walked from string
+ * literal to string literal (outside strings, JSON has no quotes), so each byte is looked at by
+ * one native search, whatever the number of keys; only a long literal's key is compared.
  */
 export function slimLineText(bytes: Buffer, keys: readonly Buffer[]): string | null {
-  let cuts: Array<[number, number]> | null = null;
-  for (const key of keys) {
-    let search = 0;
-    for (;;) {
-      const at = bytes.indexOf(key, search);
-      if (at < 0) break;
-      const start = at + key.length;
-      const end = closingQuote(bytes, start);
-      if (end < 0) break;
-      if (end - start > SLIM_KEEP_BYTES) (cuts ??= []).push([cutPoint(bytes, start, SLIM_KEEP_BYTES), end]);
-      search = end + 1;
-    }
-  }
-  if (cuts === null) return null;
-  cuts.sort((a, b) => a[0] - b[0]);
-  let text = '';
+  let text: string | null = null;
   let from = 0;
-  for (const [cut, end] of cuts) {
-    if (cut < from) return null; // overlapping matches: not a shape Codex writes; parse it whole
-    text += bytes.toString('utf8', from, cut);
-    from = end;
+  let open = bytes.indexOf(QUOTE);
+  while (open >= 0) {
+    const close = closingQuote(bytes, open + 1);
+    if (close < 0) break;
+    if (close - open > SLIM_KEEP_BYTES && isValueOf(bytes, open, keys)) {
+      text = (text ?? '') + bytes.toString('utf8', from, cutPoint(bytes, open + 1, SLIM_KEEP_BYTES));
+      from = close;
+    }
+    open = bytes.indexOf(QUOTE, close + 1);
   }
-  return text + bytes.toString('utf8', from, bytes.length);
+  return text === null ? null : text + bytes.toString('utf8', from, bytes.length);
 }
