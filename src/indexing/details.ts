@@ -8,6 +8,7 @@
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { logger } from '../logs/logger.ts';
+import { HeapGrowthBound, shrinkYoungGeneration } from '../heap.ts';
 import { batchesOf, type IndexProgress } from './backfill.ts';
 import type { Database } from '../sqlite/db.ts';
 import { optimizeSearchIndex } from '../state/search-index.ts';
@@ -25,6 +26,10 @@ const log = logger('indexing.details');
  */
 export const DETAILS_BATCH_SIZE = 50;
 export const DETAILS_BATCH_BYTES = 8 * 1024 * 1024;
+/** The heap may grow this much (garbage promoted with the batches' results) before a major collection. */
+export const DETAILS_HEAP_GROWTH_BYTES = 8 * 1024 * 1024;
+/** A pass over at least this many bytes of rollouts first shrinks the young generation (heap.ts). */
+export const BULK_READ_BYTES = 64 * 1024 * 1024;
 /** A pass that wrote at least this many search documents ends by merging the full-text index. */
 export const OPTIMIZE_AFTER_DOCUMENTS = 500;
 
@@ -102,6 +107,8 @@ export async function runDetailsPass(db: Database, codexHome: string, options: D
   const progress: IndexProgress = { filesDone: 0, filesTotal: pending.threads, bytesDone: 0, bytesTotal: pending.bytes };
   log.info('reading threads in full for their turns and search text', { threads: pending.threads, bytes: pending.bytes });
   options.onProgress?.({ ...progress });
+  const heap = new HeapGrowthBound(DETAILS_HEAP_GROWTH_BYTES);
+  if (pending.bytes >= BULK_READ_BYTES) shrinkYoungGeneration();
   await db.bulkLoad(async () => {
     for (;;) {
       if (options.signal?.aborted) {
@@ -124,6 +131,7 @@ export async function runDetailsPass(db: Database, codexHome: string, options: D
       progress.filesTotal = Math.max(progress.filesTotal, progress.filesDone);
       progress.bytesTotal = Math.max(progress.bytesTotal, progress.bytesDone);
       options.onProgress?.({ ...progress });
+      heap.check();
       await yieldToEventLoop();
     }
   });
