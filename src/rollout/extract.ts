@@ -9,7 +9,7 @@ import {
   type RolloutLine, type SessionMetaPayload,
 } from './lines.ts';
 import { findRolloutFile, isArchivedPath, parseRolloutFileName } from './paths.ts';
-import { RESPONSE_ITEMS, readHead, readHeadSync, streamRollout, RolloutReadError, type HeadResult, type ReadStats, type StreamOptions } from './reader.ts';
+import { RESPONSE_ITEMS, readHead, readHeadSync, streamRollout, RolloutReadError, type HeadResult, type ParsedLine, type ReadStats, type RolloutStream, type StreamOptions } from './reader.ts';
 import { INDEX_SLIM_KEYS } from './slim-line.ts';
 import { errorMessage } from '../errors.ts';
 import { SearchTextAccumulator, type ThreadSearchText } from './search-text.ts';
@@ -286,36 +286,63 @@ function finishResult(acc: MetadataAccumulator, path: string, opts: ExtractOptio
  */
 const INDEX_READ: StreamOptions = { envelopeOnly: RESPONSE_ITEMS, slimKeys: INDEX_SLIM_KEYS };
 
+function pushLines(lines: Iterable<ParsedLine>, acc: MetadataAccumulator, search: SearchTextAccumulator | null): void {
+  for (const { line } of lines) {
+    if (!line) continue;
+    acc.push(line);
+    search?.push(line);
+  }
+}
+
+function readFailure(stream: RolloutStream, err: unknown): ExtractResult {
+  return { metadata: null, stats: stream.stats, error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
+}
+
 /** Full streaming read of one rollout. Never throws: I/O problems come back in `error`. */
 export async function extractThreadMetadata(path: string, opts: ExtractOptions): Promise<ExtractResult> {
+  if (opts.blocking) {
+    const result = readFullSync(path, opts);
+    await applyLineagePreview(result, opts);
+    return result;
+  }
   const abs = resolve(opts.codexHome, path);
   const acc = new MetadataAccumulator();
   const search = opts.search ? new SearchTextAccumulator() : null;
   const stream = streamRollout(abs, INDEX_READ);
   try {
-    if (opts.blocking) {
-      for (const { line } of stream) {
-        if (!line) continue;
-        acc.push(line);
-        search?.push(line);
-      }
-    } else {
-      // A chunk's lines at a time: a promise per line cost more CPU than parsing the line.
-      for await (const batch of stream.batches()) {
-        for (const { line } of batch) {
-          if (!line) continue;
-          acc.push(line);
-          search?.push(line);
-        }
-      }
-    }
+    // A chunk's lines at a time: a promise per line cost more CPU than parsing the line.
+    for await (const batch of stream.batches()) pushLines(batch, acc, search);
   } catch (err) {
-    return { metadata: null, stats: stream.stats, error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
+    return readFailure(stream, err);
   }
   const result = finishResult(acc, abs, opts, stream.stats);
   if (search) result.searchText = search.finish();
   await applyLineagePreview(result, opts);
   return result;
+}
+
+function readFullSync(path: string, opts: ExtractOptions): ExtractResult {
+  const abs = resolve(opts.codexHome, path);
+  const acc = new MetadataAccumulator();
+  const search = opts.search ? new SearchTextAccumulator() : null;
+  const stream = streamRollout(abs, INDEX_READ);
+  try {
+    pushLines(stream, acc, search);
+  } catch (err) {
+    return readFailure(stream, err);
+  }
+  const result = finishResult(acc, abs, opts, stream.stats);
+  if (search) result.searchText = search.finish();
+  return result;
+}
+
+/**
+ * extractThreadMetadata with blocking reads and nothing asynchronous, for small files: null when
+ * the thread is a fork whose preview comes from its lineage (extractThreadMetadata reads that).
+ */
+export function extractThreadMetadataSync(path: string, opts: ExtractOptions): ExtractResult | null {
+  const result = readFullSync(path, opts);
+  return result.metadata && result.metadata.forkedFromId !== null && !opts.ownPreviewOnly ? null : result;
 }
 
 function headResult(head: HeadResult, abs: string, opts: ExtractOptions): ExtractResult {
