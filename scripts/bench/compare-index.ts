@@ -50,7 +50,7 @@ function firstDifference(a: Row[], b: Row[]): string | null {
   for (let i = 0; i < a.length; i++) {
     if (isDeepStrictEqual(a[i], b[i])) continue;
     const keys = Object.keys(a[i]).filter((k) => !isDeepStrictEqual(a[i][k], b[i][k]));
-    return `row ${i} (${String(a[i].id ?? a[i].thread_id ?? '')}): ${keys.map((k) => `${k}: ${JSON.stringify(a[i][k])?.slice(0, 200)} vs ${JSON.stringify(b[i][k])?.slice(0, 200)}`).join('; ')}`;
+    return `row ${i} (${JSON.stringify(a[i].id ?? a[i].thread_id ?? null)}): ${keys.map((k) => `${k}: ${JSON.stringify(a[i][k])?.slice(0, 200)} vs ${JSON.stringify(b[i][k])?.slice(0, 200)}`).join('; ')}`;
   }
   return null;
 }
