@@ -12,6 +12,7 @@ import { CLI, NODE_BIN, REPO_ROOT } from '../helpers/app-server.ts';
 import { codexBinary } from '../helpers/codex.ts';
 import { copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
 import { ListenerProcess } from '../helpers/listener-process.ts';
+import { commandLine, descendants, isRunning } from '../helpers/processes.ts';
 import { WsClient } from '../helpers/ws-client.ts';
 
 const run = promisify(execFile);
@@ -66,6 +67,27 @@ describe('Codex front with the real Codex app-server', function () {
       assert.equal(await server.stop(), 0);
     }
     assert.equal(existsSync(sock), false);
+  });
+
+  it('a front killed with SIGKILL takes the Codex it started with it (launcher and native binary)', async () => {
+    const sock = join(dir, 'killed.sock');
+    const { server, target } = await ListenerProcess.start(home, ['--listen', `unix://${sock}`, '--upstream', `${codex} app-server`, '--log-level', 'info'], { THREADSTATE_LOG: 'info', REALCODEX_API_KEY: 'offline' });
+    const client = await WsClient.connect(target);
+    await client.initialize('codex-tui');
+    const codexPid = upstreamPid(server.stderr);
+    const started = descendants(server.child.pid!);
+    const codexProcesses = started.filter((pid) => commandLine(pid).includes('app-server --listen'));
+    assert.ok(codexProcesses.includes(codexPid), `the launcher runs under the front: ${started.map(commandLine).join(' | ')}`);
+    assert.ok(codexProcesses.some((pid) => /\/vendor\/.*\/codex app-server/.test(commandLine(pid))), 'so does the native binary');
+
+    server.child.kill('SIGKILL');
+    await server.exited;
+    const deadline = Date.now() + 10000;
+    while (started.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const left = started.filter(isRunning);
+    for (const pid of left) process.kill(pid, 'SIGKILL'); // never leave them behind, even when failing
+    assert.deepEqual(left.map(commandLine), [], 'nothing the front started outlives it');
+    await client.closed;
   });
 
   it('without Codex installed: serves history and names what is missing for the rest', async () => {
