@@ -13,6 +13,7 @@ import { codexBinary } from '../helpers/codex.ts';
 import { copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
 import { ListenerProcess } from '../helpers/listener-process.ts';
 import { commandLine, descendants, isRunning } from '../helpers/processes.ts';
+import { waitFor } from '../helpers/tui-front.ts';
 import { WsClient } from '../helpers/ws-client.ts';
 
 const run = promisify(execFile);
@@ -67,6 +68,39 @@ describe('Codex front with the real Codex app-server', function () {
       assert.equal(await server.stop(), 0);
     }
     assert.equal(existsSync(sock), false);
+  });
+
+  it("a client reads the upstream's writes back from the index at once, with no file watch to tell it", async () => {
+    const writesHome = copyFixtureHome('codex-0.169.0');
+    const sock = join(dir, 'writes.sock');
+    // Periodic checks far apart: only the front's own report of the writes can bring them in.
+    const slow = { THREADSTATE_WATCH: '0', THREADSTATE_POLL_MS: '600000', THREADSTATE_RECONCILE_MS: '600000' };
+    const { server, target } = await ListenerProcess.start(writesHome, ['--listen', `unix://${sock}`, '--upstream', `${codex} app-server`, '--log-level', 'info'], { THREADSTATE_LOG: 'info', REALCODEX_API_KEY: 'offline', ...slow });
+    try {
+      const client = await WsClient.connect(target);
+      await client.initialize('codex-tui');
+      await waitFor(() => server.stderr.includes('index is up to date with the rollouts'), 'the start-up indexing', 30000);
+      const [first, second] = (await client.call('thread/list', { limit: 2 })).data;
+
+      await client.call('thread/archive', { threadId: first.id });
+      const archived = await client.call('thread/list', { limit: 100, archived: true });
+      assert.ok(archived.data.some((t: { id: string }) => t.id === first.id), 'the archived thread is listed among the archived');
+      const active = await client.call('thread/list', { limit: 100 });
+      assert.ok(!active.data.some((t: { id: string }) => t.id === first.id), 'and not among the active');
+
+      await client.call('thread/name/set', { threadId: second.id, name: 'Renamed through the front' });
+      const renamed = await client.call('thread/list', { limit: 100 });
+      assert.equal(renamed.data.find((t: { id: string }) => t.id === second.id)?.name, 'Renamed through the front');
+      // Another connection (the TUI opens one per picker) sees it too.
+      const other = await WsClient.connect(target);
+      await other.initialize('codex-tui');
+      assert.equal((await other.call('thread/read', { threadId: second.id })).thread.name, 'Renamed through the front');
+      await other.close();
+      await client.close();
+    } finally {
+      assert.equal(await server.stop(), 0);
+      removeDir(join(writesHome, '..'));
+    }
   });
 
   it('a front killed with SIGKILL takes the Codex it started with it (launcher and native binary)', async () => {
