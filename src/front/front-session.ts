@@ -16,11 +16,6 @@ import { WRITE_METHODS, WRITE_NOTIFICATIONS, type UpstreamWrites } from './upstr
 
 const log = logger('front.session');
 
-/** Past this many unsent bytes to the client, reading from the upstream stops until it is under LOW_WATER. */
-const HIGH_WATER_BYTES = 8 * 1024 * 1024;
-const LOW_WATER_BYTES = 1024 * 1024;
-const DRAIN_POLL_MS = 10;
-
 export interface FrontSessionOptions {
   /**
    * When the client's input ends, finish answering what it asked before closing the upstream
@@ -219,20 +214,19 @@ export class FrontSession implements RoutingFacts {
 
   /**
    * A client that reads slower than the upstream writes (a turn streaming deltas, a big history
-   * from Codex) would make the front buffer without bound: past HIGH_WATER_BYTES the link stops
-   * reading, so the upstream's socket fills and it waits, until the client has caught up.
+   * from Codex) would make the front buffer without bound: while the client is not keeping up
+   * (the flow control of its own requests, server/flow.ts) the link stops reading, so the
+   * upstream's socket fills and it waits, until the client has caught up.
    */
   private holdBackIfClientIsSlow(link: UpstreamLink): void {
-    if (this.pausedLink || this.client.bufferedBytes() <= HIGH_WATER_BYTES) return;
+    if (this.pausedLink || this.client.closed || this.client.keepingUp()) return;
     this.pausedLink = link;
     link.pause();
-    log.debug('the client reads slowly; holding the upstream back', { connection: this.client.label, bufferedBytes: this.client.bufferedBytes() });
-    const timer = setInterval(() => {
-      if (!this.client.closed && this.client.bufferedBytes() > LOW_WATER_BYTES) return;
-      clearInterval(timer);
+    log.debug('the client reads slowly; holding the upstream back', { connection: this.client.label });
+    void this.client.whenKeepingUp().then(() => {
       this.pausedLink = null;
       if (!link.closed) link.resume();
-    }, DRAIN_POLL_MS);
+    });
   }
 
   /** Resolves once no request of this connection is being answered (forwarded ones included). */

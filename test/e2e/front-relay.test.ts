@@ -224,8 +224,8 @@ describe('Codex front relay (scripted upstream)', function () {
     const count = 300;
     client.send({ id: 'flood', method: 'peer/flood', params: { count, bytes: 100_000 } });
     await new Promise((r) => setTimeout(r, 1500));
-    // 30 MB sent: the front stopped reading past its 8 MiB high-water mark, so most of it waits
-    // in the peer's own send buffer instead of in the front's memory.
+    // 30 MB sent: the front stopped reading while its client did not keep up (server/flow.ts), so
+    // most of it waits in the peer's own send buffer instead of in the front's memory.
     assert.ok(conn.socket.bufferedAmount > 4 * 1024 * 1024, `the upstream was held back (its unsent bytes: ${conn.socket.bufferedAmount})`);
     client.socket.resume();
     const answer = await client.answerTo('flood', 30000);
