@@ -1,9 +1,12 @@
 // Pieces shared by the hardening tests and the reliability scenarios: a started thread with one
-// message on disk, a FIFO where thread/read looks for a rollout, a rollout whose answer spills.
+// message on disk, a FIFO where thread/read looks for a rollout, a rollout whose answer spills, and
+// the floods that check flow control (a home whose lists are slow, what every answer must be).
 
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generateHome } from '../../scripts/bench/gen-home.ts';
 import { localTimeParts } from '../../src/rollout/paths.ts';
 import type { AppServerProcess, Json } from './app-server.ts';
 
@@ -54,4 +57,41 @@ export function spillHeavyRollout(home: string): { path: string; threadId: strin
   }).join('\n');
   writeFileSync(path, text);
   return { path, threadId, text };
+}
+
+/** Codex's answer to a request past the in-flight bound. */
+export const OVERLOADED = { code: -32001, message: 'Server overloaded; retry later.' };
+
+/**
+ * A home of 400 generated rollouts under `dir`: served with --no-index, every thread/list reads
+ * them all, so a flood of lists piles up in flight.
+ */
+export function slowListHome(dir: string): string {
+  const home = join(dir, 'slow-list-home');
+  generateHome({ out: home, threads: 400, big: 0, seed: 5 });
+  return home;
+}
+
+/** The answers among `messages` to the numbered requests `from` ≤ id < `to`. */
+export function answersBetween(messages: Json[], from: number, to: number): Json[] {
+  return messages.filter((m) => m.method === undefined && typeof m.id === 'number' && m.id >= from && m.id < to);
+}
+
+/**
+ * Each of `count` requests answered exactly once, every answer either a result `served` accepts or
+ * Codex's -32001 refusal; returns how many were refused.
+ */
+export function assertAnsweredOnce(answers: Json[], count: number, served: (result: Json) => boolean): number {
+  assert.equal(new Set(answers.map((m) => m.id)).size, count, 'every request answered');
+  assert.equal(answers.length, count, 'no request answered twice');
+  let refused = 0;
+  for (const m of answers) {
+    if (m.error) {
+      assert.deepEqual(m.error, OVERLOADED);
+      refused++;
+    } else {
+      assert.ok(served(m.result), JSON.stringify(m).slice(0, 300));
+    }
+  }
+  return refused;
 }
