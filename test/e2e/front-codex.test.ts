@@ -13,7 +13,7 @@ import { codexBinary } from '../helpers/codex.ts';
 import { copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
 import { ListenerProcess } from '../helpers/listener-process.ts';
 import { commandLine, descendants, isRunning } from '../helpers/processes.ts';
-import { waitFor } from '../helpers/tui-front.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import { WsClient } from '../helpers/ws-client.ts';
 
 const run = promisify(execFile);
@@ -79,7 +79,7 @@ describe('Codex front with the real Codex app-server', function () {
     try {
       const client = await WsClient.connect(target);
       await client.initialize('codex-tui');
-      await waitFor(() => server.stderr.includes('index is up to date with the rollouts'), 'the start-up indexing', 30000);
+      await waitUntil(() => server.stderr.includes('index is up to date with the rollouts'), 'the start-up indexing', 30000);
       const [first, second] = (await client.call('thread/list', { limit: 2 })).data;
 
       await client.call('thread/archive', { threadId: first.id });
