@@ -36,27 +36,38 @@ export function rolloutFifo(home: string): { fifoId: string; fifo: string } {
 }
 
 /**
- * Rewrites the fixture home's 0.169 rollout with a command output so that its history answer
- * holds 30 spilled strings of ~330 KB (read back from the file while the answer is written).
- * Returns the rollout, its thread id, and its new text.
+ * Rewrites the fixture home's 0.169 rollout that holds a command execution: its output becomes
+ * `output` (in `copies` items, ids call_copy_<n>, when more than one). Returns the rollout, its
+ * thread id, and its new text.
  */
-export function spillHeavyRollout(home: string): { path: string; threadId: string; text: string } {
+export function withCommandOutput(home: string, output: string, copies = 1): { path: string; threadId: string; text: string } {
   const sessions = join(home, 'sessions/2026/11/25');
   const name = readdirSync(sessions).find((f) => readFileSync(join(sessions, f), 'utf8').includes('"CommandExecution"'))!;
   const path = join(sessions, name);
   const threadId = /-([0-9a-f-]{36})\.jsonl$/.exec(name)![1];
-  const output = 'output line with "quotes" and é\n'.repeat(10_000);
   const text = readFileSync(path, 'utf8').split('\n').flatMap((line) => {
     if (!line.includes('"CommandExecution"')) return [line];
-    return Array.from({ length: 30 }, (_, i) => {
+    return Array.from({ length: copies }, (_, i) => {
       const value = JSON.parse(line);
-      value.payload.item.id = `call_copy_${i}`;
-      value.payload.item.aggregated_output = `${i}: ${output}`;
+      if (copies > 1) {
+        value.payload.item.id = `call_copy_${i}`;
+        value.payload.item.aggregated_output = `${i}: ${output}`;
+      } else {
+        value.payload.item.aggregated_output = output;
+      }
       return JSON.stringify(value);
     });
   }).join('\n');
   writeFileSync(path, text);
   return { path, threadId, text };
+}
+
+/**
+ * A rollout whose history answer holds 30 spilled strings of ~330 KB (read back from the file
+ * while the answer is written).
+ */
+export function spillHeavyRollout(home: string): { path: string; threadId: string; text: string } {
+  return withCommandOutput(home, 'output line with "quotes" and é\n'.repeat(10_000), 30);
 }
 
 /** Codex's answer to a request past the in-flight bound. */
