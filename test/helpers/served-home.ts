@@ -31,7 +31,7 @@ export interface ServedHome {
   /** Starts it and completes the handshake. */
   ready(args?: string[], options?: StartOptions): Promise<AppServerProcess>;
   /** Starts `threadstate app-server --listen …` (`args` hold the address), stopped with SIGTERM after. */
-  listen(args: string[], options?: StartOptions & { env?: NodeJS.ProcessEnv }): Promise<{ server: ListenerProcess; target: Target }>;
+  listen(args: string[], options?: StartOptions): Promise<{ server: ListenerProcess; target: Target }>;
 }
 
 export interface StartOptions {
@@ -39,6 +39,8 @@ export interface StartOptions {
   home?: string;
   /** The `capabilities` of `initialize`. */
   capabilities?: Json;
+  /** More environment for the server. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function servedHome(options: HomeOptions = {}): ServedHome {
@@ -73,7 +75,7 @@ export function servedHome(options: HomeOptions = {}): ServedHome {
       return last;
     },
     start(args = [], options = {}) {
-      const server = new AppServerProcess(options.home ?? home, args);
+      const server = new AppServerProcess(options.home ?? home, args, options.env);
       servers.push(server);
       return server;
     },
