@@ -45,10 +45,8 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
   private readonly anyId: boolean;
   private stopListening: (() => void) | null = null;
 
-  /** `options` may also be a line limit, followed by `{ anyId }`. */
-  constructor(input: Readable, options: ReaderOptions | number = {}, more: Pick<ReaderOptions, 'anyId'> = {}) {
+  constructor(input: Readable, opts: ReaderOptions = {}) {
     super();
-    const opts: ReaderOptions = typeof options === 'number' ? { maxLineBytes: options, ...more } : options;
     this.input = input;
     this.maxLineBytes = opts.maxLineBytes ?? MAX_LINE_BYTES;
     this.ids = opts.ids ?? new IdEcho();
