@@ -92,3 +92,20 @@ export function servedHome(options: HomeOptions = {}): ServedHome {
   };
   return served;
 }
+
+/** A temp dir for each test of the enclosing describe (or one for the suite), removed after it: `scratch.path`. */
+export function scratchDir(prefix: string, options: { each?: boolean } = { each: true }): { readonly path: string } {
+  let path = '';
+  const [setUpHook, tearDownHook] = options.each ? [beforeEach, afterEach] : [before, after];
+  setUpHook(() => {
+    path = makeTempDir(prefix);
+  });
+  tearDownHook(() => {
+    if (path !== '') removeDir(path);
+  });
+  return {
+    get path() {
+      return path;
+    },
+  };
+}
