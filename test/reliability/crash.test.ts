@@ -22,7 +22,7 @@ describe('reliability: kill -9', function () {
   });
 
   it('phase 2 killed at random moments resumes from the rows still pending: the same rows and search documents, none twice', async () => {
-    const f = await quietly(() => crashDuringDetails({ workDir: dir, threads: 300, kills: 3, seed: 13 }));
+    const f = await quietly(() => crashDuringDetails({ workDir: scratch.path, threads: 300, kills: 3, seed: 13 }));
     assert.ok(f.killsMidDetails >= 1, `kills inside phase 2: ${f.killsMidDetails} of ${f.attempts} attempts`);
     assert.deepEqual(f.differences, [], 'same rows, same documents in the same order as the uninterrupted index');
     assert.ok(f.documentsCompared >= 300, `documents compared: ${f.documentsCompared}`);
