@@ -6,7 +6,6 @@
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { logger } from '../logs/logger.ts';
-import { shrinkYoungGeneration } from '../heap.ts';
 import {
   DEFAULT_LEASE_MS, checkpoint, makeLeaseOwner, markComplete, readBackfillState, releaseLease, renewLease, tryClaimLease,
 } from '../state/backfill-state.ts';
@@ -40,9 +39,6 @@ export function batchesOf<T extends { size: number }>(files: T[], maxFiles: numb
   if (current.length > 0) out.push(current);
   return out;
 }
-
-/** A backfill of at least this many files first shrinks the young generation (heap.ts). */
-export const BULK_FILES = 1000;
 
 export interface IndexProgress {
   filesDone: number;
@@ -115,7 +111,6 @@ export async function runBackfill(db: Database, codexHome: string, options: Back
       filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: files.reduce((n, f) => n + f.size, 0),
     };
     log.info('state backfill started', { files: files.length, resumeAfter: lastWatermark, codexHome });
-    if (files.length >= BULK_FILES) shrinkYoungGeneration();
     options.onProgress?.({ ...progress });
     let batches = 0;
     // Head reads hold nothing big: only the file count bounds a batch.
