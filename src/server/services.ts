@@ -17,6 +17,7 @@ import type { LiveIndex, LiveIndexOptions } from '../indexing/live-index.ts';
 import { liveOptionsFromEnv, watchesEnabled } from '../indexing/live-index.ts';
 import { indexChangeForwarder } from './index-changes.ts';
 import { Notifier } from './notifier.ts';
+import { uncleanStartGate } from './unclean-start.ts';
 
 const log = logger('server.services');
 
@@ -117,6 +118,11 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     codexDb: new CodexDbSync(codexHome),
   };
   const notifier = new Notifier();
+  // After an unclean stop, lists and searches wait (bounded) for the start-up reconcile
+  // (unclean-start.ts). A home whose backfill is incomplete needs no wait: its lists merge the files in.
+  const gate = store && !readOnly && options.indexOnStart !== false && store.info.closedCleanly !== true && store.isComplete()
+    ? uncleanStartGate(() => startIndexing())
+    : null;
   let live: LiveIndex | null = null;
   let startupDone: () => void = () => {};
   if (store && options.live !== false) {
@@ -127,8 +133,13 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     live.onChanges(indexChangeForwarder(notifier));
     live.start(options.indexOnStart === false ? Promise.resolve() : new Promise<void>((resolve) => { startupDone = resolve; }));
     const following = live;
-    threads.settle = () => following.settle();
+    threads.settle = async () => {
+      await gate?.wait();
+      await following.settle();
+    };
     threads.refresh = (paths) => following.refresh(paths);
+  } else if (gate) {
+    threads.settle = () => gate.wait();
   }
   const abort = new AbortController();
   let indexing: Promise<void> | null = null;
@@ -146,9 +157,12 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     };
     indexing = store.startBackgroundIndexing({
       signal: abort.signal,
-      onListable: ({ backfill, reconcile }) => log.info('every thread is listable from the index (phase 1 of 2 done); reading turns and search text next', {
-        backfill: backfill.outcome, reconcile: reconcile ? { ...reconcile } : null, detailsPending: store.detailsPending().threads, elapsedMs: elapsed(), cpuMs: cpuMs(),
-      }),
+      onListable: ({ backfill, reconcile }) => {
+        gate?.open();
+        log.info('every thread is listable from the index (phase 1 of 2 done); reading turns and search text next', {
+          backfill: backfill.outcome, reconcile: reconcile ? { ...reconcile } : null, detailsPending: store.detailsPending().threads, elapsedMs: elapsed(), cpuMs: cpuMs(),
+        });
+      },
     }).then(
       (result) => {
         // Only a run that read files leaves enough garbage to be worth a full collection.
@@ -162,7 +176,10 @@ export async function createServices(codexHome: string, options: ServiceOptions 
       },
       (err: unknown) => log.error('indexing failed; lists fall back to the rollout files', { error: errorMessage(err) }),
     );
-    void indexing.finally(startupDone);
+    void indexing.finally(() => {
+      gate?.open();
+      startupDone();
+    });
   };
   return {
     codexHome,
@@ -174,6 +191,7 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     live,
     close: async () => {
       abort.abort();
+      gate?.open();
       startupDone();
       await live?.close();
       await indexing;
