@@ -37,7 +37,7 @@ export interface Services {
   defaultModelProvider: string;
   notifier: Notifier;
   threads: ThreadContext;
-  /** Starts the background backfill/reconcile (once; later calls do nothing). */
+  /** Starts following the home and the background backfill/reconcile (once; later calls do nothing). */
   startIndexing(): void;
   /** Settles when the start-up indexing has finished (or failed); at once when it never started. */
   indexing(): Promise<void>;
@@ -126,12 +126,13 @@ export async function createServices(codexHome: string, options: ServiceOptions 
   let live: LiveIndex | null = null;
   let startupDone: () => void = () => {};
   if (store && options.live !== false) {
-    // Following starts before the start-up indexing walks the home, so nothing that changes
-    // meanwhile is missed; the changes are applied once that indexing has settled (at once when
-    // there is none).
     live = store.followHome({ ...liveOptionsFromEnv(), ...options.liveOptions, watch: options.watch ?? options.liveOptions?.watch ?? watchesEnabled(undefined) });
     live.onChanges(indexChangeForwarder(notifier));
-    live.start(options.indexOnStart === false ? Promise.resolve() : new Promise<void>((resolve) => { startupDone = resolve; }));
+    // What changes from here on is news to this server's clients. Following itself (a readdir and
+    // a watch per folder: ~100 ms at 100k threads) starts with the start-up indexing, after the
+    // first answers; its first look hints what changed since this baseline. Until then lists
+    // check each row against its file, as they do without a live index.
+    live.baseline();
     const following = live;
     threads.settle = async () => {
       await gate?.wait();
@@ -143,8 +144,16 @@ export async function createServices(codexHome: string, options: ServiceOptions 
   }
   const abort = new AbortController();
   let indexing: Promise<void> | null = null;
+  let liveStarted = false;
   const startIndexing = (): void => {
     sink?.open();
+    if (live && !liveStarted && !abort.signal.aborted) {
+      liveStarted = true;
+      // Following starts before the start-up indexing walks the home, so nothing that changes
+      // meanwhile is missed; the changes are applied once that indexing has settled (at once when
+      // there is none).
+      live.start(options.indexOnStart === false ? Promise.resolve() : new Promise<void>((resolve) => { startupDone = resolve; }));
+    }
     // A read-only home is served from its index as it is: nothing to write into it.
     if (indexing || !store || readOnly || options.indexOnStart === false || abort.signal.aborted) return;
     const started = Date.now();
