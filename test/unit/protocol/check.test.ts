@@ -29,7 +29,8 @@ describe('protocol check: interpreted and compiled checks agree', () => {
     };
     for (const era of FIXTURE_ERAS) {
       for (const { request } of recordedExchanges(era)) {
-        if (isMethodName(request.method) && request.params !== undefined) agree(request.method, ClientMethods[request.method].params as TSchema, request.params);
+        const method: string = request.method;
+        if (isMethodName(method) && request.params !== undefined) agree(method, ClientMethods[method].params as TSchema, request.params);
       }
     }
     for (const [method, def] of Object.entries(ClientMethods)) for (const params of PROBES) agree(method, def.params as TSchema, params);
