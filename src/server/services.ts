@@ -9,6 +9,7 @@ import { errorMessage } from '../errors.ts';
 import { logger, type Level } from '../logs/logger.ts';
 import { startLogSink, type LogSinkHandle } from '../logs-db/sink.ts';
 import { collectGarbageNow } from '../heap.ts';
+import { announceServer } from '../sqlite/servers.ts';
 import { openStateStore } from '../store/open.ts';
 import type { StateStore } from '../store/store.ts';
 import type { ThreadContext } from '../threads/context.ts';
@@ -118,9 +119,12 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     codexDb: new CodexDbSync(codexHome),
   };
   const notifier = new Notifier();
-  // After an unclean stop, lists and searches wait (bounded) for the start-up reconcile
-  // (unclean-start.ts). A home whose backfill is incomplete needs no wait: its lists merge the files in.
-  const gate = store && !readOnly && options.indexOnStart !== false && store.info.closedCleanly !== true && store.isComplete()
+  const presence = store && !readOnly ? announceServer(store.db.path) : null;
+  // No clean mark and no sign that another server (following the home) is all that kept it away:
+  // lists and searches wait (bounded) for the start-up reconcile (unclean-start.ts). A home whose
+  // backfill is incomplete needs no wait: its lists merge the files in.
+  const uncleanStop = store !== null && store.info.closedCleanly !== true && !(presence && presence.peersAlive > 0 && presence.diedUncleanly === 0);
+  const gate = store && !readOnly && options.indexOnStart !== false && uncleanStop && store.isComplete()
     ? uncleanStartGate(() => startIndexing())
     : null;
   let live: LiveIndex | null = null;
@@ -168,6 +172,8 @@ export async function createServices(codexHome: string, options: ServiceOptions 
       signal: abort.signal,
       onListable: ({ backfill, reconcile }) => {
         gate?.open();
+        // What the servers that died without closing wrote is indexed now.
+        presence?.forgetDead();
         log.info('every thread is listable from the index (phase 1 of 2 done); reading turns and search text next', {
           backfill: backfill.outcome, reconcile: reconcile ? { ...reconcile } : null, detailsPending: store.detailsPending().threads, elapsedMs: elapsed(), cpuMs: cpuMs(),
         });
@@ -205,6 +211,7 @@ export async function createServices(codexHome: string, options: ServiceOptions 
       await live?.close();
       await indexing;
       store?.close();
+      presence?.close();
       threads.codexDb?.close();
       sink?.close();
     },

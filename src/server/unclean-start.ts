@@ -1,10 +1,10 @@
 // After an unclean stop (the previous server killed or crashed: no clean mark, see
-// src/sqlite/clean-mark.ts) the index may lack what that process did last: a rollout it created
-// and was killed before indexing, a name appended to session_index.jsonl but not stored, a move
-// not recorded. Rows are checked against their files on every page, but a file with no row is
-// found only by the start-up reconcile. So until that reconcile has run, a list or search starts
-// the start-up indexing at once (not after the quiet period) and waits for it, within a bound;
-// after a clean stop nothing waits.
+// src/sqlite/clean-mark.ts, and no other server running, see src/sqlite/servers.ts) the index may
+// lack what that process did last: a rollout it created and was killed before indexing, a name
+// appended to session_index.jsonl but not stored, a move not recorded. Rows are checked against
+// their files on every page, but a file with no row is found only by the start-up reconcile. So
+// until that reconcile has run, a list or search starts the start-up indexing at once (not after
+// the quiet period) and waits for it, within a bound; after a clean stop nothing waits.
 
 import { logger } from '../logs/logger.ts';
 
@@ -29,6 +29,7 @@ export function uncleanStartGate(startIndexing: () => void, boundMs = UNCLEAN_ST
     async wait() {
       if (opened) return;
       if (!deadline) {
+        log.info('the index was not closed cleanly: the first answers wait for the start-up reconcile');
         startIndexing();
         const started = Date.now();
         deadline = new Promise<void>((resolve) => {

@@ -12,7 +12,9 @@ import { makeTempDir, removeDir } from '../helpers/home.ts';
 import { febPrompt, writeThread } from '../unit/search/rollouts.ts';
 
 // No file watches and no periodic checks within the test's time: only the start-up path is under test.
-const QUIET_LIVE_ENV = { THREADSTATE_WATCH: '0', THREADSTATE_POLL_MS: '600000', THREADSTATE_RECONCILE_MS: '600000' };
+const QUIET_LIVE_ENV = { THREADSTATE_WATCH: '0', THREADSTATE_POLL_MS: '600000', THREADSTATE_RECONCILE_MS: '600000', THREADSTATE_LOG: 'info' };
+/** What a start logs when its first answers wait for the start-up reconcile (src/server/unclean-start.ts). */
+const WAITS = /first answers wait for the start-up reconcile/;
 
 function indexFile(home: string): string {
   return join(home, readdirSync(home).find((n) => /^threadstate_\d+\.sqlite$/.test(n))!);
@@ -105,6 +107,7 @@ describe('restart after kill -9 during writes', function () {
 
     const restarted = await indexedServer();
     const active = await listAll(restarted, false);
+    assert.match(restarted.stderr, WAITS);
     assert.ok(active.has(unindexed), 'the rollout the index never heard of is listed');
     assert.equal(active.get(acknowledged[0]), 'renamed before the kill');
     assert.ok(!active.has(acknowledged[1]), 'the archived thread left the active list');
@@ -124,6 +127,28 @@ describe('restart after kill -9 during writes', function () {
     const active = await listAll(restarted, false);
     assert.ok(active.has(id));
     assert.equal(active.size, 31);
-    assert.ok(!/unclean stop/.test(restarted.stderr), restarted.stderr);
+    assert.doesNotMatch(restarted.stderr, WAITS);
+  });
+
+  it('a start beside a running server answers at once; beside one killed, it waits for the reconcile', async () => {
+    const running = await indexedServer();
+    await until('the first backfill is complete', () => backfillComplete(home));
+    // The running server keeps the index open (its -wal denies the clean mark), but it is alive.
+    const beside = await indexedServer();
+    assert.equal((await listAll(beside, false)).size, 30);
+    assert.doesNotMatch(beside.stderr, WAITS);
+
+    const id = await startThread(beside, 'written by the server about to be killed');
+    beside.kill();
+    await beside.exited;
+    const afterKill = await indexedServer();
+    assert.ok((await listAll(afterKill, false)).has(id));
+    assert.match(afterKill.stderr, WAITS, 'a server of this home died without closing');
+
+    // That start indexed what the killed server left: the next one beside two running servers answers at once.
+    const next = await indexedServer();
+    assert.equal((await listAll(next, false)).size, 31);
+    assert.doesNotMatch(next.stderr, WAITS);
+    for (const s of [running, afterKill, next]) assert.ok(!s.messages.some((m) => m.error), s.stderr);
   });
 });
