@@ -58,7 +58,7 @@ function freshBundle() {
  * Runs the bundle with a V8 code cache of it. Node's own compile cache (used for the sources) is
  * taken right after compiling, so it holds little more than the top level: every function a start
  * calls was compiled again at every start (~a fifth of a restart's CPU). This cache is taken once
- * the first answers are out (2 s after start, or at exit if sooner), so it holds them all; it is
+ * a server's first answers are out (2 s after start, or at exit if sooner), so it holds them all; it is
  * written next to the bundle under a name that says which bundle and Node it fits, when there is
  * none yet or V8 refused it, and never when the folder is not writable.
  */
@@ -74,7 +74,9 @@ function runBundle(path) {
     // none yet
   }
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(path, 'utf8')}\n})`, { filename: path, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) {
+  // Only a server start writes it: the cache holds what the run compiled before it was taken, and
+  // the server's start is the path it is for (a `backfill` or `doctor` first would leave it out).
+  if (process.argv[2] === 'app-server' && (cachedData === undefined || script.cachedDataRejected)) {
     let saved = false;
     const save = () => {
       if (saved) return;

@@ -64,7 +64,16 @@ describe('bundle: the code cache of bin/threadstate.mjs', function () {
     writeFileSync(join(install, 'dist', cache), Buffer.alloc(4096, 7));
     assert.match(serve(), /"userAgent":"cache_test\/0\.1\.0/, 'a damaged cache is refused, not run');
     assert.ok(readFileSync(join(install, 'dist', cache)).length > 100_000, 'and replaced');
-    assert.equal(execFileSync(NODE_BIN, [join(install, 'bin', 'threadstate.mjs'), '--version'], { encoding: 'utf8' }).trim(), JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version);
+  });
+
+  it('only a server start writes it; other commands run without one or with the one a server wrote', () => {
+    const version = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version;
+    const cli = (...args: string[]): string => execFileSync(NODE_BIN, [join(install, 'bin', 'threadstate.mjs'), ...args], { encoding: 'utf8' }).trim();
+    assert.equal(cli('--version'), version);
+    assert.deepEqual(caches(), [], 'a command other than app-server leaves none');
+    serve();
+    assert.equal(caches().length, 1);
+    assert.equal(cli('--version'), version, 'and runs with the one a server wrote');
   });
 
   it('a cache that cannot be written costs nothing but the cache', () => {
