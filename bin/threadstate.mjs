@@ -73,7 +73,8 @@ function runBundle(path) {
   } catch {
     // none yet
   }
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(path, 'utf8')}\n})`, { filename: path, cachedData });
+  // The build leaves the bundle ASCII: read as Latin-1, it needs no UTF-8 decoding.
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(path, 'latin1')}\n})`, { filename: path, cachedData });
   // Only a server start writes it: the cache holds what the run compiled before it was taken, and
   // the server's start is the path it is for (a `backfill` or `doctor` first would leave it out).
   if (process.argv[2] === 'app-server' && (cachedData === undefined || script.cachedDataRejected)) {

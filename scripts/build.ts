@@ -146,5 +146,12 @@ await build({
   logLevel: 'warning',
   legalComments: 'none',
 });
+// bin reads the bundle as Latin-1 (no UTF-8 decoding of a megabyte at every start), which is exact
+// for ASCII. esbuild escapes what is not ASCII in code; what is left is in comments.
+const bundled = await readFile(OUT_FILE, 'utf8');
+const NOT_ASCII = /[\u0080-\u{10ffff}]/gu;
+if (NOT_ASCII.test(bundled)) {
+  await writeFile(OUT_FILE, bundled.replace(NOT_ASCII, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`));
+}
 await writeFile(MARKER, '');
 process.stdout.write(`built ${relative(ROOT, OUT_FILE)} in ${Math.round(performance.now() - started)} ms\n`);
