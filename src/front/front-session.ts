@@ -9,23 +9,29 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 import { logger } from '../logs/logger.ts';
 import { errorResponse, type LocalEndpoint } from '../server/local-endpoint.ts';
 import { isNotification, isRequest, type JsonMessage, type MessageChannel } from '../server/transports/channel.ts';
-import { WRITE_METHODS, WRITE_NOTIFICATIONS, type IndexRefresher } from './index-refresh.ts';
 import { MintedCursors, routeRequest, upstreamKnows, type RoutingFacts } from './routing.ts';
 import type { Upstream } from './upstream.ts';
 import type { UpstreamLink } from './upstream-link.ts';
+import { WRITE_METHODS, WRITE_NOTIFICATIONS, type UpstreamWrites } from './upstream-writes.ts';
 
 const log = logger('front.session');
 
-/** Past this many unsent bytes to the client, reading from the upstream stops until it is under LOW_WATER. */
-const HIGH_WATER_BYTES = 8 * 1024 * 1024;
-const LOW_WATER_BYTES = 1024 * 1024;
-const DRAIN_POLL_MS = 10;
+export interface FrontSessionOptions {
+  /**
+   * When the client's input ends, finish answering what it asked before closing the upstream
+   * link (stdio, where output outlives input); a WebSocket peer that left cannot read answers, so
+   * its link closes at once.
+   */
+  drainOnClose?: boolean;
+  /** Where the upstream's writes are reported (shared by the connections of one front). */
+  writes?: UpstreamWrites;
+}
 
 export class FrontSession implements RoutingFacts {
   private readonly client: MessageChannel;
   private readonly local: LocalEndpoint;
   private readonly upstream: Upstream | null;
-  private readonly refresher: IndexRefresher | null;
+  private readonly writes: UpstreamWrites | null;
   private readonly minted = new MintedCursors();
   private link: UpstreamLink | null = null;
   private linking: Promise<UpstreamLink> | null = null;
@@ -39,16 +45,11 @@ export class FrontSession implements RoutingFacts {
   private pausedLink: UpstreamLink | null = null;
   private readonly inFlight = new Set<Promise<void>>();
 
-  /**
-   * `drainOnClose`: when the client's input ends, finish answering what it asked before closing
-   * the upstream link (stdio, where output outlives input); a WebSocket peer that left cannot
-   * read answers, so its link closes at once.
-   */
-  constructor(client: MessageChannel, local: LocalEndpoint, upstream: Upstream | null, options: { drainOnClose?: boolean; refresher?: IndexRefresher } = {}) {
+  constructor(client: MessageChannel, local: LocalEndpoint, upstream: Upstream | null, options: FrontSessionOptions = {}) {
     this.client = client;
     this.local = local;
     this.upstream = upstream;
-    this.refresher = options.refresher ?? null;
+    this.writes = options.writes ?? null;
     client.onMessage((m) => this.receive(m));
     client.onClose(() => {
       if (options.drainOnClose) void this.settled().then(() => this.end());
@@ -93,6 +94,7 @@ export class FrontSession implements RoutingFacts {
     if (method === 'initialize') return this.initialize(request);
     if (!this.upstream || !this.local.session.initialized) return this.answerLocally(request);
     if (routeRequest(method, request.params, this) === 'local') {
+      await this.writes?.caughtUp();
       const answer = await this.local.answer(request.id, method, request.params);
       log.debug('answered from the index', { connection: this.client.label, method, ok: answer.error === undefined });
       // What threadstate cannot answer (a thread the index does not know, still only in the
@@ -165,7 +167,7 @@ export class FrontSession implements RoutingFacts {
       if (isNotification(message)) {
         const method = String(message.method);
         upstream.loaded.observeNotification(method, message.params);
-        if (WRITE_NOTIFICATIONS.has(method)) this.refresher?.touch((message.params as { threadId?: unknown } | undefined)?.threadId);
+        if (WRITE_NOTIFICATIONS.has(method)) this.writes?.threadChanged((message.params as { threadId?: unknown } | undefined)?.threadId);
       }
       if (this.heldServerMessages) this.heldServerMessages.push(message);
       else void this.client.send(message);
@@ -203,7 +205,7 @@ export class FrontSession implements RoutingFacts {
     if (answer.error !== undefined) log.debug('the upstream answered an error', { connection: this.client.label, method, error: answer.error });
     if (answer.result !== undefined) {
       this.upstream!.loaded.observeAnswer(method, answer.result);
-      if (WRITE_METHODS.has(method)) this.refresher?.touch((request.params as { threadId?: unknown } | undefined)?.threadId);
+      if (WRITE_METHODS.has(method)) this.writes?.threadChanged((request.params as { threadId?: unknown } | undefined)?.threadId);
     }
     const sent = this.client.send({ ...answer, id: request.id });
     this.holdBackIfClientIsSlow(link);
@@ -212,20 +214,19 @@ export class FrontSession implements RoutingFacts {
 
   /**
    * A client that reads slower than the upstream writes (a turn streaming deltas, a big history
-   * from Codex) would make the front buffer without bound: past HIGH_WATER_BYTES the link stops
-   * reading, so the upstream's socket fills and it waits, until the client has caught up.
+   * from Codex) would make the front buffer without bound: while the client is not keeping up
+   * (the flow control of its own requests, server/flow.ts) the link stops reading, so the
+   * upstream's socket fills and it waits, until the client has caught up.
    */
   private holdBackIfClientIsSlow(link: UpstreamLink): void {
-    if (this.pausedLink || this.client.bufferedBytes() <= HIGH_WATER_BYTES) return;
+    if (this.pausedLink || this.client.closed || this.client.keepingUp()) return;
     this.pausedLink = link;
     link.pause();
-    log.debug('the client reads slowly; holding the upstream back', { connection: this.client.label, bufferedBytes: this.client.bufferedBytes() });
-    const timer = setInterval(() => {
-      if (!this.client.closed && this.client.bufferedBytes() > LOW_WATER_BYTES) return;
-      clearInterval(timer);
+    log.debug('the client reads slowly; holding the upstream back', { connection: this.client.label });
+    void this.client.whenKeepingUp().then(() => {
       this.pausedLink = null;
       if (!link.closed) link.resume();
-    }, DRAIN_POLL_MS);
+    });
   }
 
   /** Resolves once no request of this connection is being answered (forwarded ones included). */

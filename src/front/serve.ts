@@ -9,13 +9,13 @@ import type { MessageChannel } from '../server/transports/channel.ts';
 import type { ListenAddress } from '../server/transports/listen-address.ts';
 import { StdioChannel } from '../server/transports/stdio-channel.ts';
 import { WebSocketListener } from '../server/transports/websocket-listener.ts';
-import { FrontSession } from './front-session.ts';
-import { IndexRefresher } from './index-refresh.ts';
+import { FrontSession, type FrontSessionOptions } from './front-session.ts';
+import { UpstreamWrites } from './upstream-writes.ts';
 import type { Upstream } from './upstream.ts';
 
 const log = logger('front.serve');
 
-export function attachFront(channel: MessageChannel, services: Services, upstream: Upstream | null, options: { drainOnClose?: boolean; refresher?: IndexRefresher } = {}): FrontSession {
+export function attachFront(channel: MessageChannel, services: Services, upstream: Upstream | null, options: FrontSessionOptions = {}): FrontSession {
   const local = new LocalEndpoint(services, (message) => void channel.send(message));
   return new FrontSession(channel, local, upstream, options);
 }
@@ -29,13 +29,13 @@ export interface ListenOptions {
 }
 
 export function listen(options: ListenOptions): Promise<WebSocketListener> {
-  const refresher = new IndexRefresher(options.services.threads);
+  const writes = new UpstreamWrites(options.services.threads);
   return WebSocketListener.open({
     address: options.address,
     authToken: options.authToken,
     allowNonLoopback: options.allowNonLoopback,
     onConnection: (channel) => {
-      attachFront(channel, options.services, options.upstream, { refresher });
+      attachFront(channel, options.services, options.upstream, { writes });
       channel.onClose(() => log.info('client disconnected', { connection: channel.label }));
     },
   });
@@ -46,7 +46,7 @@ export async function serveFrontOnStdio(services: Services, upstream: Upstream |
   let channel: StdioChannel | null = null;
   const local = new LocalEndpoint(services, (message) => void channel?.send(message));
   channel = new StdioChannel(process.stdin, process.stdout, local.answers);
-  const session = new FrontSession(channel, local, upstream, { drainOnClose: true, refresher: new IndexRefresher(services.threads) });
+  const session = new FrontSession(channel, local, upstream, { drainOnClose: true, writes: new UpstreamWrites(services.threads) });
   const stdio = channel;
   await new Promise<void>((resolve) => stdio.onClose(resolve));
   await session.settled();

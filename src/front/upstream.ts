@@ -1,12 +1,15 @@
 // The Codex app-server behind the front: either a command threadstate starts, owns and stops
 // (`codex app-server …`, told to listen on a private unix socket), or an existing server at
 // unix://PATH or ws://HOST:PORT. Each client connection opens its own link; a dead command is
-// started again by the next link. Also tracks which threads the upstream has loaded.
+// started again by the next link. A started command runs under upstream-watchdog.ts, so it never
+// outlives threadstate. Also tracks which threads the upstream has loaded.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { logger } from '../logs/logger.ts';
 import { socketAnswers } from '../server/transports/unix-socket-path.ts';
 import { UpstreamLink } from './upstream-link.ts';
@@ -16,6 +19,7 @@ const log = logger('front.upstream');
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 3000;
+const WATCHDOG = fileURLToPath(new URL('./upstream-watchdog.ts', import.meta.url));
 
 export type UpstreamSpec =
   | { kind: 'command'; argv: string[] }
@@ -136,23 +140,34 @@ export class Upstream {
     const dir = mkdtempSync(join(tmpdir(), 'threadstate-upstream-'));
     const socketPath = join(dir, 'codex.sock');
     this.stderrTail = [];
-    const child = spawn(program, [...args, '--listen', `unix://${socketPath}`], {
+    // Through the watchdog (upstream-watchdog.ts): the command goes away with this process,
+    // whatever signal ends it.
+    const child = spawn(process.execPath, [WATCHDOG, String(STOP_GRACE_MS), program, ...args, '--listen', `unix://${socketPath}`], {
       env: { ...process.env, CODEX_HOME: this.options.codexHome },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    // Never written: only its closing matters (the watchdog's lifeline).
+    child.stdin!.on('error', () => undefined);
     let spawnError: Error | null = null;
+    let pid: number | undefined;
+    const reports = createInterface({ input: child.stdout! });
+    reports.on('line', (line) => {
+      const [kind, code, ...message] = line.split(' ');
+      if (kind === 'pid') pid = Number(code);
+      else if (kind === 'error') spawnError = this.startError(program, code, message.join(' '));
+    });
     const exited = new Promise<void>((resolve) => {
-      child.once('error', (err: NodeJS.ErrnoException) => {
-        spawnError = err.code === 'ENOENT'
-          ? new Error(`Codex is not installed: '${program}' was not found (install the Codex CLI, e.g. npm install -g @openai/codex@0.169.0, or point --upstream at it)`)
-          : new Error(`could not start ${this.describe()}: ${err.message}`);
+      child.once('error', (err) => {
+        spawnError = new Error(`could not start ${this.describe()}: ${err.message}`);
         this.lastExit = `could not start: ${err.message}`;
         resolve();
       });
-      child.once('exit', (code, signal) => {
-        this.lastExit = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      // 'close', not 'exit': the watchdog's report of a failed start is read by then.
+      child.once('close', (code, signal) => {
+        if (spawnError) this.lastExit = `could not start: ${spawnError.message}`;
+        else this.lastExit = signal ? `was killed by ${signal}` : `exited with code ${code}`;
         if (this.stopped) log.info('the upstream Codex app-server stopped', { command: this.describe(), code, signal });
-        else log.warn('the upstream Codex app-server stopped', { command: this.describe(), code, signal, stderr: this.stderrTail });
+        else if (!spawnError) log.warn('the upstream Codex app-server stopped', { command: this.describe(), code, signal, stderr: this.stderrTail });
         resolve();
       });
     });
@@ -177,23 +192,30 @@ export class Upstream {
     while (!(await socketAnswers(socketPath, 500))) {
       if (gone) throw spawnError ?? new Error(`${this.describe()} ${this.lastExit} before it listened${this.stderrTail.length ? `: ${this.stderrTail.join(' | ')}` : ''}`);
       if (Date.now() > deadline) {
-        child.kill('SIGKILL');
+        child.kill('SIGTERM');
         throw new Error(`${this.describe()} did not listen within ${START_TIMEOUT_MS / 1000} s`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    log.info('started the upstream Codex app-server', { command: this.describe(), pid: child.pid, socket: socketPath });
+    log.info('started the upstream Codex app-server', { command: this.describe(), pid, socket: socketPath });
     this.running = running;
     return running;
   }
 
-  /** Stops the command threadstate started (SIGTERM, then SIGKILL after a grace period). */
+  private startError(program: string, code: string, message: string): Error {
+    return code === 'ENOENT'
+      ? new Error(`Codex is not installed: '${program}' was not found (install the Codex CLI, e.g. npm install -g @openai/codex@0.169.0, or point --upstream at it)`)
+      : new Error(`could not start ${this.describe()}: ${message}`);
+  }
+
+  /** Stops the command threadstate started (SIGTERM, then SIGKILL after a grace period: the watchdog does both). */
   async stop(): Promise<void> {
     this.stopped = true;
     const running = this.running ?? (this.starting ? await this.starting.catch(() => null) : null);
     if (!running) return;
     running.child.kill('SIGTERM');
-    const timer = setTimeout(() => running.child.kill('SIGKILL'), STOP_GRACE_MS);
+    // The watchdog itself stuck: it goes, and its lifeline closing is all the command is told.
+    const timer = setTimeout(() => running.child.kill('SIGKILL'), STOP_GRACE_MS + 2000);
     await running.exited;
     clearTimeout(timer);
   }

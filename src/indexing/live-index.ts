@@ -12,6 +12,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { readdirSync } from 'node:fs';
 import { logger } from '../logs/logger.ts';
 import { realHomeSync } from '../rollout/paths.ts';
+import { sessionIndexPath } from '../rollout/session-index.ts';
 import { watermarkOf } from './indexer.ts';
 import { planReconcile } from './reconcile.ts';
 import { HomeWatcher, type HomeWatchOptions, type LiveMode } from './home-watch.ts';
@@ -46,6 +47,7 @@ export class LiveIndex {
   private readonly target: LiveTarget;
   private readonly watcher: HomeWatcher;
   private readonly names: NamesFollower;
+  private readonly namesPath: string;
   private readonly debounceMs: number;
   private readonly maxWaitMs: number;
   private readonly listeners = new Set<ChangeListener>();
@@ -67,6 +69,7 @@ export class LiveIndex {
     this.debounceMs = options.debounceMs ?? DEBOUNCE_MS;
     this.maxWaitMs = options.maxWaitMs ?? MAX_WAIT_MS;
     this.names = new NamesFollower(store.codexHome);
+    this.namesPath = sessionIndexPath(store.codexHome);
     this.watcher = new HomeWatcher(store.codexHome, {
       rollout: (path) => this.hint(() => this.paths.add(path)),
       dir: (path, created) => this.hint(() => this.dirs.set(path, created === true || this.dirs.get(path) === true)),
@@ -129,10 +132,18 @@ export class LiveIndex {
     while (this.running) await this.running;
   }
 
-  /** Applies these rollout paths now, with whatever else is pending (a row found behind its file). */
+  /**
+   * Applies these changed files now (rollouts, or session_index.jsonl for names), with whatever
+   * else is pending: a row found behind its file, a write another process reported. Before the
+   * start-up indexing has settled they wait for it, like any hint.
+   */
   async refresh(paths: string[]): Promise<void> {
-    if (!this.ready || this.closed) return;
-    for (const p of paths) this.paths.add(p);
+    if (this.closed) return;
+    if (!this.hasWork()) this.firstHintAt = Date.now();
+    for (const p of paths) {
+      if (p === this.namesPath) this.namesDirty = true;
+      else this.paths.add(p);
+    }
     await this.settle();
   }
 

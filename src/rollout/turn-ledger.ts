@@ -23,8 +23,23 @@ export interface LedgerTurn<I extends LedgerItem> {
 /** Tool events that are upserted by call id, by the item they become. */
 export type ToolKind = 'command' | 'fileChange' | 'mcp' | 'dynamic' | 'webSearch' | 'imageView';
 
+/** The events that begin, update or end a tool call, and the kind of item each makes. */
+const TOOL_EVENTS = new Map<string, ToolKind>([
+  ['exec_command_begin', 'command'], ['exec_command_end', 'command'],
+  ['patch_apply_begin', 'fileChange'], ['patch_apply_end', 'fileChange'], ['apply_patch_approval_request', 'fileChange'],
+  ['mcp_tool_call_begin', 'mcp'], ['mcp_tool_call_end', 'mcp'],
+  ['dynamic_tool_call_request', 'dynamic'], ['dynamic_tool_call_response', 'dynamic'],
+  ['web_search_begin', 'webSearch'], ['web_search_end', 'webSearch'],
+  ['view_image_tool_call', 'imageView'],
+]);
+
 /** Events that always append one item without text of their own to search. */
 export type MarkerType = 'contextCompaction' | 'enteredReviewMode' | 'exitedReviewMode';
+
+/** The events that stand in a turn as a marker item. */
+const MARKER_EVENTS = new Map<string, MarkerType>([
+  ['context_compacted', 'contextCompaction'], ['entered_review_mode', 'enteredReviewMode'], ['exited_review_mode', 'exitedReviewMode'],
+]);
 
 type Payload = Record<string, unknown>;
 
@@ -69,6 +84,10 @@ export abstract class TurnLedger<I extends LedgerItem, T extends LedgerTurn<I>> 
     const t = eventType(line);
     const p = payloadOf(line);
     if (!t || !p) return;
+    const tool = TOOL_EVENTS.get(t);
+    if (tool) return this.upsertTool(p, k, tool);
+    const marker = MARKER_EVENTS.get(t);
+    if (marker) return this.addMarker(marker, p, k);
     switch (t) {
       case 'task_started':
       case 'turn_started':
@@ -102,39 +121,6 @@ export abstract class TurnLedger<I extends LedgerItem, T extends LedgerTurn<I>> 
       case 'item_completed':
       case 'item_started':
         this.onTurnItem(p, k);
-        return;
-      case 'exec_command_begin':
-      case 'exec_command_end':
-        this.upsertTool(p, k, 'command');
-        return;
-      case 'patch_apply_begin':
-      case 'patch_apply_end':
-      case 'apply_patch_approval_request':
-        this.upsertTool(p, k, 'fileChange');
-        return;
-      case 'mcp_tool_call_begin':
-      case 'mcp_tool_call_end':
-        this.upsertTool(p, k, 'mcp');
-        return;
-      case 'dynamic_tool_call_request':
-      case 'dynamic_tool_call_response':
-        this.upsertTool(p, k, 'dynamic');
-        return;
-      case 'web_search_begin':
-      case 'web_search_end':
-        this.upsertTool(p, k, 'webSearch');
-        return;
-      case 'view_image_tool_call':
-        this.upsertTool(p, k, 'imageView');
-        return;
-      case 'context_compacted':
-        this.addMarker('contextCompaction', p, k);
-        return;
-      case 'entered_review_mode':
-        this.addMarker('enteredReviewMode', p, k);
-        return;
-      case 'exited_review_mode':
-        this.addMarker('exitedReviewMode', p, k);
         return;
       case 'task_complete':
       case 'turn_complete':

@@ -2,15 +2,11 @@
 // transport, vscode-jsonrpc, the dispatcher, the notifier, and the flow control that keeps the
 // connection's memory bounded whatever the client does.
 //
-// Flow control, per connection:
-// - no message is handed to the dispatcher while the output is congested (the client is not
-//   reading: more unwritten bytes than the stream's high-water mark) or while more than
-//   MAX_QUEUED_MESSAGES messages wait to be written; the reader's backlog then fills and input is
-//   paused, so the client's own writes block;
-// - at most MAX_IN_FLIGHT requests are being handled or waiting for their answer to be written; a
-//   request past that is answered at once with Codex's -32001 "Server overloaded; retry later.";
-// - a client that goes away (EPIPE, ECONNRESET) ends the session: one log line, in-flight work
-//   finishes (nothing half-written), nothing more is read or written.
+// Flow control, per connection, is flow.ts's (the same for every transport): no message is
+// handed to the dispatcher while the output is congested, at most 32 requests in flight, -32001
+// past that. Here the in-flight requests are the dispatcher's plus the answers not yet written.
+// A client that goes away (EPIPE, ECONNRESET) ends the session: one log line, in-flight work
+// finishes (nothing half-written), nothing more is read or written.
 
 import type { Readable, Writable } from 'node:stream';
 import rpc from './jsonrpc.ts';
@@ -18,31 +14,12 @@ import { logger } from '../logs/logger.ts';
 import { Dispatcher } from './dispatch.ts';
 import { handlers } from './handlers/index.ts';
 import { IdEcho, type RequestId } from './inbound.ts';
-import { NdjsonMessageReader, NdjsonMessageWriter, type FlowGate } from './ndjson.ts';
+import { DEFAULT_FLOW_LIMITS, flowGate, type FlowLimits } from './flow.ts';
+import { NdjsonMessageReader, NdjsonMessageWriter } from './ndjson.ts';
 import type { Services } from './services.ts';
 import { Session } from './session.ts';
 
 const log = logger('server.connection');
-
-export interface FlowLimits {
-  /** Requests being handled or waiting for their answer to be written. */
-  maxInFlight: number;
-  /** Messages (answers, notifications, errors) waiting to be written. */
-  maxQueuedMessages: number;
-}
-
-export const DEFAULT_FLOW_LIMITS: FlowLimits = { maxInFlight: 32, maxQueuedMessages: 256 };
-
-function flowGate(writer: NdjsonMessageWriter, dispatcher: Dispatcher, limits: FlowLimits): FlowGate {
-  const isOpen = (): boolean => !writer.closed && !writer.congested && writer.pendingMessages < limits.maxQueuedMessages;
-  return {
-    isOpen,
-    whenOpen: async () => {
-      while (!isOpen() && !writer.closed) await writer.whenProgress();
-    },
-    admit: () => dispatcher.pending + writer.pendingResponses < limits.maxInFlight,
-  };
-}
 
 export interface ConnectionOptions {
   input: Readable;
@@ -65,7 +42,7 @@ export async function serveConnection(options: ConnectionOptions): Promise<void>
   const answer = (id: RequestId, code: number, message: string): void => {
     writer.write({ jsonrpc: '2.0', id, error: { code, message } } as rpc.ResponseMessage).catch(() => undefined);
   };
-  const reader = new NdjsonMessageReader(input, { ids, gate: flowGate(writer, dispatcher, limits), reject: answer });
+  const reader = new NdjsonMessageReader(input, { ids, gate: flowGate(writer, () => dispatcher.pending + writer.pendingResponses, limits), reject: answer });
   const rpcLogger = {
     error: (m: string) => log.warn(m),
     warn: (m: string) => log.warn(m),

@@ -14,29 +14,12 @@ import { toWireError } from './rpc-error.ts';
 import { logger } from '../logs/logger.ts';
 import { jsonChunks } from './json-chunks.ts';
 import { IdEcho, parseInbound, type RequestId } from './inbound.ts';
+import { InboundBacklog, OPEN_GATE, OVERLOADED_MESSAGE, type FlowGate, type Outbound } from './flow.ts';
 
 const log = logger('server.ndjson');
 
 /** Lines longer than this are discarded whole (and logged) instead of being buffered without bound. */
 export const MAX_LINE_BYTES = 32 * 1024 * 1024;
-
-/** Parsed messages waiting to be handed over: input is paused above either bound. */
-const BACKLOG_HIGH_WATER = 1000;
-const BACKLOG_LOW_WATER = 100;
-const BACKLOG_MAX_CHARS = 8 * 1024 * 1024;
-
-/** Codex's answer when its ingress queue is full. */
-export const OVERLOADED_MESSAGE = 'Server overloaded; retry later.';
-
-/** How the reader asks the connection whether to hand over the next message. */
-export interface FlowGate {
-  /** False while the client is not reading its answers: no message is handed over. */
-  isOpen(): boolean;
-  /** Resolves once the gate may be open again. */
-  whenOpen(): Promise<void>;
-  /** False when one more request would pass the in-flight bound (it is answered -32001). */
-  admit(): boolean;
-}
 
 export interface ReaderOptions {
   maxLineBytes?: number;
@@ -47,8 +30,6 @@ export interface ReaderOptions {
   /** Pass ids of any JSON type through unchanged (a relay forwards them as they are). */
   anyId?: boolean;
 }
-
-const OPEN_GATE: FlowGate = { isOpen: () => true, whenOpen: () => Promise.resolve(), admit: () => true };
 
 function isRequest(message: Message): message is rpc.RequestMessage {
   const m = message as { method?: unknown; id?: unknown };
@@ -64,10 +45,8 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
   private readonly anyId: boolean;
   private stopListening: (() => void) | null = null;
 
-  /** `options` may also be a line limit, followed by `{ anyId }`. */
-  constructor(input: Readable, options: ReaderOptions | number = {}, more: Pick<ReaderOptions, 'anyId'> = {}) {
+  constructor(input: Readable, opts: ReaderOptions = {}) {
     super();
-    const opts: ReaderOptions = typeof options === 'number' ? { maxLineBytes: options, ...more } : options;
     this.input = input;
     this.maxLineBytes = opts.maxLineBytes ?? MAX_LINE_BYTES;
     this.ids = opts.ids ?? new IdEcho();
@@ -86,54 +65,26 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
     const decoder = new StringDecoder('utf8');
     let pending = '';
     let discarding = false;
-    let ended = false;
     let disposed = false;
-    // Messages are handed over one per event-loop turn: vscode-jsonrpc queues incoming messages
-    // keyed by request id, so two queued requests with the same id would collapse into one and a
-    // client would never get its second answer. One at a time keeps that queue at one entry.
-    // While the gate is shut (the client is not reading), nothing is handed over, the backlog
-    // fills, and input is paused: the client's writes then block in its own pipe or socket.
-    const backlog: Array<{ message: Message; chars: number }> = [];
-    let backlogChars = 0;
-    let pumping = false;
-
-    const resumeIfRoom = (): void => {
-      if (backlog.length < BACKLOG_LOW_WATER && backlogChars < BACKLOG_MAX_CHARS / 2 && this.input.isPaused() && !disposed) this.input.resume();
-    };
-    const pump = (): void => {
-      if (disposed) return;
-      if (backlog.length > 0 && !this.gate.isOpen()) {
-        void this.gate.whenOpen().then(() => setImmediate(pump));
-        return;
-      }
-      const next = backlog.shift();
-      if (next !== undefined) {
-        backlogChars -= next.chars;
-        if (isRequest(next.message) && !this.gate.admit()) this.reject(next.message.id as RequestId, ErrorCode.Overloaded, OVERLOADED_MESSAGE);
-        else callback(next.message);
-        resumeIfRoom();
-        setImmediate(pump);
-        return;
-      }
-      pumping = false;
-      // Let the connection process the last message before announcing the end of input.
-      if (ended) setImmediate(() => setImmediate(() => this.fireClose()));
-    };
-    const enqueue = (message: Message, chars: number): void => {
-      backlog.push({ message, chars });
-      backlogChars += chars;
-      if (backlog.length > BACKLOG_HIGH_WATER || backlogChars > BACKLOG_MAX_CHARS) this.input.pause();
-      if (!pumping) {
-        pumping = true;
-        setImmediate(pump);
-      }
-    };
+    // Flow control (flow.ts): while the gate is shut (the client is not reading), nothing is
+    // handed over, the backlog fills, and input is paused: the client's writes then block in its
+    // own pipe or socket.
+    const backlog = new InboundBacklog<Message>(this.gate, {
+      deliver: (message) => callback(message),
+      refuse: (message) => this.reject((message as rpc.RequestMessage).id as RequestId, ErrorCode.Overloaded, OVERLOADED_MESSAGE),
+      isRequest,
+      pauseInput: () => this.input.pause(),
+      resumeInput: () => {
+        if (!disposed) this.input.resume();
+      },
+      ended: () => this.fireClose(),
+    });
 
     const handleLine = (raw: string): void => {
       const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (line.trim() === '') return;
       const inbound = parseInbound(line, this.ids, this.anyId);
-      if (inbound.kind === 'message') enqueue(inbound.message, line.length);
+      if (inbound.kind === 'message') backlog.push(inbound.message, line.length);
       else if (inbound.kind === 'reject') this.reject(inbound.id, ErrorCode.InvalidRequest, inbound.message);
       else log.warn(`dropped a line: ${inbound.reason}`, { preview: line.slice(0, 200) });
     };
@@ -172,8 +123,7 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
       const rest = pending + decoder.end();
       pending = '';
       if (!discarding && rest.trim() !== '') handleLine(rest);
-      ended = true;
-      if (!pumping) setImmediate(() => setImmediate(() => this.fireClose()));
+      backlog.end();
     };
     const onError = (err: Error): void => this.fireError(err);
 
@@ -182,6 +132,7 @@ export class NdjsonMessageReader extends rpc.AbstractMessageReader {
     this.input.on('error', onError);
     const dispose = (): void => {
       disposed = true;
+      backlog.stop();
       this.input.off('data', onData);
       this.input.off('end', onEnd);
       this.input.off('error', onError);
@@ -220,7 +171,7 @@ function failureOf(err: unknown): { code: number; message: string } {
   return { code: wire.code, message: wire.message };
 }
 
-export class NdjsonMessageWriter extends rpc.AbstractMessageWriter {
+export class NdjsonMessageWriter extends rpc.AbstractMessageWriter implements Outbound {
   private readonly output: Writable;
   private readonly hooks: WriteHooks;
   private readonly ids: IdEcho;

@@ -7,12 +7,11 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { codexBinary } from '../helpers/codex.ts';
-import { copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
-import { ListenerProcess } from '../helpers/listener-process.ts';
-import { ResponsesMock } from '../helpers/responses-mock.ts';
-import { TmuxSession } from '../helpers/tmux.ts';
-import { addFixtureSessions, forwardedUpstream, pointAtMock, servedFromIndex, shellEnv, shellQuote, waitFor } from '../helpers/tui-front.ts';
+import type { ListenerProcess } from '../helpers/listener-process.ts';
+import type { ResponsesMock } from '../helpers/responses-mock.ts';
+import type { TmuxSession } from '../helpers/tmux.ts';
+import { addFixtureSessions, forwardedUpstream, servedFromIndex, startTuiFront, stopTuiFront } from '../helpers/tui-front.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 /** A prompt both fixture eras recorded: a shell command, its output, reasoning and an answer. */
 const PROMPT = 'Run the command that prints the files here in the shell.';
@@ -69,29 +68,16 @@ describe('the real Codex TUI: expand, transcript and resume answered by threadst
   let oldThread: RolloutFacts;
 
   before(async () => {
-    const codex = codexBinary();
-    mock = await ResponsesMock.start();
-    home = copyFixtureHome('codex-0.169.0');
-    addFixtureSessions(home, 'codex-0.98.0');
-    pointAtMock(home, mock);
-    const facts = rolloutFiles(join(home, 'sessions')).map(factsOf).filter((f): f is RolloutFacts => f !== null);
-    newThread = facts.find((f) => f.era === 'new')!;
-    oldThread = facts.find((f) => f.era === 'old')!;
-    assert.ok(newThread && oldThread, 'both eras hold the shell thread');
-    assert.notEqual(newThread.answer, oldThread.answer, 'the two answers tell the threads apart (their tool output chunk ids differ)');
-    dir = makeTempDir();
-    const sock = join(dir, 'front.sock');
-    ({ server: front } = await ListenerProcess.start(home, ['--listen', `unix://${sock}`, '--upstream', `${codex} app-server`, '--log-level', 'debug'], { THREADSTATE_LOG: 'debug', ...mock.env() }));
-    tui = TmuxSession.start(`threadstate-tui-history-${process.pid}`, `cd ${shellQuote(dir)} && env ${shellEnv({ CODEX_HOME: home, ...mock.env() })} ${shellQuote(codex)} --remote unix://${sock}; sleep 600`);
+    ({ mock, home, dir, front, tui } = await startTuiFront('threadstate-tui-history', (fixture) => {
+      addFixtureSessions(fixture, 'codex-0.98.0');
+      const facts = rolloutFiles(join(fixture, 'sessions')).map(factsOf).filter((f): f is RolloutFacts => f !== null);
+      newThread = facts.find((f) => f.era === 'new')!;
+      oldThread = facts.find((f) => f.era === 'old')!;
+      assert.ok(newThread && oldThread, 'both eras hold the shell thread');
+      assert.notEqual(newThread.answer, oldThread.answer, 'the two answers tell the threads apart (their tool output chunk ids differ)');
+    }));
   });
-
-  after(async () => {
-    tui?.kill();
-    await front?.stop();
-    await mock?.close();
-    removeDir(dir);
-    removeDir(join(home, '..'));
-  });
+  after(() => stopTuiFront({ mock, home, dir, front, tui: tui ?? undefined }));
 
   /** Opens the picker filtered to the shell threads of both eras. */
   async function openPicker(t: TmuxSession): Promise<void> {
@@ -163,7 +149,7 @@ describe('the real Codex TUI: expand, transcript and resume answered by threadst
     }
     // The 0.169 thread's expand reads thread/items/list (entries); the TUI reads an older-format
     // thread with thread/read instead. threadstate answered all of it, nothing went upstream.
-    await waitFor(() => servedFromIndex(log(), 'thread/items/list') > before.items, 'the front to log the expand\'s thread/items/list');
+    await waitUntil(() => servedFromIndex(log(), 'thread/items/list') > before.items, 'the front to log the expand\'s thread/items/list');
     assert.ok(servedFromIndex(log(), 'thread/read') >= before.read + 2);
 
     // The transcripts of the selected (second) row and of the first.
@@ -171,7 +157,7 @@ describe('the real Codex TUI: expand, transcript and resume answered by threadst
     t.press('Up');
     await new Promise((r) => setTimeout(r, 300));
     await pickerTranscript(t, id === newThread.id ? oldThread : newThread);
-    await waitFor(() => servedFromIndex(log(), 'thread/turns/list') > before.turns, 'the front to log the transcript\'s thread/turns/list');
+    await waitUntil(() => servedFromIndex(log(), 'thread/turns/list') > before.turns, 'the front to log the transcript\'s thread/turns/list');
     assert.ok(servedFromIndex(log(), 'thread/items/list') >= before.items + 2, 'expand and transcript of the 0.169 thread each read thread/items/list from the index');
     assert.deepEqual(['thread/read', 'thread/items/list', 'thread/turns/list'].map((m) => forwardedUpstream(log(), m)), forwardedBefore, 'the picker\'s history reads never went upstream');
     assert.doesNotMatch(log(), /answered from the index .*"ok":false/);
@@ -186,11 +172,11 @@ describe('the real Codex TUI: expand, transcript and resume answered by threadst
     t.press('Enter');
     const history = await t.waitForScreen((s) => s.includes('Ask Codex to do anything') && s.includes(newThread.answer), 'the resumed history', 60000);
     assert.ok(history.includes(PROMPT) && history.includes(`Ran ${newThread.command}`), history);
-    await waitFor(() => forwardedUpstream(log(), 'thread/resume') > before.resume, 'thread/resume forwarded');
+    await waitUntil(() => forwardedUpstream(log(), 'thread/resume') > before.resume, 'thread/resume forwarded');
     // The resume's pages ask with the cursors the upstream minted in its thread/resume answer.
     // They are the very strings threadstate minted for the same positions in the picker's
     // transcript pages, so the front answered them from the index.
-    await waitFor(() => servedFromIndex(log(), 'thread/turns/list') > before.turns && servedFromIndex(log(), 'thread/items/list') > before.items, 'the resume\'s history pages answered from the index');
+    await waitUntil(() => servedFromIndex(log(), 'thread/turns/list') > before.turns && servedFromIndex(log(), 'thread/items/list') > before.items, 'the resume\'s history pages answered from the index');
 
     t.press('C-t');
     const transcript = await t.waitForScreen((s) => s.includes(newThread.reasoning) && s.includes(`$ ${newThread.command}`), 'the transcript of the resumed thread');

@@ -9,11 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, REPO_ROOT } from '../helpers/app-server.ts';
 import { codexBinary } from '../helpers/codex.ts';
-import { copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
+import { copyFixtureHome, removeDir } from '../helpers/home.ts';
 import { ListenerProcess } from '../helpers/listener-process.ts';
-import { ResponsesMock } from '../helpers/responses-mock.ts';
-import { TmuxSession } from '../helpers/tmux.ts';
-import { pointAtMock, servedFromIndex, shellQuote, waitFor } from '../helpers/tui-front.ts';
+import type { ResponsesMock } from '../helpers/responses-mock.ts';
+import type { TmuxSession } from '../helpers/tmux.ts';
+import { pointAtMock, servedFromIndex, startTui, startTuiFront, stopTuiFront } from '../helpers/tui-front.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import { WsClient } from '../helpers/ws-client.ts';
 
 const TICKET = 'Please use the lookup_ticket tool to check ticket RC-42.';
@@ -29,24 +30,9 @@ describe('the real Codex TUI through the front', function () {
   let tui: TmuxSession | null = null;
 
   before(async () => {
-    const codex = codexBinary();
-    mock = await ResponsesMock.start();
-    home = copyFixtureHome('codex-0.169.0');
-    dir = makeTempDir();
-    pointAtMock(home, mock);
-    const sock = join(dir, 'front.sock');
-    ({ server: front } = await ListenerProcess.start(home, ['--listen', `unix://${sock}`, '--upstream', `${codex} app-server`, '--log-level', 'debug'], { THREADSTATE_LOG: 'debug', ...mock.env() }));
-    const env = Object.entries({ CODEX_HOME: home, ...mock.env() }).map(([k, v]) => `${k}=${shellQuote(String(v))}`).join(' ');
-    tui = TmuxSession.start(`threadstate-tui-${process.pid}`, `cd ${shellQuote(dir)} && env ${env} ${shellQuote(codex)} --remote unix://${sock}; sleep 600`);
+    ({ mock, home, dir, front, tui } = await startTuiFront('threadstate-tui'));
   });
-
-  after(async () => {
-    tui?.kill();
-    await front?.stop();
-    await mock?.close();
-    removeDir(dir);
-    removeDir(join(home, '..'));
-  });
+  after(() => stopTuiFront({ mock, home, dir, front, tui: tui ?? undefined }));
 
   it('starts, runs a turn against the mock, and the picker served by threadstate searches, archives and resumes', async () => {
     const t = tui!;
@@ -61,7 +47,7 @@ describe('the real Codex TUI through the front', function () {
     t.press('Enter');
     const picker = await t.waitForScreen((s) => s.includes('Resume a previous session') && s.includes(TICKET) && s.includes(PROMPT), 'the picker with the fixture threads and the new one', 30000);
     assert.ok(picker.includes('Release notes v1.2'), picker);
-    await waitFor(() => servedFromIndex(front.stderr, 'thread/list') > listsBefore, 'the front to log the picker pages it answered');
+    await waitUntil(() => servedFromIndex(front.stderr, 'thread/list') > listsBefore, 'the front to log the picker pages it answered');
 
     await t.type('lookup_ticket');
     const found = await t.waitForScreen((s) => s.includes('Search: lookup_ticket') && s.includes(TICKET), 'the search hit');
@@ -70,7 +56,7 @@ describe('the real Codex TUI through the front', function () {
     await t.waitForScreen((s) => s.includes('Search: lookup_ticket') && !s.includes(TICKET), 'the archived row to leave the picker').catch((err: Error) => {
       throw new Error(`${err.message}\nfront log:\n${front.stderr.split('\n').filter((l) => /archive|WARN|ERROR/.test(l)).slice(-20).join('\n')}`);
     });
-    await waitFor(() => /forwarded upstream .*"method":"thread\/archive"/.test(front.stderr), 'thread/archive forwarded');
+    await waitUntil(() => /forwarded upstream .*"method":"thread\/archive"/.test(front.stderr), 'thread/archive forwarded');
 
     t.press('Escape');
     await new Promise((r) => setTimeout(r, 500));
@@ -78,7 +64,7 @@ describe('the real Codex TUI through the front', function () {
     await t.waitForScreen((s) => s.includes('Search: Release') && s.includes('Release notes v1.2'), 'the release thread');
     t.press('Enter');
     await t.waitForScreen((s) => s.includes(RELEASE) && s.includes('Mock answer to: Draft a release note'), 'the resumed history');
-    await waitFor(() => /forwarded upstream .*"method":"thread\/resume"/.test(front.stderr), 'thread/resume forwarded');
+    await waitUntil(() => /forwarded upstream .*"method":"thread\/resume"/.test(front.stderr), 'thread/resume forwarded');
 
     const answersBefore = mock.requests.filter((r) => r.method === 'POST').length;
     await t.type('One more turn on the resumed thread');
@@ -113,11 +99,10 @@ describe('the real Codex TUI through the front', function () {
     let session: TmuxSession | null = null;
     try {
       daemon('start', '--upstream', `${codex} app-server`, '--log-level', 'debug');
-      const tuiEnv = Object.entries({ CODEX_HOME: daemonHome, ...mock.env() }).map(([k, v]) => `${k}=${shellQuote(String(v))}`).join(' ');
       // `resume --all`: the attached picker filters by the local cwd otherwise, where no fixture thread lives.
-      session = TmuxSession.start(`threadstate-tui-daemon-${process.pid}`, `cd ${shellQuote(dir)} && env ${tuiEnv} ${shellQuote(codex)} resume --all; sleep 600`);
+      session = startTui('threadstate-tui-daemon', dir, daemonHome, 'resume --all', mock.env());
       await session.waitForScreen((s) => s.includes('Resume a previous session') && s.includes('Release notes v1.2'), 'the attached picker', 90000);
-      await waitFor(() => servedFromIndex(readFileSync(logFile, 'utf8'), 'thread/list') > 0, 'the daemon to log the picker pages it answered');
+      await waitUntil(() => servedFromIndex(readFileSync(logFile, 'utf8'), 'thread/list') > 0, 'the daemon to log the picker pages it answered');
       await session.type('Release');
       await session.waitForScreen((s) => s.includes('Search: Release') && !s.includes(TICKET), 'the search hit');
       session.press('Enter');
@@ -127,7 +112,7 @@ describe('the real Codex TUI through the front', function () {
       await new Promise((r) => setTimeout(r, 300));
       session.press('Enter');
       await session.waitForScreen((s) => s.includes(RELEASE) && s.includes('Mock answer to: Draft a release note'), 'the resumed history', 60000);
-      await waitFor(() => /forwarded upstream .*"method":"thread\/resume"/.test(readFileSync(logFile, 'utf8')), 'thread/resume forwarded by the daemon');
+      await waitUntil(() => /forwarded upstream .*"method":"thread\/resume"/.test(readFileSync(logFile, 'utf8')), 'thread/resume forwarded by the daemon');
     } finally {
       session?.kill();
       daemon('stop');
@@ -142,13 +127,12 @@ describe('the real Codex TUI through the front', function () {
     let session: TmuxSession | null = null;
     try {
       const url = (target as { url: string }).url;
-      const env = Object.entries({ CODEX_HOME: home, TS_FRONT_TOKEN: token, ...mock.env() }).map(([k, v]) => `${k}=${shellQuote(String(v))}`).join(' ');
-      session = TmuxSession.start(`threadstate-tui-ws-${process.pid}`, `cd ${shellQuote(dir)} && env ${env} ${shellQuote(codex)} --remote ${url} --remote-auth-token-env TS_FRONT_TOKEN; sleep 600`);
+      session = startTui('threadstate-tui-ws', dir, home, `--remote ${url} --remote-auth-token-env TS_FRONT_TOKEN`, { TS_FRONT_TOKEN: token, ...mock.env() });
       await session.waitForScreen((s) => s.includes('Ask Codex to do anything'), 'the composer over ws://', 90000);
       await session.type('/resume');
       session.press('Enter');
       await session.waitForScreen((s) => s.includes('Resume a previous session') && s.includes('Release notes v1.2'), 'the picker over ws://');
-      await waitFor(() => servedFromIndex(server.stderr, 'thread/list') > 0, 'the front to log the picker pages it answered');
+      await waitUntil(() => servedFromIndex(server.stderr, 'thread/list') > 0, 'the front to log the picker pages it answered');
       assert.doesNotMatch(server.stderr, /refused an upgrade/);
     } finally {
       session?.kill();

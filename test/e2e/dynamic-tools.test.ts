@@ -3,11 +3,11 @@
 // resume, validated with Codex's messages, and gone with their thread.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { AppServerProcess, type Json } from '../helpers/app-server.ts';
-import { makeTempDir, removeDir } from '../helpers/home.ts';
+import type { AppServerProcess, Json } from '../helpers/app-server.ts';
+import { servedHome } from '../helpers/served-home.ts';
 
 const SCHEMA = { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] };
 const TAGGED = [
@@ -45,25 +45,15 @@ function sessionMeta(path: string): Json {
 
 describe('dynamic tools over stdio', function () {
   this.timeout(30000);
-  let root: string;
-  let home: string;
+  const t = servedHome({ from: 'empty', each: true });
   let server: AppServerProcess;
 
   beforeEach(async () => {
-    root = makeTempDir();
-    home = join(root, 'codex-home');
-    mkdirSync(home);
-    server = new AppServerProcess(home);
-    await server.initialize({ experimentalApi: true });
-  });
-
-  afterEach(() => {
-    server.kill();
-    removeDir(root);
+    server = await t.ready([], { capabilities: { experimentalApi: true } });
   });
 
   async function startWithTools(dynamicTools: Json[]): Promise<string> {
-    const started = await server.call('thread/start', { cwd: join(root, 'proj'), dynamicTools });
+    const started = await server.call('thread/start', { cwd: join(t.root, 'proj'), dynamicTools });
     return started.thread.id;
   }
 
@@ -80,16 +70,16 @@ describe('dynamic tools over stdio', function () {
     const meta = sessionMeta(path);
     assert.equal(meta.type, 'session_meta');
     assert.deepEqual(meta.payload.dynamic_tools, TAGGED);
-    assert.deepEqual(toolRows(home, threadId), [
+    assert.deepEqual(toolRows(t.home, threadId), [
       { position: 0, name: 'lookup_ticket', description: 'Look up a ticket.', input_schema: JSON.stringify(SCHEMA), namespace: null, namespace_description: null, defer_loading: 0 },
       { position: 1, name: 'close_ticket', description: 'Close it.', input_schema: '{"type":"object"}', namespace: 'tickets', namespace_description: 'ticket tools', defer_loading: 0 },
       { position: 2, name: 'reopen_ticket', description: 'Reopen it.', input_schema: '{"type":"object"}', namespace: 'tickets', namespace_description: 'ticket tools', defer_loading: 1 },
     ]);
     assert.deepEqual((await server.call('thread/dynamicTools/list', { threadId })).data, TAGGED);
     // More items re-index the thread: the same positions are not written again.
-    const before = toolRows(home, threadId);
+    const before = toolRows(t.home, threadId);
     await server.call('thread/inject_items', { threadId, items: [USER_MESSAGE] });
-    assert.deepEqual(toolRows(home, threadId), before);
+    assert.deepEqual(toolRows(t.home, threadId), before);
   });
 
   it('normalises the legacy flat form to the canonical tagged form', async () => {
@@ -106,30 +96,29 @@ describe('dynamic tools over stdio', function () {
   });
 
   it('a thread without tools lists none; with an emptied table the rollout answers and repairs the index', async () => {
-    const plain = await server.call('thread/start', { cwd: join(root, 'proj') });
+    const plain = await server.call('thread/start', { cwd: join(t.root, 'proj') });
     await materialise(plain.thread.id);
     assert.deepEqual(await server.call('thread/dynamicTools/list', { threadId: plain.thread.id }), { data: [] });
 
     const threadId = await startWithTools(TAGGED);
     await materialise(threadId);
-    withDb(home, (db) => db.exec('DELETE FROM thread_dynamic_tools'));
-    assert.deepEqual(toolRows(home, threadId), []);
+    withDb(t.home, (db) => db.exec('DELETE FROM thread_dynamic_tools'));
+    assert.deepEqual(toolRows(t.home, threadId), []);
     assert.deepEqual((await server.call('thread/dynamicTools/list', { threadId })).data, TAGGED);
-    assert.equal(toolRows(home, threadId).length, 3, 'the rows were written again');
-    assert.deepEqual(toolRows(home, threadId).map((r) => r.namespace_description), [null, 'ticket tools', 'ticket tools']);
+    assert.equal(toolRows(t.home, threadId).length, 3, 'the rows were written again');
+    assert.deepEqual(toolRows(t.home, threadId).map((r) => r.namespace_description), [null, 'ticket tools', 'ticket tools']);
   });
 
   it('resume in a new server reloads the tools, also when the index lost them', async () => {
     const threadId = await startWithTools(TAGGED);
     await materialise(threadId);
     await server.close();
-    withDb(home, (db) => db.exec('DELETE FROM thread_dynamic_tools'));
-    server = new AppServerProcess(home);
-    await server.initialize({ experimentalApi: true });
+    withDb(t.home, (db) => db.exec('DELETE FROM thread_dynamic_tools'));
+    server = await t.ready([], { capabilities: { experimentalApi: true } });
     const resumed = await server.call('thread/resume', { threadId });
     assert.equal(resumed.thread.id, threadId);
     assert.equal('dynamicTools' in resumed.thread, false, 'the wire Thread has no tools field');
-    assert.equal(toolRows(home, threadId).length, 3, 'resume repaired the index');
+    assert.equal(toolRows(t.home, threadId).length, 3, 'resume repaired the index');
     assert.deepEqual((await server.call('thread/dynamicTools/list', { threadId })).data, TAGGED);
     const loaded = await server.call('thread/loaded/list', {});
     assert.ok(loaded.data.includes(threadId));
@@ -138,9 +127,9 @@ describe('dynamic tools over stdio', function () {
   it('deleting the thread deletes its tool rows (cascade)', async () => {
     const threadId = await startWithTools(TAGGED);
     await materialise(threadId);
-    assert.equal(toolRows(home, threadId).length, 3);
+    assert.equal(toolRows(t.home, threadId).length, 3);
     assert.deepEqual(await server.call('thread/delete', { threadId }), {});
-    assert.deepEqual(toolRows(home, threadId), []);
+    assert.deepEqual(toolRows(t.home, threadId), []);
     const gone = await server.request('thread/dynamicTools/list', { threadId });
     assert.deepEqual(gone.error, { code: -32600, message: `thread not loaded: ${threadId}` });
   });
@@ -171,13 +160,8 @@ describe('dynamic tools over stdio', function () {
   });
 
   it('requires experimentalApi to declare tools', async () => {
-    const other = new AppServerProcess(home);
-    try {
-      await other.initialize();
-      const answer = await other.request('thread/start', { dynamicTools: [] });
-      assert.deepEqual(answer.error, { code: -32600, message: 'thread/start.dynamicTools requires experimentalApi capability' });
-    } finally {
-      other.kill();
-    }
+    const other = await t.ready();
+    const answer = await other.request('thread/start', { dynamicTools: [] });
+    assert.deepEqual(answer.error, { code: -32600, message: 'thread/start.dynamicTools requires experimentalApi capability' });
   });
 });

@@ -5,11 +5,9 @@
 
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { AppServerProcess, type Json } from '../helpers/app-server.ts';
-import { copyFixtureHome, removeDir } from '../helpers/home.ts';
-import { ListenerProcess } from '../helpers/listener-process.ts';
+import type { Json } from '../helpers/app-server.ts';
+import { servedHome } from '../helpers/served-home.ts';
 import { WsClient, type Target } from '../helpers/ws-client.ts';
 
 const LOADED_ID = '01a23488-93cf-7981-9067-38b538d20271';
@@ -82,22 +80,16 @@ class Peer {
 
 describe('Codex front relay (scripted upstream)', function () {
   this.timeout(60000);
-  let home: string;
+  const t = servedHome();
   let peer: Peer;
-  let server: ListenerProcess;
   let target: Target;
 
   before(async () => {
-    home = copyFixtureHome('codex-0.169.0');
     peer = new Peer();
     await new Promise((r) => peer.wss.once('listening', r));
-    ({ server, target } = await ListenerProcess.start(home, ['--listen', 'ws://127.0.0.1:0', '--upstream', peer.url]));
+    ({ target } = await t.listen(['--listen', 'ws://127.0.0.1:0', '--upstream', peer.url]));
   });
-  after(async () => {
-    await server?.stop();
-    await peer.close();
-    removeDir(join(home, '..'));
-  });
+  after(() => peer.close());
 
   it("answers initialize with the upstream's answer and holds its notifications until then", async () => {
     const client = await WsClient.connect(target);
@@ -224,8 +216,8 @@ describe('Codex front relay (scripted upstream)', function () {
     const count = 300;
     client.send({ id: 'flood', method: 'peer/flood', params: { count, bytes: 100_000 } });
     await new Promise((r) => setTimeout(r, 1500));
-    // 30 MB sent: the front stopped reading past its 8 MiB high-water mark, so most of it waits
-    // in the peer's own send buffer instead of in the front's memory.
+    // 30 MB sent: the front stopped reading while its client did not keep up (server/flow.ts), so
+    // most of it waits in the peer's own send buffer instead of in the front's memory.
     assert.ok(conn.socket.bufferedAmount > 4 * 1024 * 1024, `the upstream was held back (its unsent bytes: ${conn.socket.bufferedAmount})`);
     client.socket.resume();
     const answer = await client.answerTo('flood', 30000);
@@ -236,20 +228,16 @@ describe('Codex front relay (scripted upstream)', function () {
   });
 
   it('relays over stdio too (an editor spawning the front), and finishes answering after stdin closes', async () => {
-    const stdio = new AppServerProcess(home, ['--upstream', peer.url]);
-    try {
-      const init = await stdio.initialize();
-      assert.equal(init.userAgent, 'threadstate_test/9.9.9 (peer)');
-      const echo = await stdio.request('peer/echo', { via: 'stdio' }, 'stdio-id');
-      assert.deepEqual(echo, { id: 'stdio-id', result: { from: 'upstream', method: 'peer/echo', params: { via: 'stdio' } } });
-      stdio.send({ id: { object: 'id' }, method: 'peer/echo', params: {} });
-      assert.equal((await stdio.call('thread/list', { limit: 2 })).data.length, 2);
-      await stdio.waitFor((m) => JSON.stringify(m.id) === '{"object":"id"}' && m.result?.from === 'upstream');
-      stdio.send({ id: 'last', method: 'peer/echo', params: { last: true } });
-      assert.equal(await stdio.close(), 0);
-      assert.ok(stdio.messages.some((m) => m.id === 'last' && m.result?.params?.last === true), 'the answer in flight when stdin closed was written');
-    } finally {
-      stdio.kill();
-    }
+    const stdio = t.start(['--upstream', peer.url]);
+    const init = await stdio.initialize();
+    assert.equal(init.userAgent, 'threadstate_test/9.9.9 (peer)');
+    const echo = await stdio.request('peer/echo', { via: 'stdio' }, 'stdio-id');
+    assert.deepEqual(echo, { id: 'stdio-id', result: { from: 'upstream', method: 'peer/echo', params: { via: 'stdio' } } });
+    stdio.send({ id: { object: 'id' }, method: 'peer/echo', params: {} });
+    assert.equal((await stdio.call('thread/list', { limit: 2 })).data.length, 2);
+    await stdio.waitFor((m) => JSON.stringify(m.id) === '{"object":"id"}' && m.result?.from === 'upstream');
+    stdio.send({ id: 'last', method: 'peer/echo', params: { last: true } });
+    assert.equal(await stdio.close(), 0);
+    assert.ok(stdio.messages.some((m) => m.id === 'last' && m.result?.params?.last === true), 'the answer in flight when stdin closed was written');
   });
 });

@@ -1,26 +1,19 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { AppServerProcess } from '../helpers/app-server.ts';
-import { makeTempDir, removeDir } from '../helpers/home.ts';
+import type { AppServerProcess } from '../helpers/app-server.ts';
+import { servedHome } from '../helpers/served-home.ts';
 
 describe('app-server handshake and transport', () => {
-  let dir: string;
+  const t = servedHome({ from: 'empty', each: true });
   let server: AppServerProcess;
 
   beforeEach(() => {
-    dir = makeTempDir();
-    server = new AppServerProcess(join(dir, 'home'));
-  });
-
-  afterEach(() => {
-    server.kill();
-    removeDir(dir);
+    server = t.start();
   });
 
   it('answers initialize with the user agent, the home and the platform', async () => {
     const result = await server.initialize();
     assert.match(result.userAgent, /^threadstate_test\/\d+\.\d+\.\d+ \(.+\) .* \(threadstate_test; 1\.0\.0\)$/);
-    assert.equal(result.codexHome, join(dir, 'home'));
+    assert.equal(result.codexHome, t.home);
     assert.equal(result.platformFamily, 'unix');
     assert.equal(result.platformOs, 'linux');
   });

@@ -3,45 +3,35 @@
 // clients that leave mid-answer, and the Origin and bearer-token checks.
 
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { AppServerProcess } from '../helpers/app-server.ts';
-import { copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
+import { withCommandOutput } from '../helpers/hostile.ts';
 import { ListenerProcess } from '../helpers/listener-process.ts';
+import { servedHome } from '../helpers/served-home.ts';
+import { sleep } from '../helpers/wait.ts';
 import { WsClient, httpStatus, rawExchange, type Target } from '../helpers/ws-client.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const kind of ['unix', 'ws'] as const) {
   describe(`app-server --listen ${kind}://`, function () {
     this.timeout(60000);
-    let home: string;
-    let dir: string;
+    const t = servedHome();
     let server: ListenerProcess;
     let target: Target;
     let stdioList: unknown;
 
     before(async () => {
-      home = copyFixtureHome('codex-0.169.0');
-      dir = makeTempDir();
-      const listen = kind === 'unix' ? `unix://${join(dir, 'ts.sock')}` : 'ws://127.0.0.1:0';
-      ({ server, target } = await ListenerProcess.start(home, ['--listen', listen], { TS_TEST_TOKEN: '' }));
-      const stdio = new AppServerProcess(home);
-      await stdio.initialize();
+      const listen = kind === 'unix' ? `unix://${join(t.root, 'ts.sock')}` : 'ws://127.0.0.1:0';
+      ({ server, target } = await t.listen(['--listen', listen], { env: { TS_TEST_TOKEN: '' } }));
+      const stdio = await t.ready();
       stdioList = await stdio.call('thread/list', { limit: 5 });
       await stdio.close();
-    });
-    after(async () => {
-      await server?.stop();
-      removeDir(dir);
-      removeDir(join(home, '..'));
     });
 
     it('answers like the stdio server, with ids of any JSON type back as sent', async () => {
       const client = await WsClient.connect(target);
       const init = await client.initialize();
-      assert.equal(init.codexHome, home);
+      assert.equal(init.codexHome, t.home);
       for (const id of [7, 'picker-1', 0, -3.5]) {
         const answer = await client.request('thread/list', { limit: 5 }, id);
         assert.deepEqual(answer.id, id);
@@ -126,21 +116,12 @@ for (const kind of ['unix', 'ws'] as const) {
 
 describe('app-server --listen: bearer token, addresses and socket ownership', function () {
   this.timeout(60000);
-  let home: string;
-  let dir: string;
-  before(() => {
-    home = copyFixtureHome('codex-0.169.0');
-    dir = makeTempDir();
-  });
-  after(() => {
-    removeDir(dir);
-    removeDir(join(home, '..'));
-  });
+  const t = servedHome();
 
   for (const kind of ['unix', 'ws'] as const) {
     it(`${kind}://: checks the bearer token when one is configured (401 otherwise)`, async () => {
-      const listen = kind === 'unix' ? `unix://${join(dir, 'token.sock')}` : 'ws://127.0.0.1:0';
-      const { server, target } = await ListenerProcess.start(home, ['--listen', listen, '--auth-token-env', 'TS_TEST_TOKEN'], { TS_TEST_TOKEN: 's3cret-token' });
+      const listen = kind === 'unix' ? `unix://${join(t.root, 'token.sock')}` : 'ws://127.0.0.1:0';
+      const { server, target } = await ListenerProcess.start(t.home, ['--listen', listen, '--auth-token-env', 'TS_TEST_TOKEN'], { TS_TEST_TOKEN: 's3cret-token' });
       try {
         await assert.rejects(WsClient.connect(target), /401/);
         await assert.rejects(WsClient.connect(target, { headers: { authorization: 'Bearer wrong-token!' } }), /401/);
@@ -156,15 +137,15 @@ describe('app-server --listen: bearer token, addresses and socket ownership', fu
   }
 
   it('refuses a non-loopback ws:// address unless told, and a token variable that is not set', async () => {
-    await assert.rejects(ListenerProcess.start(home, ['--listen', 'ws://0.0.0.0:0']), /not a loopback address/);
-    await assert.rejects(ListenerProcess.start(home, ['--listen', 'ws://127.0.0.1:0', '--auth-token-env', 'TS_NOT_SET_ANYWHERE']), /not set or empty/);
-    await assert.rejects(ListenerProcess.start(home, ['--listen', 'tcp://127.0.0.1:1']), /expected stdio:\/\/, unix:\/\/PATH or ws:\/\/HOST:PORT/);
+    await assert.rejects(ListenerProcess.start(t.home, ['--listen', 'ws://0.0.0.0:0']), /not a loopback address/);
+    await assert.rejects(ListenerProcess.start(t.home, ['--listen', 'ws://127.0.0.1:0', '--auth-token-env', 'TS_NOT_SET_ANYWHERE']), /not set or empty/);
+    await assert.rejects(ListenerProcess.start(t.home, ['--listen', 'tcp://127.0.0.1:1']), /expected stdio:\/\/, unix:\/\/PATH or ws:\/\/HOST:PORT/);
   });
 
   it('refuses to take over a socket a live server holds, replaces a stale one, and cleans up on exit', async () => {
-    const path = join(dir, 'owned.sock');
-    const first = await ListenerProcess.start(home, ['--listen', `unix://${path}`]);
-    await assert.rejects(ListenerProcess.start(home, ['--listen', `unix://${path}`]), /already listening/);
+    const path = join(t.root, 'owned.sock');
+    const first = await ListenerProcess.start(t.home, ['--listen', `unix://${path}`]);
+    await assert.rejects(ListenerProcess.start(t.home, ['--listen', `unix://${path}`]), /already listening/);
     assert.equal(await first.server.stop(), 0);
     assert.equal(existsSync(path), false);
     // A socket file nobody accepts on: its server was killed before it could clean up.
@@ -173,17 +154,17 @@ describe('app-server --listen: bearer token, addresses and socket ownership', fu
     holder.kill('SIGKILL');
     await new Promise((r) => holder.once('exit', r));
     assert.ok(lstatSync(path).isSocket());
-    const { server } = await ListenerProcess.start(home, ['--listen', `unix://${path}`]);
+    const { server } = await ListenerProcess.start(t.home, ['--listen', `unix://${path}`]);
     assert.equal(await server.stop(), 0);
     writeFileSync(path, 'not a socket');
-    await assert.rejects(ListenerProcess.start(home, ['--listen', `unix://${path}`]), /not a socket/);
+    await assert.rejects(ListenerProcess.start(t.home, ['--listen', `unix://${path}`]), /not a socket/);
   });
 
   it('sends one unfragmented text frame per message, without newline, and splits messages past the frame limit', async () => {
     const init = { id: 'i', method: 'initialize', params: { clientInfo: { name: 't', title: null, version: '1' } } };
     const list = { id: 'l', method: 'thread/list', params: { limit: 5 } };
     const isDone = (frames: Array<{ fin: boolean }>) => frames.filter((f) => f.fin).length >= 2;
-    const plain = await ListenerProcess.start(home, ['--listen', 'ws://127.0.0.1:0']);
+    const plain = await ListenerProcess.start(t.home, ['--listen', 'ws://127.0.0.1:0']);
     try {
       const frames = await rawExchange(plain.target, [init, list], isDone);
       assert.ok(frames.every((f) => f.fin && f.opcode === 1), 'unfragmented text frames');
@@ -192,7 +173,7 @@ describe('app-server --listen: bearer token, addresses and socket ownership', fu
     } finally {
       await plain.server.stop();
     }
-    const small = await ListenerProcess.start(home, ['--listen', 'ws://127.0.0.1:0'], { THREADSTATE_WS_MAX_FRAME_BYTES: '512' });
+    const small = await ListenerProcess.start(t.home, ['--listen', 'ws://127.0.0.1:0'], { THREADSTATE_WS_MAX_FRAME_BYTES: '512' });
     try {
       const frames = await rawExchange(small.target, [init, list], isDone);
       assert.ok(frames.length > 3, 'the list answer went out in several frames');
@@ -208,9 +189,9 @@ describe('app-server --listen: bearer token, addresses and socket ownership', fu
   });
 
   it('binds a socket path too long for sun_path through a symlink', async () => {
-    const longDir = join(dir, 'a'.repeat(60), 'b'.repeat(60));
+    const longDir = join(t.root, 'a'.repeat(60), 'b'.repeat(60));
     const path = join(longDir, 'app-server-control.sock');
-    const { server, target } = await ListenerProcess.start(home, ['--listen', `unix://${path}`]);
+    const { server, target } = await ListenerProcess.start(t.home, ['--listen', `unix://${path}`]);
     assert.ok(lstatSync(path).isSymbolicLink());
     // connect() cannot take the long path either; clients follow the link, as Codex's do.
     const client = await WsClient.connect({ kind: 'unix', path: realpathSync((target as { path: string }).path) });
@@ -223,34 +204,20 @@ describe('app-server --listen: bearer token, addresses and socket ownership', fu
 
 describe('app-server --listen ws://: long history answers', function () {
   this.timeout(60000);
+  const t = servedHome();
 
   it('carries a long command output whole, and closes the rollout once the answer is out', async () => {
-    const home = copyFixtureHome('codex-0.169.0');
-    const sessions = join(home, 'sessions/2026/11/25');
-    const name = readdirSync(sessions).find((f) => readFileSync(join(sessions, f), 'utf8').includes('"CommandExecution"'))!;
-    const path = join(sessions, name);
-    const threadId = /-([0-9a-f-]{36})\.jsonl$/.exec(name)![1];
     const output = 'line "quoted" \\ tab\t é ✓ 😀\n'.repeat(20000);
-    writeFileSync(path, readFileSync(path, 'utf8').split('\n').map((text) => {
-      if (!text.includes('"CommandExecution"')) return text;
-      const line = JSON.parse(text);
-      line.payload.item.aggregated_output = output;
-      return JSON.stringify(line);
-    }).join('\n'));
-    const { server, target } = await ListenerProcess.start(home, ['--listen', 'ws://127.0.0.1:0'], { THREADSTATE_WS_MAX_FRAME_BYTES: '65536' });
-    try {
-      const client = await WsClient.connect(target);
-      await client.initialize();
-      const read = await client.call('thread/read', { threadId, includeTurns: true });
-      const outputs = read.thread.turns.flatMap((t: { items: Array<{ type: string; aggregatedOutput?: string }> }) => t.items).filter((i: { type: string }) => i.type === 'commandExecution').map((i: { aggregatedOutput?: string }) => i.aggregatedOutput);
-      assert.deepEqual(outputs, [output]);
-      await new Promise((r) => setTimeout(r, 200));
-      const fds = readdirSync(`/proc/${server.child.pid}/fd`).map((fd) => { try { return readlinkSync(`/proc/${server.child.pid}/fd/${fd}`); } catch { return ''; } });
-      assert.ok(!fds.includes(path), 'the rollout is closed once the answer is written');
-      await client.close();
-    } finally {
-      await server.stop();
-      removeDir(join(home, '..'));
-    }
+    const { path, threadId } = withCommandOutput(t.home, output);
+    const { server, target } = await t.listen(['--listen', 'ws://127.0.0.1:0'], { env: { THREADSTATE_WS_MAX_FRAME_BYTES: '65536' } });
+    const client = await WsClient.connect(target);
+    await client.initialize();
+    const read = await client.call('thread/read', { threadId, includeTurns: true });
+    const outputs = read.thread.turns.flatMap((turn: { items: Array<{ type: string; aggregatedOutput?: string }> }) => turn.items).filter((i: { type: string }) => i.type === 'commandExecution').map((i: { aggregatedOutput?: string }) => i.aggregatedOutput);
+    assert.deepEqual(outputs, [output]);
+    await new Promise((r) => setTimeout(r, 200));
+    const fds = readdirSync(`/proc/${server.child.pid}/fd`).map((fd) => { try { return readlinkSync(`/proc/${server.child.pid}/fd/${fd}`); } catch { return ''; } });
+    assert.ok(!fds.includes(path), 'the rollout is closed once the answer is written');
+    await client.close();
   });
 });

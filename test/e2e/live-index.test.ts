@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AppServerProcess, type Json } from '../helpers/app-server.ts';
-import { makeTempDir, removeDir } from '../helpers/home.ts';
+import type { AppServerProcess, Json } from '../helpers/app-server.ts';
+import { servedHome } from '../helpers/served-home.ts';
 import { febAgent, febPrompt, writeThread, type Line } from '../unit/search/rollouts.ts';
 
 const WATCH_ENV = { THREADSTATE_WATCH: '1' };
@@ -48,34 +48,26 @@ async function searchIds(server: AppServerProcess, query: string, params: Json =
 for (const [mode, env] of [['file watches', WATCH_ENV], ['periodic checks only', POLL_ENV]] as const) {
   describe(`live index with ${mode}`, function () {
     this.timeout(120000);
-    let root: string;
-    let home: string;
+    const served = servedHome({ from: 'empty', each: true });
     let server: AppServerProcess;
 
     beforeEach(() => {
-      root = makeTempDir('threadstate-e2e-live-');
-      home = join(root, 'codex-home');
-      mkdirSync(join(home, 'sessions'), { recursive: true });
-    });
-
-    afterEach(() => {
-      server?.kill();
-      removeDir(root);
+      mkdirSync(join(served.home, 'sessions'), { recursive: true });
     });
 
     async function start(): Promise<void> {
-      server = new AppServerProcess(home, [], env);
+      server = served.start([], { env });
       await server.initialize();
       // The start-up reconcile is over once the seed thread is searchable.
       await until('start-up indexing', async () => (await searchIds(server, 'seedword')).length === 1);
     }
 
     it('follows create, append, name, archive, unarchive, delete and restore', async () => {
-      writeThread(home, febPrompt('seedword first thread'), { time: '2026-03-01T10-00-00' });
+      writeThread(served.home, febPrompt('seedword first thread'), { time: '2026-03-01T10-00-00' });
       await start();
 
       // create
-      const t = writeThread(home, [...febPrompt('createdword please'), febAgent('done')], { time: '2026-03-02T10-00-00' });
+      const t = writeThread(served.home, [...febPrompt('createdword please'), febAgent('done')], { time: '2026-03-02T10-00-00' });
       await until('created thread listed', async () => (await listIds(server)).has(t.id));
       assert.ok((await listIds(server, { useStateDbOnly: true })).has(t.id));
       assert.deepEqual(await until('created thread searchable', async () => { const ids = await searchIds(server, 'createdword'); return ids.length > 0 && ids; }), [t.id]);
@@ -93,13 +85,13 @@ for (const [mode, env] of [['file watches', WATCH_ENV], ['periodic checks only',
       assert.equal(read2.thread.turns.length, 2);
 
       // name, appended to session_index.jsonl by another process (last entry wins)
-      appendFileSync(join(home, 'session_index.jsonl'), `${JSON.stringify({ id: t.id, thread_name: 'first name', updated_at: new Date().toISOString() })}\n`);
-      appendFileSync(join(home, 'session_index.jsonl'), `${JSON.stringify({ id: t.id, thread_name: 'Renamed elsewhere', updated_at: new Date().toISOString() })}\n`);
+      appendFileSync(join(served.home, 'session_index.jsonl'), `${JSON.stringify({ id: t.id, thread_name: 'first name', updated_at: new Date().toISOString() })}\n`);
+      appendFileSync(join(served.home, 'session_index.jsonl'), `${JSON.stringify({ id: t.id, thread_name: 'Renamed elsewhere', updated_at: new Date().toISOString() })}\n`);
       await until('name listed', async () => (await listIds(server)).get(t.id)?.name === 'Renamed elsewhere');
       assert.equal((await server.call('thread/read', { threadId: t.id })).thread.name, 'Renamed elsewhere');
 
       // archive move
-      const archivedPath = join(home, 'archived_sessions', t.path.split('/').pop()!);
+      const archivedPath = join(served.home, 'archived_sessions', t.path.split('/').pop()!);
       mkdirSync(dirname(archivedPath), { recursive: true });
       renameSync(t.path, archivedPath);
       await until('archived thread in the archived list', async () => (await listIds(server, { archived: true })).get(t.id)?.path === archivedPath);
@@ -130,15 +122,15 @@ for (const [mode, env] of [['file watches', WATCH_ENV], ['periodic checks only',
     });
 
     it('indexes a burst of 1,000 new rollouts and a rollout growing by 10 MB', async () => {
-      writeThread(home, febPrompt('seedword first thread'), { time: '2026-03-01T10-00-00' });
-      const grow = writeThread(home, febPrompt('growingword start'), { time: '2026-03-01T11-00-00' });
+      writeThread(served.home, febPrompt('seedword first thread'), { time: '2026-03-01T10-00-00' });
+      const grow = writeThread(served.home, febPrompt('growingword start'), { time: '2026-03-01T11-00-00' });
       await start();
 
       const ids = new Set<string>();
       for (let i = 0; i < 1000; i++) {
         const minute = String(i % 60).padStart(2, '0');
         const hour = String(10 + Math.floor(i / 60) % 10).padStart(2, '0');
-        ids.add(writeThread(home, [...febPrompt(`burstword number ${i}`), febAgent('ok')], { time: `2026-03-03T${hour}-${minute}-00` }).id);
+        ids.add(writeThread(served.home, [...febPrompt(`burstword number ${i}`), febAgent('ok')], { time: `2026-03-03T${hour}-${minute}-00` }).id);
       }
       await until('all 1,000 listed', async () => {
         const listed = await listIds(server);
@@ -165,31 +157,18 @@ for (const [mode, env] of [['file watches', WATCH_ENV], ['periodic checks only',
 
 describe('live index: consistency and notifications', function () {
   this.timeout(120000);
-  let root: string;
-  let home: string;
-  const servers: AppServerProcess[] = [];
-
-  beforeEach(() => {
-    root = makeTempDir('threadstate-e2e-live-');
-    home = join(root, 'codex-home');
-  });
-
-  afterEach(() => {
-    for (const s of servers.splice(0)) s.kill();
-    removeDir(root);
-  });
+  const served = servedHome({ from: 'empty', each: true });
 
   it('never contradicts itself in a list taken while moves are pending', async () => {
-    const threads = Array.from({ length: 6 }, (_, i) => writeThread(home, febPrompt(`pendingword ${i}`), { time: `2026-03-0${i + 1}T10-00-00` }));
-    mkdirSync(join(home, 'archived_sessions'), { recursive: true });
+    const threads = Array.from({ length: 6 }, (_, i) => writeThread(served.home, febPrompt(`pendingword ${i}`), { time: `2026-03-0${i + 1}T10-00-00` }));
+    mkdirSync(join(served.home, 'archived_sessions'), { recursive: true });
     // No watches and no periodic check during the test: every move is still pending when the lists run.
-    const server = new AppServerProcess(home, [], { THREADSTATE_WATCH: '0', THREADSTATE_POLL_MS: '600000', THREADSTATE_RECONCILE_MS: '600000' });
-    servers.push(server);
+    const server = served.start([], { env: { THREADSTATE_WATCH: '0', THREADSTATE_POLL_MS: '600000', THREADSTATE_RECONCILE_MS: '600000' } });
     await server.initialize();
     // Both phases of the start-up indexing done: listed, and searchable.
     await until('indexed', async () => (await listIds(server)).size === 6 && (await searchIds(server, 'pendingword')).length === 6);
 
-    const archivedPath = (p: string) => join(home, 'archived_sessions', p.split('/').pop()!);
+    const archivedPath = (p: string) => join(served.home, 'archived_sessions', p.split('/').pop()!);
     const check = async (archivedFirst: boolean, wantArchived: Set<string>): Promise<void> => {
       let active: Map<string, Json>;
       let archived: Map<string, Json>;
@@ -236,23 +215,23 @@ describe('live index: consistency and notifications', function () {
   });
 
   it('sends thread/index/changed only to connections that opted in; two servers both follow the home', async () => {
-    writeThread(home, febPrompt('seedword'), { time: '2026-03-01T10-00-00' });
-    mkdirSync(join(home, 'archived_sessions'), { recursive: true });
-    const optedIn = new AppServerProcess(home, [], WATCH_ENV);
-    const plain = new AppServerProcess(home, [], WATCH_ENV);
-    servers.push(optedIn, plain);
+    writeThread(served.home, febPrompt('seedword'), { time: '2026-03-01T10-00-00' });
+    mkdirSync(join(served.home, 'archived_sessions'), { recursive: true });
+    const optedIn = served.start([], { env: WATCH_ENV });
+    const plain = served.start([], { env: WATCH_ENV });
+    const servers = [optedIn, plain];
     await optedIn.initialize({ threadIndexChanges: true });
     await plain.initialize();
     for (const s of servers) await until('indexed', async () => (await searchIds(s, 'seedword')).length === 1);
 
-    const t = writeThread(home, febPrompt('notifiedword'), { time: '2026-03-02T10-00-00' });
+    const t = writeThread(served.home, febPrompt('notifiedword'), { time: '2026-03-02T10-00-00' });
     const note = await optedIn.waitFor((m) => m.method === 'thread/index/changed' && m.params.changes.some((c: Json) => c.threadId === t.id), 15000);
     assert.deepEqual(note.params.changes.find((c: Json) => c.threadId === t.id), { threadId: t.id, change: 'appeared', archived: false });
     assert.equal(typeof note.emittedAtMs, 'number');
 
-    renameSync(t.path, join(home, 'archived_sessions', t.path.split('/').pop()!));
+    renameSync(t.path, join(served.home, 'archived_sessions', t.path.split('/').pop()!));
     await optedIn.waitFor((m) => m.method === 'thread/index/changed' && m.params.changes.some((c: Json) => c.threadId === t.id && c.archived === true), 15000);
-    rmSync(join(home, 'archived_sessions', t.path.split('/').pop()!));
+    rmSync(join(served.home, 'archived_sessions', t.path.split('/').pop()!));
     await optedIn.waitFor((m) => m.method === 'thread/index/changed' && m.params.changes.some((c: Json) => c.threadId === t.id && c.change === 'disappeared'), 15000);
 
     // The other server followed the same changes (its own index view agrees) without telling its client.

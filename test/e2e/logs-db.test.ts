@@ -3,10 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppServerProcess, CLI, NODE_BIN, REPO_ROOT } from '../helpers/app-server.ts';
-import { makeTempDir, removeDir } from '../helpers/home.ts';
+import { CLI, NODE_BIN, REPO_ROOT } from '../helpers/app-server.ts';
+import { servedHome } from '../helpers/served-home.ts';
 
 const LOGS_DB = 'threadstate-logs_1.sqlite';
 
@@ -35,44 +35,35 @@ function runLogsUntil(home: string, args: string[], done: (out: string) => boole
 
 describe('app-server and its logs database', function () {
   this.timeout(30000);
-  let dir: string;
-  let home: string;
-
-  beforeEach(() => {
-    dir = makeTempDir();
-    home = join(dir, 'home');
-    mkdirSync(home);
-  });
-
-  afterEach(() => removeDir(dir));
+  const t = servedHome({ from: 'empty', each: true });
 
   it('writes its records to the logs database, which `threadstate logs --json` reads', async () => {
-    const server = new AppServerProcess(home, ['--log-level', 'warn']);
+    const server = t.start(['--log-level', 'warn']);
     await server.initialize();
     server.sendRaw('{this is not json');
     await server.call('thread/list', {});
     assert.equal(await server.close(), 0);
-    const out = await runLogsUntil(home, ['--json', '--level', 'warn', '--module', 'server.ndjson'], (text) => /not JSON[^\n]*\n/.test(text));
+    const out = await runLogsUntil(t.home, ['--json', '--level', 'warn', '--module', 'server.ndjson'], (text) => /not JSON[^\n]*\n/.test(text));
     const rows = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
     assert.ok(rows.some((r) => /not JSON/.test(r.message)), out);
   });
 
   it('starts and answers with a corrupt logs database, leaving the file untouched', async () => {
     const garbage = Buffer.alloc(8192, 0x5a);
-    writeFileSync(join(home, LOGS_DB), garbage);
-    const server = new AppServerProcess(home);
+    writeFileSync(join(t.home, LOGS_DB), garbage);
+    const server = t.start();
     const result = await server.initialize();
-    assert.equal(result.codexHome, home);
+    assert.equal(result.codexHome, t.home);
     assert.deepEqual((await server.call('thread/list', {})).data, []);
     assert.equal(await server.close(), 0);
-    assert.deepEqual(readFileSync(join(home, LOGS_DB)), garbage);
+    assert.deepEqual(readFileSync(join(t.home, LOGS_DB)), garbage);
   });
 
   it('starts and answers while another process holds the logs database locked', async () => {
-    const locker = spawn(NODE_BIN, [join(REPO_ROOT, 'test/unit/logs/children/lock-db.ts'), join(home, LOGS_DB), 'rollback'], { cwd: REPO_ROOT });
+    const locker = spawn(NODE_BIN, [join(REPO_ROOT, 'test/unit/logs/children/lock-db.ts'), join(t.home, LOGS_DB), 'rollback'], { cwd: REPO_ROOT });
     await new Promise<void>((resolve) => locker.stdout.once('data', () => resolve()));
     try {
-      const server = new AppServerProcess(home);
+      const server = t.start();
       const started = Date.now();
       await server.initialize();
       assert.ok(Date.now() - started < 10000);

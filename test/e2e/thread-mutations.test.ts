@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { AppServerProcess, type Json } from '../helpers/app-server.ts';
-import { copyFixtureHome, removeDir } from '../helpers/home.ts';
+import type { AppServerProcess, Json } from '../helpers/app-server.ts';
+import { servedHome } from '../helpers/served-home.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const THREAD = '01a2121e-e83b-7081-b133-76ea94c04633'; // 0.169 fixture, active, vscode source
 const ARCHIVED = '01a2121f-1442-7ee2-934d-ae9b771a2d2e'; // 0.169 fixture, archived
@@ -27,30 +28,23 @@ function rolloutLines(path: string): Json[] {
 
 describe('thread mutations write the rollout and the index', function () {
   this.timeout(30000);
-  let home: string;
+  const t = servedHome({ each: true });
   let server: AppServerProcess;
 
   beforeEach(async () => {
-    home = copyFixtureHome('codex-0.169.0');
-    server = new AppServerProcess(home);
-    await server.initialize({ experimentalApi: true });
+    server = await t.ready([], { capabilities: { experimentalApi: true } });
     // Wait until the start-up backfill has indexed the fixture.
-    for (let i = 0; i < 100 && !indexRow(home, THREAD); i++) await new Promise((r) => setTimeout(r, 50));
-  });
-
-  afterEach(() => {
-    server.kill();
-    removeDir(join(home, '..'));
+    await waitUntil(() => indexRow(t.home, THREAD) !== undefined, 'the start-up indexing', 15000, 50);
   });
 
   it('archive moves the file, flags the row and broadcasts thread/archived', async () => {
-    const before = indexRow(home, THREAD)!;
+    const before = indexRow(t.home, THREAD)!;
     assert.equal(before.archived, 0);
     assert.deepEqual(await server.call('thread/archive', { threadId: THREAD }), {});
-    const moved = join(home, 'archived_sessions', String(before.rollout_path).split('/').pop()!);
+    const moved = join(t.home, 'archived_sessions', String(before.rollout_path).split('/').pop()!);
     assert.ok(existsSync(moved));
     assert.ok(!existsSync(String(before.rollout_path)));
-    const after = indexRow(home, THREAD)!;
+    const after = indexRow(t.home, THREAD)!;
     assert.equal(after.archived, 1);
     assert.equal(after.rollout_path, moved);
     assert.equal(typeof after.archived_at, 'number');
@@ -69,7 +63,7 @@ describe('thread mutations write the rollout and the index', function () {
     assert.match(result.thread.path, /\/sessions\/2026\/11\/25\/rollout-/);
     assert.ok(existsSync(result.thread.path));
     assert.ok(Math.abs(result.thread.updatedAt - Date.now() / 1000) < 60, 'mtime touched');
-    const row = indexRow(home, ARCHIVED)!;
+    const row = indexRow(t.home, ARCHIVED)!;
     assert.equal(row.archived, 0);
     assert.equal(row.archived_at, null);
     assert.equal(row.rollout_path, result.thread.path);
@@ -79,10 +73,10 @@ describe('thread mutations write the rollout and the index', function () {
   });
 
   it('delete removes the file and the row and broadcasts thread/deleted', async () => {
-    const path = String(indexRow(home, THREAD)!.rollout_path);
+    const path = String(indexRow(t.home, THREAD)!.rollout_path);
     assert.deepEqual(await server.call('thread/delete', { threadId: THREAD }), {});
     assert.ok(!existsSync(path));
-    assert.equal(indexRow(home, THREAD), undefined);
+    assert.equal(indexRow(t.home, THREAD), undefined);
     await server.waitFor((m) => m.method === 'thread/deleted' && m.params.threadId === THREAD);
     const again = await server.request('thread/delete', { threadId: THREAD });
     assert.deepEqual(again.error, { code: -32600, message: `no rollout found for thread id ${THREAD}` });
@@ -92,11 +86,11 @@ describe('thread mutations write the rollout and the index', function () {
 
   it('name/set trims, appends to session_index.jsonl, updates the row and notifies', async () => {
     assert.deepEqual(await server.call('thread/name/set', { threadId: THREAD, name: '  Refactor plan  ' }), {});
-    const entries = readFileSync(join(home, 'session_index.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const entries = readFileSync(join(t.home, 'session_index.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const last = entries[entries.length - 1];
     assert.equal(last.id, THREAD);
     assert.equal(last.thread_name, 'Refactor plan');
-    assert.equal(indexRow(home, THREAD)!.name, 'Refactor plan');
+    assert.equal(indexRow(t.home, THREAD)!.name, 'Refactor plan');
     const note = await server.waitFor((m) => m.method === 'thread/name/updated');
     assert.deepEqual(note.params, { threadId: THREAD, threadName: 'Refactor plan' });
     const read = await server.call('thread/read', { threadId: THREAD });
@@ -111,7 +105,7 @@ describe('thread mutations write the rollout and the index', function () {
     const result = await server.call('thread/metadata/update', { threadId: THREAD, gitInfo: { branch: ' feature/x ', sha: null } });
     assert.equal(result.thread.gitInfo.branch, 'feature/x');
     assert.equal(result.thread.gitInfo.sha, null);
-    const row = indexRow(home, THREAD)!;
+    const row = indexRow(t.home, THREAD)!;
     assert.equal(row.git_branch, 'feature/x');
     assert.equal(row.git_sha, null);
     assert.deepEqual((await server.request('thread/metadata/update', { threadId: THREAD })).error,
@@ -123,7 +117,7 @@ describe('thread mutations write the rollout and the index', function () {
   });
 
   it('start answers first, then broadcasts thread/started; nothing is written until items arrive', async () => {
-    const before = readdirSync(join(home, 'sessions', '2026', '11', '25')).length;
+    const before = readdirSync(join(t.home, 'sessions', '2026', '11', '25')).length;
     const result = await server.call('thread/start', { cwd: '/tmp/project', model: 'gpt-test' });
     const id = result.thread.id;
     assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -135,8 +129,8 @@ describe('thread mutations write the rollout and the index', function () {
     const noteIndex = server.messages.findIndex((m) => m.method === 'thread/started' && m.params.thread.id === id);
     await server.waitFor((m) => m.method === 'thread/started' && m.params.thread.id === id);
     assert.ok(noteIndex === -1 || noteIndex > responseIndex);
-    assert.equal(readdirSync(join(home, 'sessions', '2026', '11', '25')).length, before);
-    assert.equal(indexRow(home, id), undefined);
+    assert.equal(readdirSync(join(t.home, 'sessions', '2026', '11', '25')).length, before);
+    assert.equal(indexRow(t.home, id), undefined);
     const loaded = await server.call('thread/loaded/list', {});
     assert.ok(loaded.data.includes(id));
     const turns = await server.request('thread/read', { threadId: id, includeTurns: true });
@@ -158,7 +152,7 @@ describe('thread mutations write the rollout and the index', function () {
     assert.equal(lines[0].payload.cwd, '/tmp/project');
     assert.equal(lines[0].payload.originator, 'threadstate_test');
     assert.ok(lines.some((l) => l.type === 'response_item' && l.payload.role === 'user'));
-    const row = indexRow(home, thread.id)!;
+    const row = indexRow(t.home, thread.id)!;
     assert.equal(row.preview, 'Please index me');
     assert.equal(row.rollout_path, thread.path);
     const read = await server.call('thread/read', { threadId: thread.id, includeTurns: true });
@@ -177,7 +171,7 @@ describe('thread mutations write the rollout and the index', function () {
     assert.equal(thread.path, null);
     assert.equal(thread.ephemeral, true);
     await server.call('thread/inject_items', { threadId: thread.id, items: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'x' }] }] });
-    assert.equal(indexRow(home, thread.id), undefined);
+    assert.equal(indexRow(t.home, thread.id), undefined);
     const list = await server.call('thread/list', { cwd: '/tmp/eph' });
     assert.deepEqual(list.data, []);
   });
@@ -196,14 +190,9 @@ describe('thread mutations write the rollout and the index', function () {
   });
 
   it('dynamicTools need the experimental capability', async () => {
-    const plain = new AppServerProcess(home);
-    try {
-      await plain.initialize();
-      const refused = await plain.request('thread/start', { dynamicTools: [] });
-      assert.deepEqual(refused.error, { code: -32600, message: 'thread/start.dynamicTools requires experimentalApi capability' });
-    } finally {
-      plain.kill();
-    }
+    const plain = await t.ready();
+    const refused = await plain.request('thread/start', { dynamicTools: [] });
+    assert.deepEqual(refused.error, { code: -32600, message: 'thread/start.dynamicTools requires experimentalApi capability' });
   });
 
   it('refuses malformed ids and reports unknown ones', async () => {
@@ -217,7 +206,7 @@ describe('thread mutations write the rollout and the index', function () {
   it('getConversationSummary by id and by path; paths outside the home are refused', async () => {
     const byId = await server.call('getConversationSummary', { conversationId: THREAD });
     assert.equal(byId.summary.conversationId, THREAD);
-    const rel = String(indexRow(home, THREAD)!.rollout_path).slice(home.length + 1);
+    const rel = String(indexRow(t.home, THREAD)!.rollout_path).slice(t.home.length + 1);
     const byPath = await server.call('getConversationSummary', { rolloutPath: rel });
     assert.deepEqual(byPath.summary, byId.summary);
     assert.equal(byId.summary.source, 'vscode');

@@ -3,11 +3,12 @@
 // no rollout may stay open once the answer is out.
 
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildHistory } from '../../src/rollout/history.ts';
-import { AppServerProcess, type Json } from '../helpers/app-server.ts';
-import { copyFixtureHome, removeDir } from '../helpers/home.ts';
+import type { AppServerProcess, Json } from '../helpers/app-server.ts';
+import { withCommandOutput } from '../helpers/hostile.ts';
+import { servedHome } from '../helpers/served-home.ts';
 
 const OUTPUT_CHARS = 300_000;
 
@@ -18,34 +19,17 @@ function openFiles(pid: number): string[] {
 
 describe('thread history answers with long outputs', function () {
   this.timeout(30000);
-  let home: string;
+  const t = servedHome();
   let server: AppServerProcess;
   let path: string;
   let threadId: string;
   let output: string;
 
   before(async () => {
-    home = copyFixtureHome('codex-0.169.0');
-    const sessions = join(home, 'sessions/2026/11/25');
-    const name = readdirSync(sessions).find((f) => readFileSync(join(sessions, f), 'utf8').includes('"CommandExecution"'))!;
-    path = join(sessions, name);
-    threadId = /-([0-9a-f-]{36})\.jsonl$/.exec(name)![1];
     const unit = 'line "quoted" \\ tab\t é ✓ 😀\n';
     output = unit.repeat(Math.ceil(OUTPUT_CHARS / unit.length));
-    const lines = readFileSync(path, 'utf8').split('\n').map((text) => {
-      if (!text.includes('"CommandExecution"')) return text;
-      const line = JSON.parse(text);
-      line.payload.item.aggregated_output = output;
-      return JSON.stringify(line);
-    });
-    writeFileSync(path, lines.join('\n'));
-    server = new AppServerProcess(home);
-    await server.initialize({ experimentalApi: true });
-  });
-
-  after(() => {
-    server.kill();
-    removeDir(join(home, '..'));
+    ({ path, threadId } = withCommandOutput(t.home, output));
+    server = await t.ready([], { capabilities: { experimentalApi: true } });
   });
 
   it('thread/read, thread/items/list and thread/resume carry the whole output, as the rollout has it', async () => {

@@ -2,15 +2,13 @@
 // ids thread/read shows, snippets with highlights, paging, filters, mutations, bad queries.
 
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { AppServerProcess, type Json } from '../helpers/app-server.ts';
-import { makeTempDir, removeDir } from '../helpers/home.ts';
+import type { AppServerProcess, Json } from '../helpers/app-server.ts';
+import { servedHome } from '../helpers/served-home.ts';
 import { febAgent, febContent, febPrompt, newContent, writeThread } from '../unit/search/rollouts.ts';
 
 describe('thread/search over stdio', function () {
   this.timeout(30000);
-  let root: string;
-  let home: string;
+  const served = servedHome({ from: 'empty', each: true });
   let server: AppServerProcess;
 
   /** Waits until the start-up indexing has made `query` findable. */
@@ -23,21 +21,11 @@ describe('thread/search over stdio', function () {
     throw new Error(`never indexed: ${query}`);
   }
 
-  beforeEach(async () => {
-    root = makeTempDir('threadstate-e2e-search-');
-    home = join(root, 'codex-home');
-  });
-
-  afterEach(() => {
-    server?.kill();
-    removeDir(root);
-  });
-
   it('finds content in both eras with the item ids thread/read gives, pages, filters and refuses bad queries', async () => {
-    const feb = writeThread(home, febContent(), { time: '2026-02-10T10-00-00' });
-    const now = writeThread(home, newContent(), { time: '2026-02-11T10-00-00', cwd: '/work/other' }, '0.169.0');
-    for (let i = 0; i < 5; i++) writeThread(home, [...febPrompt(`sharedword ${'sharedword '.repeat(i)}note ${i}`)], { time: `2026-02-1${2 + i}T10-00-00` });
-    server = new AppServerProcess(home);
+    const feb = writeThread(served.home, febContent(), { time: '2026-02-10T10-00-00' });
+    const now = writeThread(served.home, newContent(), { time: '2026-02-11T10-00-00', cwd: '/work/other' }, '0.169.0');
+    for (let i = 0; i < 5; i++) writeThread(served.home, [...febPrompt(`sharedword ${'sharedword '.repeat(i)}note ${i}`)], { time: `2026-02-1${2 + i}T10-00-00` });
+    server = served.start();
     await server.initialize();
 
     const hit = (await searchWhenIndexed('zorbcommand')).data;
@@ -76,9 +64,9 @@ describe('thread/search over stdio', function () {
   });
 
   it('archive, delete and a new agent message are reflected in the hits', async () => {
-    const t = writeThread(home, [...febPrompt('mutationword first')], { time: '2026-02-10T10-00-00' });
-    const other = writeThread(home, [...febPrompt('mutationword second'), febAgent('answer')], { time: '2026-02-11T10-00-00' });
-    server = new AppServerProcess(home);
+    const t = writeThread(served.home, [...febPrompt('mutationword first')], { time: '2026-02-10T10-00-00' });
+    const other = writeThread(served.home, [...febPrompt('mutationword second'), febAgent('answer')], { time: '2026-02-11T10-00-00' });
+    server = served.start();
     await server.initialize();
     assert.equal((await searchWhenIndexed('mutationword')).data.length, 2);
 

@@ -4,16 +4,13 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppServerProcess, CLI, NODE_BIN, REPO_ROOT, type Json } from '../helpers/app-server.ts';
-import { FIXTURES, copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
 import { materializedThread, rolloutFifo, spillHeavyRollout, userItem } from '../helpers/hostile.ts';
-import { fillFileSystem, remountReadOnly, tmpfsSuite } from '../helpers/tmpfs.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
-  Promise.race([p, sleep(ms).then(() => { throw new Error(`${what}: no answer within ${ms} ms`); })]);
+import { servedHome } from '../helpers/served-home.ts';
+import { fillFileSystem, remountReadOnly } from '../helpers/tmpfs.ts';
+import { sleep, within } from '../helpers/wait.ts';
 
 function jsonLines(path: string): Json[] {
   const text = readFileSync(path, 'utf8');
@@ -23,27 +20,16 @@ function jsonLines(path: string): Json[] {
 
 describe('hardening: only regular files are opened', function () {
   this.timeout(60000);
-  let home: string;
-  let server: AppServerProcess | null = null;
-
-  beforeEach(() => {
-    home = copyFixtureHome('codex-0.169.0');
-  });
-  afterEach(() => {
-    server?.kill();
-    server = null;
-    removeDir(join(home, '..'));
-  });
+  const t = servedHome({ each: true });
 
   it('a FIFO named like a rollout never blocks: reads of it fail at once, other threads stay served, the server exits on stdin close', async () => {
-    const { fifoId, fifo } = rolloutFifo(home);
-    server = new AppServerProcess(home);
-    await server.initialize();
+    const { fifoId, fifo } = rolloutFifo(t.home);
+    const server = await t.ready();
     const resumed = await within(server.request('thread/resume', { threadId: fifoId, path: fifo }), 10000, 'thread/resume of the FIFO');
     assert.ok(resumed.error, JSON.stringify(resumed));
     const list = await server.call('thread/list', { sourceKinds: [] });
     const other = list.data[0].id;
-    const reads = await within(Promise.all(Array.from({ length: 6 }, () => server!.request('thread/read', { threadId: fifoId, includeTurns: true }))), 10000, 'reads of the FIFO');
+    const reads = await within(Promise.all(Array.from({ length: 6 }, () => server.request('thread/read', { threadId: fifoId, includeTurns: true }))), 10000, 'reads of the FIFO');
     for (const r of reads) assert.ok(r.error, JSON.stringify(r));
     const read = await within(server.request('thread/read', { threadId: other, includeTurns: true }), 10000, 'thread/read of another thread');
     assert.ok(read.result, JSON.stringify(read.error));
@@ -52,10 +38,10 @@ describe('hardening: only regular files are opened', function () {
   });
 
   it('a FIFO in place of the index or of session_index.jsonl is refused without blocking', async () => {
-    execFileSync('mkfifo', [join(home, 'threadstate_1.sqlite')]);
-    rmSync(join(home, 'session_index.jsonl'), { force: true });
-    execFileSync('mkfifo', [join(home, 'session_index.jsonl')]);
-    server = new AppServerProcess(home);
+    execFileSync('mkfifo', [join(t.home, 'threadstate_1.sqlite')]);
+    rmSync(join(t.home, 'session_index.jsonl'), { force: true });
+    execFileSync('mkfifo', [join(t.home, 'session_index.jsonl')]);
+    const server = t.start();
     await within(server.initialize(), 10000, 'initialize');
     const list = await within(server.request('thread/list', { sourceKinds: [] }), 10000, 'thread/list');
     assert.ok(list.result.data.length > 0);
@@ -68,24 +54,18 @@ describe('hardening: only regular files are opened', function () {
 
 describe('hardening: writes stay in the home', function () {
   this.timeout(60000);
-  let root: string;
+  const t = servedHome({ from: 'empty', each: true });
   let server: AppServerProcess;
+  let outside: string;
 
-  beforeEach(() => {
-    root = makeTempDir();
-    mkdirSync(join(root, 'home'));
-    mkdirSync(join(root, 'outside'));
-    server = new AppServerProcess(join(root, 'home'));
-  });
-  afterEach(() => {
-    server.kill();
-    removeDir(root);
+  beforeEach(async () => {
+    outside = join(t.root, 'outside', 'victim.jsonl');
+    mkdirSync(join(t.root, 'outside'));
+    server = await t.ready();
   });
 
   it('a rollout swapped for a symlink to an outside file while injects run: nothing lands outside, every acknowledged inject is in the thread', async () => {
-    await server.initialize();
     const { threadId, path } = await materializedThread(server, '/work/hardening');
-    const outside = join(root, 'outside', 'victim.jsonl');
     writeFileSync(outside, readFileSync(path));
     const outsideBefore = readFileSync(outside, 'utf8');
     // Another process swaps the rollout for a link to the outside file and back, over and over.
@@ -101,7 +81,7 @@ describe('hardening: writes stay in the home', function () {
         fs.renameSync(stash, path);
         for (let i = 0; i < 2000; i++);
       }
-    `, path, outside, join(root, 'home', 'stash.jsonl')], { stdio: 'inherit' });
+    `, path, outside, join(t.home, 'stash.jsonl')], { stdio: 'inherit' });
     const swapperDone = new Promise((resolve) => swapper.on('exit', resolve));
     const acknowledged: string[] = [];
     let refused = 0;
@@ -123,9 +103,7 @@ describe('hardening: writes stay in the home', function () {
   });
 
   it('refuses to append through a final symlink or a directory that resolves outside the home, naming the file', async () => {
-    await server.initialize();
     const { threadId, path } = await materializedThread(server, '/work/hardening');
-    const outside = join(root, 'outside', 'victim.jsonl');
     writeFileSync(outside, readFileSync(path));
     const stash = `${path}.stash`;
     execFileSync('mv', [path, stash]);
@@ -137,7 +115,7 @@ describe('hardening: writes stay in the home', function () {
     unlinkSync(path);
     execFileSync('mv', [stash, path]);
     const day = join(path, '..');
-    const away = join(root, 'outside', 'day');
+    const away = join(t.root, 'outside', 'day');
     execFileSync('mv', [day, away]);
     execFileSync('ln', ['-s', away, day]);
     const viaDir = await server.request('thread/inject_items', { threadId, items: [userItem('through a linked dir')] });
@@ -148,27 +126,17 @@ describe('hardening: writes stay in the home', function () {
 
 describe('hardening: a full disk (2 MB tmpfs)', function () {
   this.timeout(60000);
-  const disk = tmpfsSuite(2048, makeTempDir, removeDir);
-  let root: string;
-  let home: string;
-  let server: AppServerProcess | null = null;
-
-  before(() => {
-    root = disk.root();
-    home = join(root, 'home');
-    mkdirSync(home);
-  });
-  after(() => server?.kill());
+  const t = servedHome({ from: 'empty', tmpfsKb: 2048 });
+  let server: AppServerProcess;
 
   it('out of space: nothing is acknowledged that is not on disk, nothing partial is left, later writes land whole', async () => {
-    server = new AppServerProcess(home, ['--no-index']);
-    await server.initialize();
+    server = await t.ready(['--no-index']);
     const { threadId, path } = await materializedThread(server, '/work/hardening');
     await server.call('thread/name/set', { threadId, name: 'before the disk filled' });
-    const index = join(home, 'session_index.jsonl');
+    const index = join(t.home, 'session_index.jsonl');
     const indexBefore = readFileSync(index, 'utf8');
     const rolloutBefore = readFileSync(path, 'utf8');
-    const filler = join(root, 'filler');
+    const filler = join(t.root, 'filler');
     fillFileSystem(filler);
 
     const rename = await server.request('thread/name/set', { threadId, name: 'n'.repeat(6000) });
@@ -198,66 +166,51 @@ describe('hardening: a full disk (2 MB tmpfs)', function () {
   });
 
   it('a partial last line left by another writer never swallows the next record', async () => {
-    const index = join(home, 'session_index.jsonl');
-    const { threadId } = await materializedThread(server!, '/work/hardening');
+    const index = join(t.home, 'session_index.jsonl');
+    const { threadId } = await materializedThread(server, '/work/hardening');
     appendFileSync(index, '{"id":"torn","thread_name":"torn wri');
-    await server!.call('thread/name/set', { threadId, name: 'after a torn line' });
+    await server.call('thread/name/set', { threadId, name: 'after a torn line' });
     const lines = readFileSync(index, 'utf8').split('\n');
     assert.equal(JSON.parse(lines.at(-2)!).thread_name, 'after a torn line');
-    assert.equal((await server!.call('thread/read', { threadId })).thread.name, 'after a torn line');
+    assert.equal((await server.call('thread/read', { threadId })).thread.name, 'after a torn line');
   });
 });
 
 describe('hardening: partial lines in doctor', function () {
   this.timeout(60000);
+  const t = servedHome();
   it('doctor reports partial lines in session_index.jsonl and unterminated rollouts, and exits 1', async () => {
-    const home = copyFixtureHome('codex-0.169.0');
-    try {
-      const backfill = spawnSync(NODE_BIN, [CLI, 'backfill', '--codex-home', home], { cwd: REPO_ROOT, encoding: 'utf8' });
-      assert.equal(backfill.status, 0, backfill.stderr);
-      const healthy = spawnSync(NODE_BIN, [CLI, 'doctor', '--codex-home', home, '--json'], { cwd: REPO_ROOT, encoding: 'utf8' });
-      assert.equal(healthy.status, 0, healthy.stdout);
-      assert.deepEqual(JSON.parse(healthy.stdout).partialLines, []);
-      appendFileSync(join(home, 'session_index.jsonl'), '{"id":"01a2f000-0000-7000-8000-00000000000a","thread_name":"tor');
-      const doctor = spawnSync(NODE_BIN, [CLI, 'doctor', '--codex-home', home, '--json'], { cwd: REPO_ROOT, encoding: 'utf8' });
-      assert.equal(doctor.status, 1);
-      const partial = JSON.parse(doctor.stdout).partialLines as Json[];
-      assert.equal(partial.length, 1);
-      assert.equal(partial[0].path, join(home, 'session_index.jsonl'));
-      const text = spawnSync(NODE_BIN, [CLI, 'doctor', '--codex-home', home], { cwd: REPO_ROOT, encoding: 'utf8' });
-      assert.match(text.stdout, /partial lines .*\(1\)/);
-    } finally {
-      removeDir(join(home, '..'));
-    }
+    const home = t.home;
+    const backfill = spawnSync(NODE_BIN, [CLI, 'backfill', '--codex-home', home], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(backfill.status, 0, backfill.stderr);
+    const healthy = spawnSync(NODE_BIN, [CLI, 'doctor', '--codex-home', home, '--json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(healthy.status, 0, healthy.stdout);
+    assert.deepEqual(JSON.parse(healthy.stdout).partialLines, []);
+    appendFileSync(join(home, 'session_index.jsonl'), '{"id":"01a2f000-0000-7000-8000-00000000000a","thread_name":"tor');
+    const doctor = spawnSync(NODE_BIN, [CLI, 'doctor', '--codex-home', home, '--json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(doctor.status, 1);
+    const partial = JSON.parse(doctor.stdout).partialLines as Json[];
+    assert.equal(partial.length, 1);
+    assert.equal(partial[0].path, join(home, 'session_index.jsonl'));
+    const text = spawnSync(NODE_BIN, [CLI, 'doctor', '--codex-home', home], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.match(text.stdout, /partial lines .*\(1\)/);
   });
 });
 
 describe('hardening: a read-only home', function () {
   this.timeout(90000);
-  const disk = tmpfsSuite(16 * 1024, makeTempDir, removeDir);
-  let root: string;
-  let home: string;
-  let server: AppServerProcess | null = null;
-
-  before(() => {
-    root = disk.root();
-    home = join(root, 'home');
-    cpSync(join(FIXTURES, 'codex-0.169.0', 'home'), home, { recursive: true });
-  });
-  after(() => server?.kill());
+  const t = servedHome({ tmpfsKb: 16 * 1024 });
 
   it('list, read, search and memory read work from the existing index; writes fail with a clear error', async () => {
-    server = new AppServerProcess(home);
-    await server.initialize({ experimentalApi: true });
+    let server = await t.ready([], { capabilities: { experimentalApi: true } });
     const { threadId } = await materializedThread(server, '/work/readonly');
     await server.call('thread/inject_items', { threadId, items: [userItem('zebraquartz is the word')] });
     await server.call('thread/name/set', { threadId, name: 'read-only check' });
     await server.call('thread/memory/write', { threadId, traceSummary: 'trace', memorySummary: 'memo' });
     assert.equal(await server.close(), 0);
-    remountReadOnly(root);
+    remountReadOnly(t.root);
 
-    server = new AppServerProcess(home);
-    await server.initialize({ experimentalApi: true });
+    server = await t.ready([], { capabilities: { experimentalApi: true } });
     const list = await server.call('thread/list', { sourceKinds: [], useStateDbOnly: true });
     assert.ok(list.data.some((t: Json) => t.id === threadId));
     const read = await server.call('thread/read', { threadId, includeTurns: true });
@@ -286,21 +239,11 @@ describe('hardening: a read-only home', function () {
 
 describe('hardening: a rollout changed under a streamed answer', function () {
   this.timeout(60000);
-  let home: string;
-  let server: AppServerProcess;
-
-  before(() => {
-    home = copyFixtureHome('codex-0.169.0');
-  });
-  after(() => {
-    server?.kill();
-    removeDir(join(home, '..'));
-  });
+  const t = servedHome();
 
   it('is never a successful answer with altered strings: the client gets an error for its id', async () => {
-    const { path, threadId } = spillHeavyRollout(home);
-    server = new AppServerProcess(home);
-    await server.initialize();
+    const { path, threadId } = spillHeavyRollout(t.home);
+    const server = await t.ready();
     // The answer stalls in the pipe while the client does not read; the file is cut meanwhile.
     server.child.stdout.pause();
     server.send({ id: 'big', method: 'thread/read', params: { threadId, includeTurns: true } });

@@ -3,45 +3,29 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { AppServerProcess, type Json } from '../helpers/app-server.ts';
-import { copyFixtureHome, makeTempDir, removeDir } from '../helpers/home.ts';
-import { join } from 'node:path';
-import { generateHome } from '../../scripts/bench/gen-home.ts';
+import type { AppServerProcess, Json } from '../helpers/app-server.ts';
+import { answersBetween, assertAnsweredOnce, materializedThread, slowListHome } from '../helpers/hostile.ts';
+import { servedHome } from '../helpers/served-home.ts';
+import { sleep, waitUntil, within } from '../helpers/wait.ts';
 import { peakRssKb } from '../../scripts/reliability/lib.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('hardening: the client side of the connection', function () {
   this.timeout(60000);
-  let home: string;
-  let server: AppServerProcess | null = null;
-
-  beforeEach(() => {
-    home = copyFixtureHome('codex-0.169.0');
-  });
-
-  afterEach(() => {
-    server?.kill();
-    server = null;
-    removeDir(join(home, '..'));
-  });
+  const t = servedHome({ each: true });
 
   it('a client that closes its end of stdout ends the session: exit 0, one log line, no stack trace', async () => {
-    server = new AppServerProcess(home, ['--log-level', 'info']);
-    await server.initialize();
+    const server = await t.ready(['--log-level', 'info']);
     server.child.stdout.destroy();
     // stdin stays open: the server must notice on its next write and end by itself.
     for (let i = 0; i < 5; i++) server.send({ id: 100 + i, method: 'thread/list', params: {} });
-    const code = await Promise.race([server.exited, sleep(15000).then(() => 'still running')]);
-    assert.equal(code, 0, `exit code; stderr:\n${server.stderr}`);
+    assert.equal(await within(server.exited, 15000, 'the exit'), 0, `exit code; stderr:\n${server.stderr}`);
     const lines = server.stderr.split('\n').filter((l) => /closed the connection/.test(l));
     assert.equal(lines.length, 1, server.stderr);
     assert.doesNotMatch(server.stderr, /\n\s+at |Unhandled 'error' event|EPIPE.*Error/);
   });
 
   it('a client that pipelines 10,000 requests and does not read: input is paused, memory stays bounded, every request is answered once it reads', async () => {
-    server = new AppServerProcess(home);
-    await server.initialize();
+    const server = await t.ready();
     const count = 10_000;
     server.child.stdout.pause();
     const line = (n: number) => `${JSON.stringify({ id: 1000 + n, method: 'thread/list', params: { limit: 100, sourceKinds: [] } })}\n`;
@@ -51,7 +35,7 @@ describe('hardening: the client side of the connection', function () {
       accepted = id;
       if (!server.child.stdin.write(line(id))) {
         // Wait a little for the server to take more; a server that stopped reading never does.
-        const drained = await Promise.race([new Promise((r) => server!.child.stdin.once('drain', () => r(true))), sleep(3000).then(() => false)]);
+        const drained = await Promise.race([new Promise((r) => server.child.stdin.once('drain', () => r(true))), sleep(3000).then(() => false)]);
         if (!drained) {
           blocked = true;
           break;
@@ -63,63 +47,34 @@ describe('hardening: the client side of the connection', function () {
     assert.ok(blocked, `the server kept reading while its answers were not read (accepted all ${accepted})`);
     assert.ok(peakMb < 300, `peak RSS ${peakMb.toFixed(0)} MB with ${accepted} requests sent`);
     server.child.stdout.resume();
-    for (let id = accepted + 1; id <= count; id++) if (!server.child.stdin.write(line(id))) await new Promise((r) => server!.child.stdin.once('drain', r));
-    const answeredNow = () => server!.messages.filter((m) => typeof m.id === 'number' && m.id > 1000).length;
-    for (const deadline = Date.now() + 60000; answeredNow() < count && Date.now() < deadline;) await sleep(50);
-    const answered = new Set(server.messages.filter((m) => typeof m.id === 'number' && m.id > 1000 && (m.result || m.error)).map((m) => m.id));
-    assert.equal(answered.size, count);
-    const errors = server.messages.filter((m) => m.error);
-    for (const e of errors) assert.deepEqual(e.error, { code: -32001, message: 'Server overloaded; retry later.' });
+    for (let id = accepted + 1; id <= count; id++) if (!server.child.stdin.write(line(id))) await new Promise((r) => server.child.stdin.once('drain', r));
+    await waitUntil(() => answersBetween(server.messages, 1001, 1001 + count).length >= count, 'every answer', 60000, 50);
+    assertAnsweredOnce(answersBetween(server.messages, 1001, 1001 + count), count, (result: Json) => Array.isArray(result.data));
   });
 
   it('answers -32001 "Server overloaded; retry later." past the in-flight bound, and keeps serving', async () => {
-    // Many rollouts and no index: every thread/list reads them all, so requests pile up in flight.
-    const big = join(makeTempDir(), 'home');
-    generateHome({ out: big, threads: 400, big: 0, seed: 5 });
-    try {
-      server = new AppServerProcess(big, ['--no-index']);
-      await server.initialize();
-      let text = '';
-      for (let id = 10; id < 310; id++) text += `${JSON.stringify({ id, method: 'thread/list', params: { limit: 5, sourceKinds: [] } })}\n`;
-      server.sendRaw(text);
-      // Refusals go out at once, so answers arrive out of order: wait for all of them.
-      const answersNow = () => server!.messages.filter((m) => typeof m.id === 'number' && m.id >= 10 && m.id < 310);
-      for (const deadline = Date.now() + 60000; answersNow().length < 300 && Date.now() < deadline;) await sleep(50);
-      const answers = answersNow();
-      assert.equal(answers.length, 300);
-      const overloaded = answers.filter((m) => m.error);
-      assert.ok(overloaded.length > 0, 'no request was refused');
-      for (const m of overloaded) assert.deepEqual(m.error, { code: -32001, message: 'Server overloaded; retry later.' });
-      assert.ok(answers.some((m) => m.result), 'nothing was served');
-      const after = await server.call('thread/list', { limit: 5, sourceKinds: [] });
-      assert.ok(Array.isArray(after.data));
-    } finally {
-      server?.kill();
-      removeDir(join(big, '..'));
-    }
+    const server = await t.ready(['--no-index'], { home: slowListHome(t.root) });
+    let text = '';
+    for (let id = 10; id < 310; id++) text += `${JSON.stringify({ id, method: 'thread/list', params: { limit: 5, sourceKinds: [] } })}\n`;
+    server.sendRaw(text);
+    // Refusals go out at once, so answers arrive out of order: wait for all of them.
+    await waitUntil(() => answersBetween(server.messages, 10, 310).length >= 300, 'every answer', 60000, 50);
+    const refused = assertAnsweredOnce(answersBetween(server.messages, 10, 310), 300, (result: Json) => Array.isArray(result.data));
+    assert.ok(refused > 0 && refused < 300, `${refused} of 300 refused`);
+    assert.ok(Array.isArray((await server.call('thread/list', { limit: 5, sourceKinds: [] })).data));
   });
 });
 
 describe('hardening: input as Codex 0.169 accepts it', function () {
   this.timeout(30000);
-  let home: string;
+  const t = servedHome();
   let server: AppServerProcess;
   let threadId: string;
   let rollout: string;
 
   before(async () => {
-    home = copyFixtureHome('codex-0.169.0');
-    server = new AppServerProcess(home);
-    await server.initialize();
-    const started = await server.call('thread/start', { cwd: '/work/hardening' });
-    threadId = started.thread.id;
-    await server.call('thread/inject_items', { threadId, items: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'first' }] }] });
-    rollout = (await server.call('thread/read', { threadId })).thread.path;
-  });
-
-  after(() => {
-    server.kill();
-    removeDir(join(home, '..'));
+    server = await t.ready();
+    ({ threadId, path: rollout } = await materializedThread(server, '/work/hardening'));
   });
 
   const nested = (levels: number): Json => {

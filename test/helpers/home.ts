@@ -19,9 +19,8 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Copies a fixture home into a fresh temp dir and restores each file's recorded mtime. */
-export function copyFixtureHome(era: FixtureEra): string {
-  const home = join(makeTempDir(), 'codex-home');
+/** Copies a fixture home into a fresh temp dir (or to `home`) and restores each file's recorded mtime. */
+export function copyFixtureHome(era: FixtureEra, home = join(makeTempDir(), 'codex-home')): string {
   cpSync(join(FIXTURES, era, 'home'), home, { recursive: true });
   const mtimes = JSON.parse(readFileSync(join(FIXTURES, era, 'mtimes.json'), 'utf8')) as Record<string, string | number>;
   for (const [rel, value] of Object.entries(mtimes)) {

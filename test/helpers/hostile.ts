@@ -1,9 +1,12 @@
 // Pieces shared by the hardening tests and the reliability scenarios: a started thread with one
-// message on disk, a FIFO where thread/read looks for a rollout, a rollout whose answer spills.
+// message on disk, a FIFO where thread/read looks for a rollout, a rollout whose answer spills, and
+// the floods that check flow control (a home whose lists are slow, what every answer must be).
 
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generateHome } from '../../scripts/bench/gen-home.ts';
 import { localTimeParts } from '../../src/rollout/paths.ts';
 import type { AppServerProcess, Json } from './app-server.ts';
 
@@ -33,25 +36,73 @@ export function rolloutFifo(home: string): { fifoId: string; fifo: string } {
 }
 
 /**
- * Rewrites the fixture home's 0.169 rollout with a command output so that its history answer
- * holds 30 spilled strings of ~330 KB (read back from the file while the answer is written).
- * Returns the rollout, its thread id, and its new text.
+ * Rewrites the fixture home's 0.169 rollout that holds a command execution: its output becomes
+ * `output` (in `copies` items, ids call_copy_<n>, when more than one). Returns the rollout, its
+ * thread id, and its new text.
  */
-export function spillHeavyRollout(home: string): { path: string; threadId: string; text: string } {
+export function withCommandOutput(home: string, output: string, copies = 1): { path: string; threadId: string; text: string } {
   const sessions = join(home, 'sessions/2026/11/25');
   const name = readdirSync(sessions).find((f) => readFileSync(join(sessions, f), 'utf8').includes('"CommandExecution"'))!;
   const path = join(sessions, name);
   const threadId = /-([0-9a-f-]{36})\.jsonl$/.exec(name)![1];
-  const output = 'output line with "quotes" and é\n'.repeat(10_000);
   const text = readFileSync(path, 'utf8').split('\n').flatMap((line) => {
     if (!line.includes('"CommandExecution"')) return [line];
-    return Array.from({ length: 30 }, (_, i) => {
+    return Array.from({ length: copies }, (_, i) => {
       const value = JSON.parse(line);
-      value.payload.item.id = `call_copy_${i}`;
-      value.payload.item.aggregated_output = `${i}: ${output}`;
+      if (copies > 1) {
+        value.payload.item.id = `call_copy_${i}`;
+        value.payload.item.aggregated_output = `${i}: ${output}`;
+      } else {
+        value.payload.item.aggregated_output = output;
+      }
       return JSON.stringify(value);
     });
   }).join('\n');
   writeFileSync(path, text);
   return { path, threadId, text };
+}
+
+/**
+ * A rollout whose history answer holds 30 spilled strings of ~330 KB (read back from the file
+ * while the answer is written).
+ */
+export function spillHeavyRollout(home: string): { path: string; threadId: string; text: string } {
+  return withCommandOutput(home, 'output line with "quotes" and é\n'.repeat(10_000), 30);
+}
+
+/** Codex's answer to a request past the in-flight bound. */
+export const OVERLOADED = { code: -32001, message: 'Server overloaded; retry later.' };
+
+/**
+ * A home of 400 generated rollouts under `dir`: served with --no-index, every thread/list reads
+ * them all, so a flood of lists piles up in flight.
+ */
+export function slowListHome(dir: string): string {
+  const home = join(dir, 'slow-list-home');
+  generateHome({ out: home, threads: 400, big: 0, seed: 5 });
+  return home;
+}
+
+/** The answers among `messages` to the numbered requests `from` ≤ id < `to`. */
+export function answersBetween(messages: Json[], from: number, to: number): Json[] {
+  return messages.filter((m) => m.method === undefined && typeof m.id === 'number' && m.id >= from && m.id < to);
+}
+
+/**
+ * Each of `count` requests answered exactly once, every answer either a result `served` accepts or
+ * Codex's -32001 refusal; returns how many were refused.
+ */
+export function assertAnsweredOnce(answers: Json[], count: number, served: (result: Json) => boolean): number {
+  assert.equal(new Set(answers.map((m) => m.id)).size, count, 'every request answered');
+  assert.equal(answers.length, count, 'no request answered twice');
+  let refused = 0;
+  for (const m of answers) {
+    if (m.error) {
+      assert.deepEqual(m.error, OVERLOADED);
+      refused++;
+    } else {
+      assert.ok(served(m.result), JSON.stringify(m).slice(0, 300));
+    }
+  }
+  return refused;
 }

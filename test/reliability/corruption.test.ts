@@ -1,20 +1,18 @@
 import assert from 'node:assert/strict';
 import { DB_CASES, runDbCase, runRolloutCase } from '../../scripts/reliability/corruption.ts';
 import { quietly } from '../../scripts/reliability/lib.ts';
-import { makeTempDir, removeDir } from '../helpers/home.ts';
+import { scratchDir } from '../helpers/served-home.ts';
 
 describe('reliability: damaged index and rollouts', function () {
   this.timeout(180_000);
-  let dir: string;
-  before(() => { dir = makeTempDir('threadstate-reliability-'); });
-  after(() => removeDir(dir));
+  const scratch = scratchDir('threadstate-reliability-', { each: false });
 
   // The cases are independent homes; they run side by side to keep the suite short.
   let outcomes: Map<string, Awaited<ReturnType<typeof runDbCase>>>;
   before(async () => {
     const all = await quietly(() => Promise.all([
-      ...DB_CASES.map((c, i) => runDbCase(dir, c, 25, 100 + i)),
-      runRolloutCase(dir, 25, 5, 12),
+      ...DB_CASES.map((c, i) => runDbCase(scratch.path, c, 25, 100 + i)),
+      runRolloutCase(scratch.path, 25, 5, 12),
     ]));
     outcomes = new Map(all.map((o) => [o.name, o]));
   });

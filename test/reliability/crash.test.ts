@@ -4,16 +4,14 @@ import assert from 'node:assert/strict';
 import { crashDuringBackfill } from '../../scripts/reliability/crash-backfill.ts';
 import { crashDuringWrites } from '../../scripts/reliability/crash-writes.ts';
 import { quietly } from '../../scripts/reliability/lib.ts';
-import { makeTempDir, removeDir } from '../helpers/home.ts';
+import { scratchDir } from '../helpers/served-home.ts';
 
 describe('reliability: kill -9', function () {
   this.timeout(180_000);
-  let dir: string;
-  beforeEach(() => { dir = makeTempDir('threadstate-reliability-'); });
-  afterEach(() => removeDir(dir));
+  const scratch = scratchDir('threadstate-reliability-');
 
   it('backfill killed at random moments and restarted ends with the index of an uninterrupted run', async () => {
-    const f = await quietly(() => crashDuringBackfill({ workDir: dir, threads: 300, kills: 4, seed: 7 }));
+    const f = await quietly(() => crashDuringBackfill({ workDir: scratch.path, threads: 300, kills: 4, seed: 7 }));
     assert.equal(f.kills, 4, 'every crash point was a real kill');
     assert.deepEqual(f.differences, [], 'same rows, same values as the uninterrupted index');
     assert.ok(f.rowsCompared >= 300, `rows compared: ${f.rowsCompared}`);
@@ -23,7 +21,7 @@ describe('reliability: kill -9', function () {
   });
 
   it('server killed while starting, injecting, naming and archiving loses no acknowledged write', async () => {
-    const f = await quietly(() => crashDuringWrites({ workDir: dir, rounds: 3, seedThreads: 30, seed: 11 }));
+    const f = await quietly(() => crashDuringWrites({ workDir: scratch.path, rounds: 3, seedThreads: 30, seed: 11 }));
     assert.ok(f.acknowledged.injected > 0, 'the workload wrote something before each kill');
     assert.deepEqual(f.unparsable, [], 'every rollout parses (a cut last line is tolerated)');
     assert.deepEqual(f.lost, [], 'acknowledged messages, names and archives are on disk');

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
 import { confinement } from '../../scripts/reliability/confinement.ts';
 import { fuzzProtocol } from '../../scripts/reliability/fuzz.ts';
-import { makeTempDir, removeDir } from '../helpers/home.ts';
+import { scratchDir } from '../helpers/served-home.ts';
 
 describe('reliability: protocol fuzzing and confinement', function () {
   this.timeout(180_000);
-  let dir: string;
-  beforeEach(() => { dir = makeTempDir('threadstate-reliability-'); });
-  afterEach(() => removeDir(dir));
+  const scratch = scratchDir('threadstate-reliability-');
 
   it('survives 2,000 generated and mutated messages, answering every well-formed request properly', async () => {
-    const f = await fuzzProtocol({ workDir: dir, messages: 2000, seed: 31, hugeBytes: 512 * 1024 });
+    const f = await fuzzProtocol({ workDir: scratch.path, messages: 2000, seed: 31, hugeBytes: 512 * 1024 });
     assert.equal(f.alive, true, 'the server still answers afterwards');
     assert.ok(f.wellFormed > 1000, `well-formed requests: ${f.wellFormed}`);
     assert.deepEqual(f.unanswered, []);
@@ -23,7 +21,7 @@ describe('reliability: protocol fuzzing and confinement', function () {
   });
 
   it('refuses client paths and ids that leave the home and touches nothing outside', async () => {
-    const f = await confinement(dir);
+    const f = await confinement(scratch.path);
     assert.ok(f.attempts > 100);
     assert.deepEqual(f.leaks, []);
     assert.deepEqual(f.problems, []);
@@ -31,7 +29,7 @@ describe('reliability: protocol fuzzing and confinement', function () {
   });
 
   it('does not serve a rollout whose link in sessions/ points outside the home', async () => {
-    const f = await confinement(dir);
+    const f = await confinement(scratch.path);
     assert.deepEqual(f.linkReads, []);
   });
 });

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { logger } from '../../logs/logger.ts';
+import { DEFAULT_FLOW_LIMITS, type FlowLimits } from '../flow.ts';
 import type { MessageChannel } from './channel.ts';
 import { formatAddress, isLoopbackHost, type ListenAddress } from './listen-address.ts';
 import { claimSocketPath, type ClaimedSocket } from './unix-socket-path.ts';
@@ -29,6 +30,8 @@ export interface ListenerOptions {
   /** `ws://` on a non-loopback host only when this is set. */
   allowNonLoopback?: boolean;
   onConnection(channel: MessageChannel): void;
+  /** Flow control of every connection (flow.ts). */
+  flow?: FlowLimits;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -93,7 +96,7 @@ export class WebSocketListener {
       wss.handleUpgrade(req, socket, head, (ws) => {
         const label = `${formatAddress(listener.address)}#${++connections}`;
         log.info('client connected', { connection: label, path: req.url });
-        options.onConnection(new WebSocketChannel(ws, label));
+        options.onConnection(new WebSocketChannel(ws, label, { flow: options.flow ?? DEFAULT_FLOW_LIMITS }));
       });
     });
     server.on('clientError', (err, socket) => {

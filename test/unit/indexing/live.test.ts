@@ -12,6 +12,7 @@ import { TailCache } from '../../../src/indexing/tail-cache.ts';
 import { probeLiveMode } from '../../../src/indexing/watch-probe.ts';
 import { ResumableExtract, extractThreadMetadata } from '../../../src/rollout/extract.ts';
 import { realHomeSync } from '../../../src/rollout/paths.ts';
+import { appendThreadName, sessionIndexPath } from '../../../src/rollout/session-index.ts';
 import { openStateStore } from '../../../src/store/open.ts';
 import type { StateStore } from '../../../src/store/store.ts';
 import { listThreads } from '../../../src/threads/list-threads.ts';
@@ -141,6 +142,30 @@ describe('indexing: live index parts', () => {
     assert.deepEqual(active.data.map((t) => t.id).sort(), threads.slice(2).map((t) => t.id).sort());
     assert.deepEqual(archivedList.data.map((t) => t.id).sort(), threads.slice(0, 2).map((t) => t.id).sort());
     for (const t of archivedList.data) assert.ok(t.path?.includes('/archived_sessions/'));
+  });
+
+  it('refresh applies the rollouts and session_index.jsonl it is told of at once, and keeps what it is told during start-up for after', async () => {
+    store = openStateStore(home);
+    await store.startBackgroundIndexing();
+    // Periodic checks far apart: only refresh brings these changes in.
+    const live = store.followHome({ watch: false, pollMs: 600_000, reconcilePollMs: 600_000 });
+    let startupDone = (): void => {};
+    live.start(new Promise<void>((resolve) => { startupDone = resolve; }));
+    try {
+      const early = writeThread(home, febPrompt('told during start-up'), { time: '2026-03-01T10-00-00' });
+      await live.refresh([early.path]);
+      assert.equal(store.getThread(early.id), null, 'nothing is applied before the start-up indexing has settled');
+      startupDone();
+      await new Promise((resolve) => setImmediate(resolve)); // the live index learns of it
+      await live.settle();
+      assert.equal(store.getThread(early.id)?.metadata.preview, 'told during start-up');
+
+      await appendThreadName(home, early.id, 'Named by another process');
+      await live.refresh([sessionIndexPath(home)]);
+      assert.equal(store.getThread(early.id)?.name, 'Named by another process');
+    } finally {
+      await live.close();
+    }
   });
 
   it('says which way a server would follow the home', () => {
