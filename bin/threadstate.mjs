@@ -23,25 +23,20 @@ if (tooOld || !hasSqlite) {
   process.exit(1);
 }
 
-// Compiled code is cached on disk (in the OS temp dir unless NODE_COMPILE_CACHE names another), so
-// later starts skip parsing and compiling. Best effort: a read-only temp dir only loses the cache.
-try {
-  process.getBuiltinModule('node:module').enableCompileCache?.();
-} catch {
-  // no cache: every start compiles
-}
-
-process.exitCode = await (await import(await entryModule())).main(process.argv.slice(2));
+const { readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
+const root = new URL('../', import.meta.url);
+const bundle = freshBundle();
+const { main } = bundle ? runBundle(bundle) : await importSources();
+process.exitCode = await main(process.argv.slice(2));
 
 /**
- * The bundle `dist/threadstate.mjs` (built by `npm install` through the `prepare` script, see
- * scripts/build.ts) when it is at least as new as every file in `src/`, else the TypeScript sources
- * run by Node's type stripping. One bundled module loads several times faster than the sources'
- * ~100 modules; an edited tree never runs stale code.
+ * The bundle `dist/threadstate.cjs` (built by `npm install` through the `prepare` script, see
+ * scripts/build.ts) when it is at least as new as every file in `src/`, else null: the TypeScript
+ * sources are run by Node's type stripping. One bundled script loads several times faster than the
+ * sources' ~100 modules; an edited tree never runs stale code.
  */
-async function entryModule() {
-  const { readdirSync, statSync } = process.getBuiltinModule('node:fs');
-  const root = new URL('../', import.meta.url);
+function freshBundle() {
   const newest = (dir) => {
     let latest = 0;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -52,9 +47,65 @@ async function entryModule() {
   };
   try {
     const built = statSync(new URL('dist/.built', root)).mtimeMs;
-    if (built >= newest(new URL('src', root).pathname)) return new URL('dist/threadstate.mjs', root).href;
+    if (built >= newest(fileURLToPath(new URL('src', root)))) return fileURLToPath(new URL('dist/threadstate.cjs', root));
   } catch {
     // not built: run the sources
   }
-  return new URL('src/cli.ts', root).href;
+  return null;
+}
+
+/**
+ * Runs the bundle with a V8 code cache of it. Node's own compile cache (used for the sources) is
+ * taken right after compiling, so it holds little more than the top level: every function a start
+ * calls was compiled again at every start (~a fifth of a restart's CPU). This cache is taken once
+ * a server's first answers are out (2 s after start, or at exit if sooner), so it holds them all; it is
+ * written next to the bundle under a name that says which bundle and Node it fits, when there is
+ * none yet or V8 refused it, and never when the folder is not writable.
+ */
+function runBundle(path) {
+  const { Script } = process.getBuiltinModule('node:vm');
+  const { createRequire } = process.getBuiltinModule('node:module');
+  const st = statSync(path);
+  const cachePath = `${path.slice(0, -'.cjs'.length)}-${process.version}-${st.size}-${Math.trunc(st.mtimeMs)}.v8cache`;
+  let cachedData;
+  try {
+    cachedData = readFileSync(cachePath);
+  } catch {
+    // none yet
+  }
+  // The build leaves the bundle ASCII: read as Latin-1, it needs no UTF-8 decoding.
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(path, 'latin1')}\n})`, { filename: path, cachedData });
+  // Only a server start writes it: the cache holds what the run compiled before it was taken, and
+  // the server's start is the path it is for (a `backfill` or `doctor` first would leave it out).
+  if (process.argv[2] === 'app-server' && (cachedData === undefined || script.cachedDataRejected)) {
+    let saved = false;
+    const save = () => {
+      if (saved) return;
+      saved = true;
+      const tmp = `${cachePath}.${process.pid}.tmp`;
+      try {
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cachePath);
+      } catch {
+        // a read-only install: every start compiles what it runs, as without the cache
+        rmSync(tmp, { force: true });
+      }
+    };
+    globalThis.setTimeout(save, 2000).unref();
+    process.once('exit', save);
+  }
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(path), module, path, fileURLToPath(new URL('dist', root)));
+  return module.exports;
+}
+
+async function importSources() {
+  // Compiled code is cached on disk (in the OS temp dir unless NODE_COMPILE_CACHE names another), so
+  // later starts skip parsing and compiling. Best effort: a read-only temp dir only loses the cache.
+  try {
+    process.getBuiltinModule('node:module').enableCompileCache?.();
+  } catch {
+    // no cache: every start compiles
+  }
+  return import(new URL('src/cli.ts', root).href);
 }

@@ -1,22 +1,28 @@
 // `npm run build` (also run by `npm install` through `prepare`): bundles src/cli.ts and its
-// dependencies into one ES module, dist/threadstate.mjs, which bin/threadstate.mjs runs while it is
-// newer than every file in src/. One file instead of ~100 modules (plus TypeBox's and
-// vscode-jsonrpc's) is what makes a restart fast: Node resolves, reads and links one module.
+// dependencies into one CommonJS file, dist/threadstate.cjs, which bin/threadstate.mjs runs while it
+// is newer than every file in src/. One file instead of ~100 modules (plus TypeBox's and
+// vscode-jsonrpc's) is what makes a restart fast: Node reads and compiles one script. It is a
+// script rather than an ES module so that bin can run it with a V8 code cache taken after the first
+// answers (bin/threadstate.mjs), which holds every function a start runs, compiled.
 //
 // Files the sources find next to themselves (`new URL('../../migrations/', import.meta.url)`,
 // `new URL('../package.json', import.meta.url)`) keep working: each such `import.meta.url` is
-// rewritten to the URL of the source file it was written in, relative to the bundle.
+// rewritten to the URL of the source file it was written in, relative to the bundle; any other
+// `import.meta.url` is the bundle's own URL.
 
 import { build, type Plugin } from 'esbuild';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const OUT_FILE = `${ROOT}dist/threadstate.mjs`;
+const OUT_DIR = `${ROOT}dist/`;
+const OUT_FILE = `${OUT_DIR}threadstate.cjs`;
 /** Written after the bundle; its mtime is what bin/threadstate.mjs compares with src/. */
-const MARKER = `${ROOT}dist/.built`;
+const MARKER = `${OUT_DIR}.built`;
+/** The bundle's URL inside it (import.meta.url has no meaning in a script). */
+const BUNDLE_URL = '__threadstateBundleUrl';
 
 /** `new URL('<relative>', import.meta.url)` in a source file: resolved against that file's own location. */
 const RELATIVE_URL = /new URL\((['"][^'"]+['"]),\s*import\.meta\.url\)/g;
@@ -28,7 +34,7 @@ const sourceRelativeUrls: Plugin = {
       const text = await readFile(args.path, 'utf8');
       if (text.search(RELATIVE_URL) < 0) return { contents: text, loader: 'ts' };
       const fromBundle = relative(dirname(OUT_FILE), args.path).split('\\').join('/');
-      const contents = text.replace(RELATIVE_URL, (_m, literal: string) => `new URL(${literal}, new URL(${JSON.stringify(fromBundle)}, import.meta.url))`);
+      const contents = text.replace(RELATIVE_URL, (_m, literal: string) => `new URL(${literal}, new URL(${JSON.stringify(fromBundle)}, ${BUNDLE_URL}))`);
       return { contents, loader: 'ts' };
     });
   },
@@ -74,6 +80,25 @@ module.exports = new Proxy(function () {}.bind(null), {
 });`;
 }
 
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * A builtin the first answers use, as an ES module over the real module object: each export reads
+ * its property when the bundle loads, and esbuild drops the exports nothing imports (so no getter
+ * of an unused one, such as `fs.promises`, ever runs). Importers then reach the function itself.
+ * A CommonJS stub would have esbuild copy the whole module into a getter object at every importing
+ * file (its __toESM: ~5,000 Object.defineProperty calls for node:fs's 34 importers, about a tenth of
+ * a restart's CPU).
+ */
+function eagerModuleStub(name: string): string {
+  const names = Object.getOwnPropertyNames(createRequire(import.meta.url)(name)).filter((n) => n !== 'default' && IDENTIFIER.test(n));
+  return [
+    `const real = require(${JSON.stringify(name)});`,
+    'export default real;',
+    ...names.map((n) => `export const ${n} = /* @__PURE__ */ (() => real.${n})();`),
+  ].join('\n');
+}
+
 /**
  * Node's own modules are loaded with require() rather than imported: an ES import of a builtin builds
  * a facade that reads every export, which for `node:fs` loads its whole streams layer (~10 ms of a
@@ -85,7 +110,7 @@ const builtinsByRequire: Plugin = {
     // The stub's own require() of the builtin stays external (the real require of the banner).
     b.onResolve({ filter: /^node:/ }, (args) => (args.namespace === 'node-builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'node-builtin' }));
     b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
-      contents: LAZY_BUILTINS.has(args.path) ? lazyModuleStub(args.path) : `module.exports = require(${JSON.stringify(args.path)});`,
+      contents: LAZY_BUILTINS.has(args.path) ? lazyModuleStub(args.path) : eagerModuleStub(args.path),
       loader: 'js',
     }));
   },
@@ -103,18 +128,30 @@ const lazyPackages: Plugin = {
 };
 
 const started = performance.now();
+// Earlier bundles (the ES-module one) and code caches taken of them (bin/threadstate.mjs) go first.
+for (const name of await readdir(OUT_DIR).catch(() => [] as string[])) {
+  if (name === 'threadstate.mjs' || name.endsWith('.v8cache')) await rm(`${OUT_DIR}${name}`, { force: true });
+}
 await build({
   entryPoints: [`${ROOT}src/cli.ts`],
   outfile: OUT_FILE,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node22',
-  // vscode-jsonrpc is CommonJS: its require() of Node's modules needs a real require in an ES module.
-  banner: { js: "import { createRequire as __threadstateRequire } from 'node:module'; const require = __threadstateRequire(import.meta.url);" },
+  define: { 'import.meta.url': BUNDLE_URL },
+  // Strict as the ES modules it is built from: the directive must come before anything else.
+  banner: { js: `'use strict';\nvar ${BUNDLE_URL} = require('node:url').pathToFileURL(__filename).href;` },
   plugins: [sourceRelativeUrls, builtinsByRequire, lazyPackages],
   logLevel: 'warning',
   legalComments: 'none',
 });
+// bin reads the bundle as Latin-1 (no UTF-8 decoding of a megabyte at every start), which is exact
+// for ASCII. esbuild escapes what is not ASCII in code; what is left is in comments.
+const bundled = await readFile(OUT_FILE, 'utf8');
+const NOT_ASCII = /[\u0080-\u{10ffff}]/gu;
+if (NOT_ASCII.test(bundled)) {
+  await writeFile(OUT_FILE, bundled.replace(NOT_ASCII, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`));
+}
 await writeFile(MARKER, '');
 process.stdout.write(`built ${relative(ROOT, OUT_FILE)} in ${Math.round(performance.now() - started)} ms\n`);

@@ -68,15 +68,17 @@ const ACTIVE_FILE_MS = 10 * 60_000;
 const RESTING_FILE_EVERY = 3;
 const QUIET_FILE_MS = 60 * 60_000;
 const IDLE_FILE_EVERY = 10;
+/** See start(): how far before `since` a change still counts as after it. */
+const SINCE_SLACK_MS = 2000;
 
 function isRolloutName(name: string): boolean {
   return name.startsWith('rollout-') && name.endsWith('.jsonl');
 }
 
-function statOrNull(path: string): { mtimeMs: number; size: number; isDir: boolean; ino: number } | null {
+function statOrNull(path: string): { mtimeMs: number; ctimeMs: number; size: number; isDir: boolean; ino: number } | null {
   try {
     const st = statSync(path, { throwIfNoEntry: false });
-    return st ? { mtimeMs: st.mtimeMs, size: st.size, isDir: st.isDirectory(), ino: st.ino } : null;
+    return st ? { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size, isDir: st.isDirectory(), ino: st.ino } : null;
   } catch {
     return null;
   }
@@ -133,10 +135,18 @@ export class HomeWatcher {
     return n;
   }
 
-  /** Records the folders as they are now and starts watching (or polling). */
-  start(): void {
+  /**
+   * Records the folders as they are now and starts watching (or polling). `since` (ms since the
+   * epoch): what changed after it is hinted (folders whose entries changed, session_index.jsonl,
+   * files of the newest day folders), for a caller that starts following some time after the
+   * point its clients' view begins; anything older is taken as already known.
+   */
+  start(since = Number.POSITIVE_INFINITY): void {
     this.mode = this.options.watch ? 'watch' : 'poll';
     this.reason = this.options.watch ? null : 'watches disabled';
+    // File times may lag the clock by a tick (and by seconds on coarse file systems): hinting a
+    // file that did not change costs one stat and a row lookup.
+    const changedSince = since - SINCE_SLACK_MS;
     try {
       if (this.mode === 'watch') this.homeWatcher = this.watchDir(this.codexHome, (name) => this.onHomeEntry(name));
     } catch (err) {
@@ -145,7 +155,11 @@ export class HomeWatcher {
     this.addTree(join(this.codexHome, SESSIONS_DIR), 0, false);
     this.addDir(join(this.codexHome, ARCHIVED_DIR), -1, false);
     this.namesFacts = this.factsOf(join(this.codexHome, SESSION_INDEX_FILE));
-    this.checkFiles(false);
+    if (Number.isFinite(since)) {
+      for (const [dir, known] of this.dirs) if (known.mtimeMs >= changedSince) this.hintChangedEntries(dir, changedSince);
+      if ((statOrNull(join(this.codexHome, SESSION_INDEX_FILE))?.mtimeMs ?? 0) >= changedSince) this.hints.names();
+    }
+    this.checkFiles(false, changedSince);
     this.schedule();
   }
 
@@ -211,9 +225,9 @@ export class HomeWatcher {
    * folder is listed again only when its mtime changed; its files are stat-ed less often the
    * longer they have been quiet (see ACTIVE_FILE_MS), so a home with thousands of rollouts a day
    * costs a few hundred stats a check, not thousands. `report` false: record the files as they
-   * are (the start-up reconcile covers them).
+   * are (the start-up reconcile covers them), hinting only those changed since `reportChangedSince`.
    */
-  private checkFiles(report = true): void {
+  private checkFiles(report = true, reportChangedSince = Number.POSITIVE_INFINITY): void {
     const days = [...this.dirs].filter(([, d]) => d.depth === 3).map(([p]) => p).sort().slice(-NEWEST_DAY_DIRS);
     for (const day of this.dayFiles.keys()) if (!days.includes(day)) this.dayFiles.delete(day);
     const now = Date.now();
@@ -231,7 +245,7 @@ export class HomeWatcher {
       const facts = st ? `${st.size}:${st.mtimeMs}:${st.ino}` : '';
       if (known?.facts === facts) return;
       this.fileFacts.set(path, { facts, mtimeMs: st?.mtimeMs ?? 0 });
-      if (report) this.hints.rollout(path);
+      if (report || (st !== null && st.ctimeMs >= reportChangedSince)) this.hints.rollout(path);
     };
     for (const day of days) {
       const mtimeMs = statOrNull(day)?.mtimeMs ?? -1;
@@ -253,6 +267,27 @@ export class HomeWatcher {
       else if (!seen.has(path)) compare(path, true, 0);
     }
     for (const path of this.fileFacts.keys()) if (!seen.has(path)) this.fileFacts.delete(path);
+  }
+
+  /**
+   * A folder whose entries changed since `since`: its rollouts created, moved in or written since
+   * (a rename sets the change time) are hinted, and the folder is compared with the index (rows
+   * whose file left it).
+   */
+  private hintChangedEntries(dir: string, since: number): void {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      // gone since: the folder hint below finds its rows
+    }
+    for (const name of names) {
+      if (!isRolloutName(name)) continue;
+      const path = join(dir, name);
+      const st = statOrNull(path);
+      if (st && st.ctimeMs >= since) this.hints.rollout(path);
+    }
+    this.hints.dir(dir);
   }
 
   private factsOf(path: string): string {

@@ -61,6 +61,7 @@ export class LiveIndex {
   private timer: NodeJS.Timeout | null = null;
   private firstHintAt = 0;
   private running: Promise<void> | null = null;
+  private baselineAt: number | null = null;
 
   constructor(store: LiveStore, options: LiveIndexOptions = {}) {
     this.store = store;
@@ -78,25 +79,40 @@ export class LiveIndex {
   }
 
   /**
-   * Starts following now (so nothing that happens during start-up indexing is missed) and applies
-   * changes once `startup` (the start-up backfill/reconcile) has settled.
+   * The point changes are followed from: names appended to session_index.jsonl after it, rows
+   * inserted after it, and files and folders changed after it are news to this process's clients.
+   * Cheap (a stat and a query), so the server takes it at once and starts following (the costly
+   * part: a readdir and a watch per folder) after its first answers.
+   */
+  baseline(): void {
+    if (this.baselineAt !== null) return;
+    this.baselineAt = Date.now();
+    this.names.skipToEnd();
+    this.target.reported.seenRowid = this.maxRowid();
+  }
+
+  /**
+   * Starts following (so nothing that happens during start-up indexing is missed) and applies
+   * changes once `startup` (the start-up backfill/reconcile) has settled. What changed between the
+   * baseline and now is hinted by the watcher's first look (folders and recent files changed since).
    */
   start(startup: Promise<unknown>): void {
-    this.names.skipToEnd();
-    const maxRowid = (): number => this.store.db.get<{ r: number | null }>('SELECT max(rowid) AS r FROM threads')?.r ?? 0;
-    // Rows inserted from now on (by any writer) hold threads this process's clients have not seen.
-    this.target.reported.seenRowid = maxRowid();
-    this.watcher.start();
+    this.baseline();
+    this.watcher.start(this.baselineAt!);
     log.info(this.watcher.mode === 'watch' ? 'following the home with file watches' : 'following the home with periodic checks', { ...this.status() });
     void startup.finally(async () => {
       // The changes seen during start-up are named from the rows as they were when following
       // began; after them, rows the start-up indexing inserted count as known.
-      const afterStartup = maxRowid();
+      const afterStartup = this.maxRowid();
       this.ready = true;
       this.runNow();
       while (this.running) await this.running;
       this.target.reported.seenRowid = Math.max(this.target.reported.seenRowid, afterStartup);
     });
+  }
+
+  private maxRowid(): number {
+    return this.store.db.get<{ r: number | null }>('SELECT max(rowid) AS r FROM threads')?.r ?? 0;
   }
 
   status(): LiveStatus {

@@ -28,11 +28,13 @@ const INTEGER_TEXT = /^-?(?:0|[1-9][0-9]*)$/;
 
 /** Request ids that do not survive a JavaScript number, carried as placeholder strings. */
 export class IdEcho {
-  private readonly prefix = `\u0000threadstate-id-${randomBytes(8).toString('hex')}:`;
+  /** Made at the first hold: such ids are rare, and node:crypto costs a restart several ms. */
+  private prefix: string | null = null;
   private readonly uses = new Map<string, number>();
 
   /** The placeholder for the raw integer text `raw`. */
   hold(raw: string): string {
+    this.prefix ??= `\u0000threadstate-id-${randomBytes(8).toString('hex')}:`;
     const key = this.prefix + raw;
     this.uses.set(key, (this.uses.get(key) ?? 0) + 1);
     return key;
@@ -40,7 +42,7 @@ export class IdEcho {
 
   /** The raw digits behind a placeholder (released once per hold), or null for any other id. */
   release(id: unknown): string | null {
-    if (typeof id !== 'string' || !id.startsWith(this.prefix)) return null;
+    if (this.prefix === null || typeof id !== 'string' || !id.startsWith(this.prefix)) return null;
     const count = this.uses.get(id);
     if (count === undefined) return null;
     if (count <= 1) this.uses.delete(id);

@@ -9,6 +9,7 @@ import { errorMessage } from '../errors.ts';
 import { logger, type Level } from '../logs/logger.ts';
 import { startLogSink, type LogSinkHandle } from '../logs-db/sink.ts';
 import { collectGarbageNow } from '../heap.ts';
+import { announceServer } from '../sqlite/servers.ts';
 import { openStateStore } from '../store/open.ts';
 import type { StateStore } from '../store/store.ts';
 import type { ThreadContext } from '../threads/context.ts';
@@ -17,6 +18,7 @@ import type { LiveIndex, LiveIndexOptions } from '../indexing/live-index.ts';
 import { liveOptionsFromEnv, watchesEnabled } from '../indexing/live-index.ts';
 import { indexChangeForwarder } from './index-changes.ts';
 import { Notifier } from './notifier.ts';
+import { uncleanStartGate } from './unclean-start.ts';
 
 const log = logger('server.services');
 
@@ -36,7 +38,7 @@ export interface Services {
   defaultModelProvider: string;
   notifier: Notifier;
   threads: ThreadContext;
-  /** Starts the background backfill/reconcile (once; later calls do nothing). */
+  /** Starts following the home and the background backfill/reconcile (once; later calls do nothing). */
   startIndexing(): void;
   /** Settles when the start-up indexing has finished (or failed); at once when it never started. */
   indexing(): Promise<void>;
@@ -117,23 +119,45 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     codexDb: new CodexDbSync(codexHome),
   };
   const notifier = new Notifier();
+  const presence = store && !readOnly ? announceServer(store.db.path) : null;
+  // No clean mark and no sign that another server (following the home) is all that kept it away:
+  // lists and searches wait (bounded) for the start-up reconcile (unclean-start.ts). A home whose
+  // backfill is incomplete needs no wait: its lists merge the files in.
+  const uncleanStop = store !== null && store.info.closedCleanly !== true && !(presence && presence.peersAlive > 0 && presence.diedUncleanly === 0);
+  const gate = store && !readOnly && options.indexOnStart !== false && uncleanStop && store.isComplete()
+    ? uncleanStartGate(() => startIndexing())
+    : null;
   let live: LiveIndex | null = null;
   let startupDone: () => void = () => {};
   if (store && options.live !== false) {
-    // Following starts before the start-up indexing walks the home, so nothing that changes
-    // meanwhile is missed; the changes are applied once that indexing has settled (at once when
-    // there is none).
     live = store.followHome({ ...liveOptionsFromEnv(), ...options.liveOptions, watch: options.watch ?? options.liveOptions?.watch ?? watchesEnabled(undefined) });
     live.onChanges(indexChangeForwarder(notifier));
-    live.start(options.indexOnStart === false ? Promise.resolve() : new Promise<void>((resolve) => { startupDone = resolve; }));
+    // What changes from here on is news to this server's clients. Following itself (a readdir and
+    // a watch per folder: ~100 ms at 100k threads) starts with the start-up indexing, after the
+    // first answers; its first look hints what changed since this baseline. Until then lists
+    // check each row against its file, as they do without a live index.
+    live.baseline();
     const following = live;
-    threads.settle = () => following.settle();
+    threads.settle = async () => {
+      await gate?.wait();
+      await following.settle();
+    };
     threads.refresh = (paths) => following.refresh(paths);
+  } else if (gate) {
+    threads.settle = () => gate.wait();
   }
   const abort = new AbortController();
   let indexing: Promise<void> | null = null;
+  let liveStarted = false;
   const startIndexing = (): void => {
     sink?.open();
+    if (live && !liveStarted && !abort.signal.aborted) {
+      liveStarted = true;
+      // Following starts before the start-up indexing walks the home, so nothing that changes
+      // meanwhile is missed; the changes are applied once that indexing has settled (at once when
+      // there is none).
+      live.start(options.indexOnStart === false ? Promise.resolve() : new Promise<void>((resolve) => { startupDone = resolve; }));
+    }
     // A read-only home is served from its index as it is: nothing to write into it.
     if (indexing || !store || readOnly || options.indexOnStart === false || abort.signal.aborted) return;
     const started = Date.now();
@@ -146,9 +170,14 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     };
     indexing = store.startBackgroundIndexing({
       signal: abort.signal,
-      onListable: ({ backfill, reconcile }) => log.info('every thread is listable from the index (phase 1 of 2 done); reading turns and search text next', {
-        backfill: backfill.outcome, reconcile: reconcile ? { ...reconcile } : null, detailsPending: store.detailsPending().threads, elapsedMs: elapsed(), cpuMs: cpuMs(),
-      }),
+      onListable: ({ backfill, reconcile }) => {
+        gate?.open();
+        // What the servers that died without closing wrote is indexed now.
+        presence?.forgetDead();
+        log.info('every thread is listable from the index (phase 1 of 2 done); reading turns and search text next', {
+          backfill: backfill.outcome, reconcile: reconcile ? { ...reconcile } : null, detailsPending: store.detailsPending().threads, elapsedMs: elapsed(), cpuMs: cpuMs(),
+        });
+      },
     }).then(
       (result) => {
         // Only a run that read files leaves enough garbage to be worth a full collection.
@@ -162,7 +191,10 @@ export async function createServices(codexHome: string, options: ServiceOptions 
       },
       (err: unknown) => log.error('indexing failed; lists fall back to the rollout files', { error: errorMessage(err) }),
     );
-    void indexing.finally(startupDone);
+    void indexing.finally(() => {
+      gate?.open();
+      startupDone();
+    });
   };
   return {
     codexHome,
@@ -174,10 +206,12 @@ export async function createServices(codexHome: string, options: ServiceOptions 
     live,
     close: async () => {
       abort.abort();
+      gate?.open();
       startupDone();
       await live?.close();
       await indexing;
       store?.close();
+      presence?.close();
       threads.codexDb?.close();
       sink?.close();
     },

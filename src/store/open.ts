@@ -35,6 +35,8 @@ export interface OpenedStateDb {
   migration: MigrationOutcome;
   /** What the clean mark must say at the next open for the migrations check to be skipped ('' = never). */
   cleanMarkNote: string;
+  /** The last process that used the file closed it cleanly (clean-mark.ts): nothing it wrote can be missing from it. */
+  closedCleanly: boolean;
 }
 
 export interface OpenStateOptions {
@@ -124,11 +126,12 @@ export function openStateDb(codexHome: string, options: OpenStateOptions = {}): 
   }
   try {
     // Unchanged since a process closed it cleanly (clean-mark.ts): the check would find what it found then.
-    const { db, migration } = openAndCheck(path, migrations, existed && takeCleanMark(path, cleanMarkNote), stamp);
+    const closedCleanly = existed && takeCleanMark(path, cleanMarkNote);
+    const { db, migration } = openAndCheck(path, migrations, closedCleanly, stamp);
     if (migration.newerThanKnown) {
       log.info('index was migrated by a newer threadstate; using the schema this build knows', { path, version: migration.databaseVersion });
     }
-    return { db, path, created: !existed, recoveredFrom: null, migration, cleanMarkNote };
+    return { db, path, created: !existed, recoveredFrom: null, migration, cleanMarkNote, closedCleanly };
   } catch (err) {
     if (err instanceof MigrationError) throw err;
     if (!(err instanceof QuickCheckFailed) && !isCorruptionError(err)) {
@@ -139,7 +142,7 @@ export function openStateDb(codexHome: string, options: OpenStateOptions = {}): 
       path, movedTo: aside, error: err instanceof Error ? err.message : String(err),
     });
     const { db, migration } = openAndCheck(path, migrations);
-    return { db, path, created: true, recoveredFrom: aside, migration, cleanMarkNote };
+    return { db, path, created: true, recoveredFrom: aside, migration, cleanMarkNote, closedCleanly: false };
   }
 }
 
@@ -178,7 +181,7 @@ export function openStateDbReadOnly(codexHome: string, options: Pick<OpenStateOp
   }
   if (!db) throw new StateOpenError(`cannot open the threadstate index at ${path} read-only`);
   const version = db.get<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations')?.v ?? 0;
-  return { db, path, created: false, recoveredFrom: null, migration: { databaseVersion: version, applied: [], newerThanKnown: false }, cleanMarkNote: '' };
+  return { db, path, created: false, recoveredFrom: null, migration: { databaseVersion: version, applied: [], newerThanKnown: false }, cleanMarkNote: '', closedCleanly: false };
 }
 
 export interface OpenStoreOptions extends OpenStateOptions {
@@ -190,6 +193,6 @@ export function openStateStore(codexHome: string, options: OpenStoreOptions & { 
   const opened = options.readOnly ? openStateDbReadOnly(codexHome, options) : openStateDb(codexHome, options);
   return new StateStore(opened.db, codexHome, {
     recoveredFrom: opened.recoveredFrom, created: opened.created, schemaVersion: opened.migration.databaseVersion,
-    newerSchema: opened.migration.newerThanKnown, readOnly: options.readOnly === true,
+    newerSchema: opened.migration.newerThanKnown, readOnly: options.readOnly === true, closedCleanly: opened.closedCleanly,
   }, { ...options, cleanMarkNote: opened.cleanMarkNote });
 }

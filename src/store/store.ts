@@ -65,6 +65,12 @@ export interface StateStoreInfo {
   newerSchema: boolean;
   /** Opened read-only (a read-only home): reads only; repairs are answered from the files and not stored. */
   readOnly?: boolean;
+  /**
+   * The previous process closed the index cleanly (src/sqlite/clean-mark.ts). False after a crash
+   * or kill (or while another process has it open): what that process wrote last may be on disk
+   * and not in the index until the start-up reconcile has run.
+   */
+  closedCleanly?: boolean;
 }
 
 export class StateStore {

@@ -37,6 +37,23 @@ describe('store: clean-close mark', () => {
     assert.equal(takeCleanMark(path), false, 'a -wal means another writer: checked');
   });
 
+  it('the store says whether the previous process closed the index cleanly', () => {
+    const { home } = cleanlyClosedIndex();
+    const afterClean = openStateStore(home);
+    assert.equal(afterClean.info.closedCleanly, true);
+    // Not closed: as a killed process leaves it (the mark was taken at open).
+    const afterKill = openStateStore(home);
+    try {
+      assert.equal(afterKill.info.closedCleanly, false);
+    } finally {
+      afterKill.close();
+      afterClean.close();
+    }
+    const fresh = openStateStore(tempHome());
+    assert.equal(fresh.info.closedCleanly, false, 'a new index has nothing to vouch for');
+    fresh.close();
+  });
+
   it('a damaged index is still moved aside at the next open, mark or not', () => {
     const { home, path } = cleanlyClosedIndex();
     writeFileSync(path, Buffer.alloc(8192, 7));
