@@ -345,6 +345,9 @@ export function extractThreadMetadataSync(path: string, opts: ExtractOptions): E
   return result.metadata && result.metadata.forkedFromId !== null && !opts.ownPreviewOnly ? null : result;
 }
 
+/** The head window only yields list fields: a session_meta's instructions (~14 KB) are never read. */
+const HEAD_READ = { slimKeys: INDEX_SLIM_KEYS };
+
 function headResult(head: HeadResult, abs: string, opts: ExtractOptions): ExtractResult {
   const acc = new MetadataAccumulator();
   for (const line of head.lines) acc.push(line);
@@ -362,7 +365,7 @@ function headFailure(err: unknown): ExtractResult {
 export async function extractHeadMetadata(path: string, opts: ExtractOptions): Promise<ExtractResult> {
   const abs = resolve(opts.codexHome, path);
   try {
-    const result = headResult(await readHead(abs), abs, opts);
+    const result = headResult(await readHead(abs, HEAD_READ), abs, opts);
     await applyLineagePreview(result, opts);
     return result;
   } catch (err) {
@@ -379,7 +382,7 @@ export async function extractHeadMetadataBlocking(path: string, opts: ExtractOpt
   const abs = resolve(opts.codexHome, path);
   let result: ExtractResult;
   try {
-    result = headResult(readHeadSync(abs), abs, opts);
+    result = headResult(readHeadSync(abs, HEAD_READ), abs, opts);
   } catch (err) {
     return headFailure(err);
   }

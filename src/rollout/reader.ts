@@ -426,6 +426,8 @@ export interface HeadResult {
 export interface HeadOptions {
   maxBytes?: number;
   maxLineBytes?: number;
+  /** As in StreamOptions: long strings the caller never reads, cut before a line is parsed. */
+  slimKeys?: readonly Buffer[];
 }
 
 /**
@@ -472,6 +474,7 @@ function headStream(path: string, opts: HeadOptions): RolloutStream {
     maxLineBytes: Math.min(opts.maxLineBytes ?? maxBytes, maxBytes),
     chunkBytes: HEAD_CHUNK_BYTES,
     yieldInvalid: true,
+    slimKeys: opts.slimKeys,
   });
 }
 
