@@ -18,7 +18,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setStderrLevel } from '../../src/logs/logger.ts';
-import { extractThreadMetadata } from '../../src/rollout/extract.ts';
+import { extractThreadMetadata, extractThreadMetadataSync } from '../../src/rollout/extract.ts';
 import { openStateStore } from '../../src/store/open.ts';
 import { defaultRolloutSource, type RolloutSource } from '../../src/indexing/rollout-source.ts';
 import { LoadedThreads } from '../../src/threads/loaded.ts';
@@ -34,8 +34,14 @@ const QUERIES = [
 /** The default source, minus the search documents: the "without search" backfill. */
 const noSearchSource: RolloutSource = {
   ...defaultRolloutSource,
-  extract: async (path, codexHome, archived) => {
-    const r = await extractThreadMetadata(path, { codexHome, archived });
+  extract: async (path, codexHome, archived, options) => {
+    const r = await extractThreadMetadata(path, { codexHome, archived, blocking: options?.blocking });
+    return r.metadata ? { metadata: r.metadata, error: null } : { metadata: null, error: r.error ?? 'no metadata' };
+  },
+  // Phase 2 reads small files with this one.
+  extractSync: (path, codexHome, archived) => {
+    const r = extractThreadMetadataSync(path, { codexHome, archived });
+    if (r === null) return null;
     return r.metadata ? { metadata: r.metadata, error: null } : { metadata: null, error: r.error ?? 'no metadata' };
   },
 };

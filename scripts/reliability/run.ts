@@ -12,6 +12,7 @@ import { confinement } from './confinement.ts';
 import { concurrentAccess } from './concurrency.ts';
 import { DB_CASES, runDbCase, runRolloutCase } from './corruption.ts';
 import { crashDuringBackfill } from './crash-backfill.ts';
+import { crashDuringDetails } from './crash-details.ts';
 import { crashDuringWrites } from './crash-writes.ts';
 import { fuzzProtocol } from './fuzz.ts';
 import { changedUnderAnswer, clientGone, fullDisk, hostileFiles, hostileInput, overload, readOnlyHome, slowReader } from './hardening.ts';
@@ -34,6 +35,13 @@ const scenarios: Record<string, Scenario> = {
     const f = await crashDuringBackfill({ workDir: dir, threads: long ? 2000 : 300, kills: long ? 20 : 4, seed: 7 + seed, log: (l) => out(`  ${l}`) });
     const problems = [...f.differences];
     if (f.backfillStatus !== 'complete') problems.push(`backfill ${f.backfillStatus}`);
+    if (!f.doctorHealthy) problems.push('doctor: not healthy');
+    return { figures: { ...f, differences: f.differences.length }, problems };
+  },
+  'crash-details': async (dir) => {
+    const f = await crashDuringDetails({ workDir: dir, threads: long ? 2000 : 300, kills: long ? 12 : 3, seed: 13 + seed, log: (l) => out(`  ${l}`) });
+    const problems = [...f.differences];
+    if (f.killsMidDetails === 0) problems.push('no kill landed inside phase 2');
     if (!f.doctorHealthy) problems.push('doctor: not healthy');
     return { figures: { ...f, differences: f.differences.length }, problems };
   },

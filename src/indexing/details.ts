@@ -1,34 +1,49 @@
 // Phase 2 of indexing: every row that phase 1 (the backfill's head reads) left details-pending is
 // read in full for its turn-derived fields and search text, in watermark order like the one-pass
 // backfill (so search documents get their keys in the same order: thread/search's rank window takes
-// the highest keys as the most recently written threads), in batches (50 files or 8 MB of rollouts per transaction), yielding between batches so a
-// server keeps answering. The queue is the rows themselves, so an interrupted pass resumes where it
-// stopped at the next start. Two processes may work the queue at once: a row is only written while
+// the highest keys as the most recently written threads). Small files (most of them) are read with
+// blocking calls and written one by one inside a transaction that commits after BLOCKING_SLICE_MS
+// or 50 files, so nothing read is held for long; a big file or a fork is read asynchronously (a
+// chunk at a time) and written in its own. Between transactions the pass yields, so a server keeps
+// answering. The queue is the rows themselves, so an interrupted pass resumes where it stopped at
+// the next start. Two processes may work the queue at once: a row is only written while
 // it is still pending at the same path, so the second write of a row is skipped, never doubled.
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { logger } from '../logs/logger.ts';
+import { HeapGrowthBound, shrinkYoungGeneration } from '../heap.ts';
 import { batchesOf, type IndexProgress } from './backfill.ts';
 import type { Database } from '../sqlite/db.ts';
 import { optimizeSearchIndex } from '../state/search-index.ts';
-import { DEFAULT_EXTRACT_CONCURRENCY, extractFiles, recordFailure, writeExtracted, type ExtractedFile } from './indexer.ts';
+import { BLOCKING_READ_BYTES, extractFiles, recordFailure, writeExtracted, type ExtractedFile } from './indexer.ts';
 import { defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
 import type { RolloutFile } from './walk.ts';
+import type { ThreadRow } from '../state/threads.ts';
 
 const log = logger('indexing.details');
 
 /**
- * Phase 2 commits smaller batches than phase 1: each file's search document (up to ~100k
- * characters) and FTS5's pending terms are held until the commit, so 200 full reads per
- * transaction cost ~30 MB more peak memory on a real-sized home for no measurable speed.
+ * Rows taken from the queue at a time. Phase 2 commits smaller batches than phase 1: FTS5's pending
+ * terms are held until the commit, and 200 full reads per transaction cost ~30 MB more peak memory
+ * on a real-sized home for no measurable speed.
  */
 export const DETAILS_BATCH_SIZE = 50;
 export const DETAILS_BATCH_BYTES = 8 * 1024 * 1024;
+/** The old generation may grow this much (garbage promoted from the reads) before a major collection (heap.ts). */
+export const DETAILS_HEAP_GROWTH_BYTES = 8 * 1024 * 1024;
+/**
+ * Small files are read and written inside one transaction for at most this long before it commits
+ * and requests are answered (plus the one file that crosses it).
+ */
+export const BLOCKING_SLICE_MS = 15;
+/** A pass over at least this many bytes of rollouts first shrinks the young generation (heap.ts). */
+export const BULK_READ_BYTES = 64 * 1024 * 1024;
 /** A pass that wrote at least this many search documents ends by merging the full-text index. */
 export const OPTIMIZE_AFTER_DOCUMENTS = 500;
 
 export interface DetailsOptions {
   source?: RolloutSource;
+  /** Unused: files are read one at a time (small ones with blocking reads, big ones a chunk at a time). */
   concurrency?: number;
   batchSize?: number;
   batchBytes?: number;
@@ -78,7 +93,7 @@ function nextPending(db: Database, limit: number): RolloutFile[] {
  * indexes single files (a file watcher) uses for a row phase 1 wrote.
  */
 export function writeDetails(db: Database, item: ExtractedFile, nowMs: number = Date.now()): 'indexed' | 'failed' | 'skipped' {
-  const still = db.get('SELECT 1 AS one FROM threads WHERE id = ? AND details_pending = 1 AND rollout_path = ?', item.file.id, item.file.path);
+  const still = db.get<ThreadRow>('SELECT * FROM threads WHERE id = ? AND details_pending = 1 AND rollout_path = ?', item.file.id, item.file.path);
   if (!still) return 'skipped';
   if (item.extracted.metadata === null) {
     recordFailure(db, item.file, item.extracted.error ?? 'unknown error', nowMs);
@@ -86,8 +101,26 @@ export function writeDetails(db: Database, item: ExtractedFile, nowMs: number = 
     return 'failed';
   }
   // Names are never taken from a snapshot here: the row keeps its own (see threads.ts).
-  writeExtracted(db, item, new Map(), nowMs);
+  writeExtracted(db, item, new Map(), nowMs, still);
   return 'indexed';
+}
+
+/**
+ * Writes the files of `batch` from `from` on, each read with a blocking call and written at once,
+ * inside the caller's transaction, until one needs an asynchronous read (a big file, a fork) or
+ * `deadline` (performance.now()) passed. Returns the index of the first file not written.
+ */
+function writeSmallFiles(db: Database, source: RolloutSource, codexHome: string, batch: RolloutFile[], from: number, deadline: number, result: DetailsResult): number {
+  let i = from;
+  for (; i < batch.length && performance.now() < deadline; i++) {
+    const file = batch[i];
+    if (!source.extractSync || file.size > BLOCKING_READ_BYTES) break;
+    const extracted = source.extractSync(file.path, codexHome, file.archived);
+    if (extracted === null) break;
+    if (extracted.error) log.warn('failed to read rollout in full', { path: file.path, error: extracted.error });
+    result[writeDetails(db, { file, extracted }, Date.now())]++;
+  }
+  return i;
 }
 
 export async function runDetailsPass(db: Database, codexHome: string, options: DetailsOptions = {}): Promise<DetailsResult> {
@@ -101,6 +134,16 @@ export async function runDetailsPass(db: Database, codexHome: string, options: D
   const progress: IndexProgress = { filesDone: 0, filesTotal: pending.threads, bytesDone: 0, bytesTotal: pending.bytes };
   log.info('reading threads in full for their turns and search text', { threads: pending.threads, bytes: pending.bytes });
   options.onProgress?.({ ...progress });
+  if (pending.bytes >= BULK_READ_BYTES) shrinkYoungGeneration();
+  const heap = new HeapGrowthBound(DETAILS_HEAP_GROWTH_BYTES);
+  const done = (files: RolloutFile[]): void => {
+    progress.filesDone += files.length;
+    progress.bytesDone += files.reduce((n, f) => n + f.size, 0);
+    // Rows phase 1 added meanwhile (a reconcile, another process) join the count.
+    progress.filesTotal = Math.max(progress.filesTotal, progress.filesDone);
+    progress.bytesTotal = Math.max(progress.bytesTotal, progress.bytesDone);
+    options.onProgress?.({ ...progress });
+  };
   await db.bulkLoad(async () => {
     for (;;) {
       if (options.signal?.aborted) {
@@ -109,21 +152,26 @@ export async function runDetailsPass(db: Database, codexHome: string, options: D
       }
       const [batch] = batchesOf(nextPending(db, batchSize), batchSize, batchBytes);
       if (!batch) return;
-      const extracted = await extractFiles(source, codexHome, batch, options.concurrency ?? DEFAULT_EXTRACT_CONCURRENCY);
-      const nowMs = Date.now();
-      db.transaction(() => {
-        for (const item of extracted) result[writeDetails(db, item, nowMs)]++;
-      });
-      for (const item of extracted) {
-        if (item.extracted.error) log.warn('failed to read rollout in full', { path: item.file.path, error: item.extracted.error });
+      for (let i = 0; i < batch.length;) {
+        // Small files are read and written one by one in the transaction: a batch's results held
+        // until its commit lived long enough to be promoted, and then filled the old generation.
+        const deadline = performance.now() + BLOCKING_SLICE_MS;
+        let next = i;
+        if (source.extractSync && batch[i].size <= BLOCKING_READ_BYTES) next = db.transaction(() => writeSmallFiles(db, source, codexHome, batch, i, deadline, result));
+        if (next === i) {
+          // A big file (read a chunk at a time, answering requests between chunks) or a fork.
+          const [item] = await extractFiles(source, codexHome, [batch[i]], 1);
+          if (item.extracted.error) log.warn('failed to read rollout in full', { path: item.file.path, error: item.extracted.error });
+          db.transaction(() => {
+            result[writeDetails(db, item, Date.now())]++;
+          });
+          next = i + 1;
+        }
+        done(batch.slice(i, next));
+        i = next;
+        heap.check();
+        await yieldToEventLoop();
       }
-      progress.filesDone += batch.length;
-      progress.bytesDone += batch.reduce((n, f) => n + f.size, 0);
-      // Rows phase 1 added meanwhile (a reconcile, another process) join the count.
-      progress.filesTotal = Math.max(progress.filesTotal, progress.filesDone);
-      progress.bytesTotal = Math.max(progress.bytesTotal, progress.bytesDone);
-      options.onProgress?.({ ...progress });
-      await yieldToEventLoop();
     }
   });
   if (result.outcome === 'complete' && result.indexed >= (options.optimizeAfter ?? OPTIMIZE_AFTER_DOCUMENTS)) db.transaction(() => optimizeSearchIndex(db));

@@ -8,7 +8,7 @@ import { insertDynamicTools, flattenDynamicTools } from '../state/dynamic-tools.
 import type { Extracted, RolloutSource } from './rollout-source.ts';
 import type { RolloutFile } from './walk.ts';
 import { replaceSearchText } from '../state/search-index.ts';
-import { upsertThread } from '../state/threads.ts';
+import { updateThreadRow, upsertThread, type ThreadRow } from '../state/threads.ts';
 
 export interface ExtractedFile {
   file: RolloutFile;
@@ -23,6 +23,13 @@ export interface ExtractedFile {
 export const DEFAULT_EXTRACT_CONCURRENCY = 2;
 /** Files above this size are read one at a time: parsing several at once only multiplies memory. */
 export const BIG_FILE_BYTES = 8 * 1024 * 1024;
+/**
+ * Files up to this size are read with blocking calls: a promise-based open, stat, read and close
+ * through the thread pool cost more CPU than reading and parsing a median rollout (100 KB), and
+ * the event loop waits at most a few milliseconds for one of these. Larger files are read a chunk
+ * at a time through the thread pool, so requests are answered between chunks.
+ */
+export const BLOCKING_READ_BYTES = 1024 * 1024;
 
 /** Home-relative `/` path of a file, or its absolute path when it lies outside the home. */
 export function watermarkOf(codexHome: string, path: string): string {
@@ -39,7 +46,7 @@ export async function extractFiles(
   let bigTurn: Promise<unknown> = Promise.resolve();
   const extractOne = async (file: RolloutFile): Promise<Extracted> => {
     try {
-      return await source.extract(file.path, codexHome, file.archived);
+      return await source.extract(file.path, codexHome, file.archived, { blocking: file.size <= BLOCKING_READ_BYTES });
     } catch (err) {
       return { metadata: null, error: err instanceof Error ? err.message : String(err) };
     }
@@ -98,9 +105,10 @@ export function clearFailure(db: Database, watermark: string): void {
 
 /**
  * Writes one extracted file: its row (marked details-pending when only its list fields were read),
- * tools and search text. Must run inside a transaction (the caller's batch).
+ * tools and search text. Must run inside a transaction (the caller's batch). `existing`: the row
+ * as just read, when the caller has it (only the columns that change are then written).
  */
-export function writeExtracted(db: Database, item: ExtractedFile, names: Map<string, string>, nowMs: number): boolean {
+export function writeExtracted(db: Database, item: ExtractedFile, names: Map<string, string>, nowMs: number, existing?: ThreadRow): boolean {
   const { file, extracted } = item;
   const meta = extracted.metadata;
   if (meta === null) {
@@ -112,7 +120,9 @@ export function writeExtracted(db: Database, item: ExtractedFile, names: Map<str
   if (db.get('SELECT 1 AS one FROM threads WHERE watermark = ? AND id <> ? LIMIT 1', file.watermark, meta.id)) {
     db.run('DELETE FROM threads WHERE watermark = ? AND id <> ?', file.watermark, meta.id);
   }
-  upsertThread(db, meta, { watermark: file.watermark, name: names.get(meta.id) ?? null, nowMs, detailsPending: extracted.listOnly === true });
+  const row = { watermark: file.watermark, name: names.get(meta.id) ?? null, nowMs, detailsPending: extracted.listOnly === true };
+  if (existing?.id === meta.id) updateThreadRow(db, existing, meta, row);
+  else upsertThread(db, meta, row);
   if (meta.dynamicTools && meta.dynamicTools.length > 0) insertDynamicTools(db, meta.id, flattenDynamicTools(meta.dynamicTools));
   if (extracted.searchText !== undefined) replaceSearchText(db, meta, extracted.searchText);
   clearFailure(db, file.watermark);

@@ -2,7 +2,7 @@
 // reconcile can be driven by the real files (the default) or by a test double.
 
 import { logger } from '../logs/logger.ts';
-import { extractHeadMetadataBlocking, extractThreadMetadata, type ExtractResult } from '../rollout/extract.ts';
+import { extractHeadMetadataBlocking, extractThreadMetadata, extractThreadMetadataSync, type ExtractResult } from '../rollout/extract.ts';
 import { readThreadNames } from '../rollout/session-index.ts';
 import type { ThreadSearchText } from '../rollout/search-text.ts';
 import type { ThreadMetadata } from '../model/thread-metadata.ts';
@@ -22,8 +22,16 @@ export interface Extracted {
 
 export interface RolloutSource {
   listRollouts(codexHome: string): Promise<RolloutFile[]>;
-  /** Phase 2 (or both phases at once): a full read, with the search text. */
-  extract(path: string, codexHome: string, archived: boolean): Promise<Extracted>;
+  /**
+   * Phase 2 (or both phases at once): a full read, with the search text. `blocking`: read with
+   * blocking calls (the caller's choice for small files).
+   */
+  extract(path: string, codexHome: string, archived: boolean, options?: { blocking?: boolean }): Promise<Extracted>;
+  /**
+   * `extract` with blocking reads and nothing asynchronous (phase 2 reads small files inside its
+   * write transaction with it); null when the file needs `extract` (a fork, for its lineage).
+   */
+  extractSync?(path: string, codexHome: string, archived: boolean): Extracted | null;
   /**
    * Phase 1: the list fields from the rollout's head, with a blocking read (fast enough to list a
    * cold home in seconds; only a fork waits, for its lineage's heads). A source without it is
@@ -65,8 +73,13 @@ export function extractedFrom(result: ExtractResult, path: string): Extracted {
   return extracted;
 }
 
-async function extract(path: string, codexHome: string, archived: boolean): Promise<Extracted> {
-  return extractedFrom(await extractThreadMetadata(path, { codexHome, archived, search: true }), path);
+async function extract(path: string, codexHome: string, archived: boolean, options: { blocking?: boolean } = {}): Promise<Extracted> {
+  return extractedFrom(await extractThreadMetadata(path, { codexHome, archived, search: true, blocking: options.blocking }), path);
+}
+
+function extractSync(path: string, codexHome: string, archived: boolean): Extracted | null {
+  const result = extractThreadMetadataSync(path, { codexHome, archived, search: true });
+  return result === null ? null : extractedFrom(result, path);
 }
 
 async function extractListFields(path: string, codexHome: string, archived: boolean): Promise<Extracted> {
@@ -88,6 +101,7 @@ async function readNames(codexHome: string): Promise<Map<string, string>> {
 export const defaultRolloutSource: RolloutSource = {
   listRollouts: walkRollouts,
   extract,
+  extractSync,
   extractListFields,
   readNames,
 };

@@ -9,7 +9,8 @@ import {
   type RolloutLine, type SessionMetaPayload,
 } from './lines.ts';
 import { findRolloutFile, isArchivedPath, parseRolloutFileName } from './paths.ts';
-import { RESPONSE_ITEMS, readHead, readHeadSync, streamRollout, RolloutReadError, type HeadResult, type ReadStats } from './reader.ts';
+import { RESPONSE_ITEMS, readHead, readHeadSync, streamRollout, RolloutReadError, type HeadResult, type ParsedLine, type ReadStats, type RolloutStream, type StreamOptions } from './reader.ts';
+import { INDEX_SLIM_KEYS } from './slim-line.ts';
 import { errorMessage } from '../errors.ts';
 import { SearchTextAccumulator, type ThreadSearchText } from './search-text.ts';
 
@@ -248,6 +249,11 @@ export interface ExtractOptions {
   search?: boolean;
   /** Leave a fork's preview its own (set for the reads that walk a fork's lineage). */
   ownPreviewOnly?: boolean;
+  /**
+   * Full reads: read with blocking calls instead of through the thread pool (far less CPU per
+   * file; for small files, as the event loop waits meanwhile).
+   */
+  blocking?: boolean;
 }
 
 export interface ExtractResult {
@@ -273,31 +279,74 @@ function finishResult(acc: MetadataAccumulator, path: string, opts: ExtractOptio
   return { metadata, stats };
 }
 
+/**
+ * How the metadata and search-text reads read a rollout: neither reads a response item beyond its
+ * envelope (type and timestamp), whose payloads hold the bulk of an early-2026 rollout (tool
+ * output), nor more than the head of a command's output (the bulk of a 0.169 one).
+ */
+const INDEX_READ: StreamOptions = { envelopeOnly: RESPONSE_ITEMS, slimKeys: INDEX_SLIM_KEYS };
+
+function pushLines(lines: Iterable<ParsedLine>, acc: MetadataAccumulator, search: SearchTextAccumulator | null): void {
+  for (const { line } of lines) {
+    if (!line) continue;
+    acc.push(line);
+    search?.push(line);
+  }
+}
+
+function readFailure(stream: RolloutStream, err: unknown): ExtractResult {
+  return { metadata: null, stats: stream.stats, error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
+}
+
 /** Full streaming read of one rollout. Never throws: I/O problems come back in `error`. */
 export async function extractThreadMetadata(path: string, opts: ExtractOptions): Promise<ExtractResult> {
+  if (opts.blocking) {
+    const result = readFullSync(path, opts);
+    await applyLineagePreview(result, opts);
+    return result;
+  }
   const abs = resolve(opts.codexHome, path);
   const acc = new MetadataAccumulator();
   const search = opts.search ? new SearchTextAccumulator() : null;
-  // Neither the metadata nor the search text reads a response item beyond its envelope (type and
-  // timestamp); their payloads hold the bulk of an early-2026 rollout (tool output).
-  const stream = streamRollout(abs, { envelopeOnly: RESPONSE_ITEMS });
-  // A chunk's lines at a time: a promise per line cost more CPU than parsing the line.
+  const stream = streamRollout(abs, INDEX_READ);
   try {
-    for await (const batch of stream.batches()) {
-      for (const { line } of batch) {
-        if (!line) continue;
-        acc.push(line);
-        search?.push(line);
-      }
-    }
+    // A chunk's lines at a time: a promise per line cost more CPU than parsing the line.
+    for await (const batch of stream.batches()) pushLines(batch, acc, search);
   } catch (err) {
-    return { metadata: null, stats: stream.stats, error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
+    return readFailure(stream, err);
   }
   const result = finishResult(acc, abs, opts, stream.stats);
   if (search) result.searchText = search.finish();
   await applyLineagePreview(result, opts);
   return result;
 }
+
+function readFullSync(path: string, opts: ExtractOptions): ExtractResult {
+  const abs = resolve(opts.codexHome, path);
+  const acc = new MetadataAccumulator();
+  const search = opts.search ? new SearchTextAccumulator() : null;
+  const stream = streamRollout(abs, INDEX_READ);
+  try {
+    pushLines(stream, acc, search);
+  } catch (err) {
+    return readFailure(stream, err);
+  }
+  const result = finishResult(acc, abs, opts, stream.stats);
+  if (search) result.searchText = search.finish();
+  return result;
+}
+
+/**
+ * extractThreadMetadata with blocking reads and nothing asynchronous, for small files: null when
+ * the thread is a fork whose preview comes from its lineage (extractThreadMetadata reads that).
+ */
+export function extractThreadMetadataSync(path: string, opts: ExtractOptions): ExtractResult | null {
+  const result = readFullSync(path, opts);
+  return result.metadata && result.metadata.forkedFromId !== null && !opts.ownPreviewOnly ? null : result;
+}
+
+/** The head window only yields list fields: a session_meta's instructions (~14 KB) are never read. */
+const HEAD_READ = { slimKeys: INDEX_SLIM_KEYS };
 
 function headResult(head: HeadResult, abs: string, opts: ExtractOptions): ExtractResult {
   const acc = new MetadataAccumulator();
@@ -316,7 +365,7 @@ function headFailure(err: unknown): ExtractResult {
 export async function extractHeadMetadata(path: string, opts: ExtractOptions): Promise<ExtractResult> {
   const abs = resolve(opts.codexHome, path);
   try {
-    const result = headResult(await readHead(abs), abs, opts);
+    const result = headResult(await readHead(abs, HEAD_READ), abs, opts);
     await applyLineagePreview(result, opts);
     return result;
   } catch (err) {
@@ -333,7 +382,7 @@ export async function extractHeadMetadataBlocking(path: string, opts: ExtractOpt
   const abs = resolve(opts.codexHome, path);
   let result: ExtractResult;
   try {
-    result = headResult(readHeadSync(abs), abs, opts);
+    result = headResult(readHeadSync(abs, HEAD_READ), abs, opts);
   } catch (err) {
     return headFailure(err);
   }
@@ -395,7 +444,7 @@ export class ResumableExtract {
   /** Reads from `offset` to the end; null when the file is no longer the one read before. */
   async read(path: string, opts: ExtractOptions): Promise<ExtractResult | null> {
     const abs = resolve(opts.codexHome, path);
-    const stream = streamRollout(abs, { envelopeOnly: RESPONSE_ITEMS, startByteOffset: this.offset });
+    const stream = streamRollout(abs, { ...INDEX_READ, startByteOffset: this.offset });
     try {
       for await (const batch of stream.batches()) {
         for (const { line } of batch) {

@@ -6,6 +6,7 @@ import { closeSync, fstatSync, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { NotRegularFileError, openRegularForRead, openRegularForReadSync } from '../files/regular.ts';
 import { asRolloutLine, isUserEvent, type RolloutLine } from './lines.ts';
+import { slimLineText } from './slim-line.ts';
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
@@ -48,7 +49,7 @@ export interface ParsedLine {
   /** Byte offset of the line's first byte, and of the byte after its `\n`. */
   start: number;
   end: number;
-  /** The line's decoded, trimmed text ('' for an oversize line). */
+  /** The line's decoded, trimmed text ('' for an oversize line; cut like the line with `slimKeys`). */
   text: string;
 }
 
@@ -67,6 +68,11 @@ export interface StreamOptions {
    * the garbage of e.g. the 50 MB of tool output an early-2026 rollout keeps in response items.
    */
   envelopeOnly?: ReadonlySet<string>;
+  /**
+   * Key literals of string values the caller reads the head of only (src/rollout/slim-line.ts):
+   * in a long line they are cut before it is decoded and parsed.
+   */
+  slimKeys?: readonly Buffer[];
 }
 
 /**
@@ -192,15 +198,17 @@ export async function openRollout(path: string): Promise<FileHandle> {
  * One line's bytes as a parsed line, counted in `stats`: null for a blank line, `{line: null}` for
  * one that is not a rollout line (a half-written last line when `isTail`).
  */
-function decodeLine(bytes: Buffer, start: number, end: number, isTail: boolean, stats: ReadStats, envelopeTypes?: ReadonlySet<string>): ParsedLine | null {
-  if (envelopeTypes && bytes.length >= ENVELOPE_ONLY_MIN_BYTES) {
-    const envelope = envelopeOnly(bytes, envelopeTypes);
+function decodeLine(bytes: Buffer, start: number, end: number, isTail: boolean, stats: ReadStats, opts: StreamOptions): ParsedLine | null {
+  let slim: string | null = null;
+  if (bytes.length >= ENVELOPE_ONLY_MIN_BYTES) {
+    const envelope = opts.envelopeOnly ? envelopeOnly(bytes, opts.envelopeOnly) : null;
     if (envelope) {
       stats.parsedLines += 1;
       return { line: envelope, start, end, text: '' };
     }
+    if (opts.slimKeys) slim = slimLineText(bytes, opts.slimKeys);
   }
-  const text = bytes.toString('utf8').trim();
+  const text = (slim ?? bytes.toString('utf8')).trim();
   if (text === '') {
     stats.blankLines += 1;
     return null;
@@ -266,7 +274,7 @@ class LineSplitter {
           carry.append(buf, from, segEnd);
           bytes = carry.bytes();
         }
-        const item = decodeLine(bytes, this.lineStart, end, false, this.stats, this.opts.envelopeOnly);
+        const item = decodeLine(bytes, this.lineStart, end, false, this.stats, this.opts);
         carry.clear();
         if (item && (item.line || this.opts.yieldInvalid)) yield item;
       }
@@ -286,7 +294,7 @@ class LineSplitter {
         // Cut by endByteOffset rather than by the end of the file: not a content problem.
         if (tail.toString('utf8').trim() !== '') this.stats.capped = true;
       } else {
-        const item = decodeLine(tail, this.lineStart, pos, true, this.stats, this.opts.envelopeOnly);
+        const item = decodeLine(tail, this.lineStart, pos, true, this.stats, this.opts);
         // A last line that parses is whole (no JSON object is a prefix of a longer one).
         if (item?.line) this.stats.completeTo = pos;
         if (item && (item.line || this.opts.yieldInvalid)) yield item;
@@ -418,6 +426,8 @@ export interface HeadResult {
 export interface HeadOptions {
   maxBytes?: number;
   maxLineBytes?: number;
+  /** As in StreamOptions: long strings the caller never reads, cut before a line is parsed. */
+  slimKeys?: readonly Buffer[];
 }
 
 /**
@@ -464,6 +474,7 @@ function headStream(path: string, opts: HeadOptions): RolloutStream {
     maxLineBytes: Math.min(opts.maxLineBytes ?? maxBytes, maxBytes),
     chunkBytes: HEAD_CHUNK_BYTES,
     yieldInvalid: true,
+    slimKeys: opts.slimKeys,
   });
 }
 

@@ -113,8 +113,8 @@ function b(value: boolean): number {
   return value ? 1 : 0;
 }
 
-export function upsertThread(db: Database, meta: ThreadMetadata, options: UpsertOptions): void {
-  const values: SQLInputValue[] = [
+function columnValues(meta: ThreadMetadata, options: UpsertOptions): SQLInputValue[] {
+  return [
     meta.id, meta.rolloutPath, options.watermark, meta.createdAt, meta.createdAtMs, meta.updatedAt, meta.updatedAtMs, meta.recencyAt ?? null,
     encodeSource(meta.source), primarySourceKind(meta.source), meta.modelProvider, meta.model, meta.reasoningEffort,
     meta.cwd, meta.cliVersion, meta.originator, meta.firstUserMessage, meta.preview, meta.title, options.name ?? null,
@@ -124,7 +124,33 @@ export function upsertThread(db: Database, meta: ThreadMetadata, options: Upsert
     b(meta.dynamicTools !== null), b(meta.hasSessionMeta), b(meta.hasUserMessage), b(isListable(meta)),
     meta.fingerprint.size, meta.fingerprint.mtimeMs, options.nowMs ?? Date.now(), b(options.detailsPending === true),
   ];
-  db.run(UPSERT_SQL, ...values);
+}
+
+export function upsertThread(db: Database, meta: ThreadMetadata, options: UpsertOptions): void {
+  db.run(UPSERT_SQL, ...columnValues(meta, options));
+}
+
+/**
+ * upsertThread over a row already read (`row`, the same id): the same result, but only the columns
+ * whose value changes are written. Every index of `threads` holding a column that an UPDATE sets
+ * is rewritten, changed or not: when phase 2 completes a row (its turn-derived fields, none of
+ * them indexed) the full upsert rewrote six list and path indexes, most of the pages a 10k home's
+ * phase 2 wrote to the WAL.
+ */
+export function updateThreadRow(db: Database, row: ThreadRow, meta: ThreadMetadata, options: UpsertOptions): void {
+  const values = columnValues(meta, options);
+  const stored = row as unknown as Record<string, SQLInputValue>;
+  const sets: string[] = [];
+  const params: SQLInputValue[] = [];
+  for (let i = 1; i < COLUMNS.length; i++) {
+    const column = COLUMNS[i];
+    const value = KEEP_EXISTING[column] !== undefined ? stored[column] ?? values[i] : values[i];
+    if (stored[column] === value) continue;
+    sets.push(`${column} = ?`);
+    params.push(value);
+  }
+  // Statements are cached per text: the sets of columns that change are few (turn-derived fields).
+  if (sets.length > 0) db.run(`UPDATE threads SET ${sets.join(', ')} WHERE id = ?`, ...params, row.id);
 }
 
 export function getThreadRow(db: Database, id: string): ThreadRow | undefined {

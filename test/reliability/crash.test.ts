@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { crashDuringBackfill } from '../../scripts/reliability/crash-backfill.ts';
+import { crashDuringDetails } from '../../scripts/reliability/crash-details.ts';
 import { crashDuringWrites } from '../../scripts/reliability/crash-writes.ts';
 import { quietly } from '../../scripts/reliability/lib.ts';
 import { scratchDir } from '../helpers/served-home.ts';
@@ -17,6 +18,14 @@ describe('reliability: kill -9', function () {
     assert.ok(f.rowsCompared >= 300, `rows compared: ${f.rowsCompared}`);
     assert.ok(f.toolRowsCompared > 0, 'dynamic tool rows are compared too');
     assert.equal(f.backfillStatus, 'complete');
+    assert.equal(f.doctorHealthy, true);
+  });
+
+  it('phase 2 killed at random moments resumes from the rows still pending: the same rows and search documents, none twice', async () => {
+    const f = await quietly(() => crashDuringDetails({ workDir: scratch.path, threads: 300, kills: 3, seed: 13 }));
+    assert.ok(f.killsMidDetails >= 1, `kills inside phase 2: ${f.killsMidDetails} of ${f.attempts} attempts`);
+    assert.deepEqual(f.differences, [], 'same rows, same documents in the same order as the uninterrupted index');
+    assert.ok(f.documentsCompared >= 300, `documents compared: ${f.documentsCompared}`);
     assert.equal(f.doctorHealthy, true);
   });
 
