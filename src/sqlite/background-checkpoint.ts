@@ -6,6 +6,9 @@
 // request that arrived meanwhile waited for them. A PASSIVE checkpoint on a second connection runs
 // alongside the writer (WAL mode lets a checkpointer and a writer work at once) and takes none of
 // the main thread's time; the writer restarts the WAL from its start once everything is copied.
+// A writer that commits often can keep a checkpoint from ever catching up, so the WAL would grow
+// for the whole load: the writer calls catchUp() between transactions once the WAL is big, which
+// waits (answering requests meanwhile, writing nothing) for one checkpoint of everything.
 
 import { Worker } from 'node:worker_threads';
 import { logger } from '../logs/logger.ts';
@@ -33,7 +36,12 @@ const round = () => {
   checkpoint();
   timer = setTimeout(round, workerData.intervalMs);
 };
-parentPort.on('message', () => {
+parentPort.on('message', (message) => {
+  if (message === 'catch-up') {
+    checkpoint();
+    parentPort.postMessage('caught-up');
+    return;
+  }
   clearTimeout(timer);
   checkpoint();
   db.close();
@@ -43,6 +51,8 @@ round();
 `;
 
 export interface BackgroundCheckpointer {
+  /** Resolves once the worker has checkpointed every frame committed so far (or has failed). */
+  catchUp(): Promise<void>;
   /** Runs a last checkpoint and ends the worker; resolves once it has exited. */
   stop(): Promise<void>;
 }
@@ -62,13 +72,31 @@ export function startBackgroundCheckpoints(path: string, onFailure: (err: unknow
     stderr: false,
   });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const waiting: Array<() => void> = [];
+  worker.on('message', () => {
+    for (const wake of waiting.splice(0)) wake();
+  });
+  void exited.then(() => {
+    for (const wake of waiting.splice(0)) wake();
+  });
   worker.once('error', (err) => {
     if (failed) return;
     failed = true;
     log.warn('background checkpoints failed; falling back to checkpoints on commit', { path, error: String(err) });
     onFailure(err);
   });
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
   return {
+    catchUp() {
+      if (gone || failed) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        worker.postMessage('catch-up');
+      });
+    },
     async stop() {
       worker.postMessage('stop');
       await exited;

@@ -2,9 +2,10 @@
 // timeout, bounded retry with jitter on SQLITE_BUSY, short BEGIN IMMEDIATE write transactions and
 // a per-connection prepared-statement cache.
 
+import { statSync } from 'node:fs';
 import { DatabaseSync, type StatementSync, type SQLInputValue } from 'node:sqlite';
 import { logger } from '../logs/logger.ts';
-import { startBackgroundCheckpoints } from './background-checkpoint.ts';
+import { startBackgroundCheckpoints, type BackgroundCheckpointer } from './background-checkpoint.ts';
 
 const log = logger('sqlite.db');
 
@@ -17,8 +18,10 @@ export interface OpenOptions {
   timeoutMs?: number;
 }
 
-/** WAL pages between checkpoints during a bulk load (~32 MB). */
+/** WAL pages between checkpoints during a bulk load without a checkpoint worker (~32 MB). */
 const BULK_CHECKPOINT_PAGES = 8000;
+/** A WAL this big during a bulk load makes the writer wait for the checkpoint worker to catch up (settleWal). */
+const BULK_WAL_BYTES = 32 * 1024 * 1024;
 /** The WAL file is truncated to this after a checkpoint (SQLite otherwise keeps its largest size). */
 const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
 
@@ -27,6 +30,7 @@ export class Database {
   readonly raw: DatabaseSync;
   private readonly statements = new Map<string, StatementSync>();
   private depth = 0;
+  private checkpointer: BackgroundCheckpointer | null = null;
 
   constructor(path: string, options: OpenOptions = {}) {
     this.path = path;
@@ -67,9 +71,11 @@ export class Database {
         if (this.raw.isOpen) this.raw.exec(`PRAGMA wal_autocheckpoint = ${BULK_CHECKPOINT_PAGES}`);
       })
       : null;
+    this.checkpointer = checkpointer;
     try {
       return await fn();
     } finally {
+      this.checkpointer = null;
       await checkpointer?.stop();
       this.raw.exec('PRAGMA wal_autocheckpoint = 1000');
       try {
@@ -78,6 +84,22 @@ export class Database {
         // Readers or another writer in the way: the next automatic checkpoint catches up.
       }
     }
+  }
+
+  /**
+   * For a bulk load's writer, between its transactions: once the WAL has grown past BULK_WAL_BYTES,
+   * waits (without blocking the thread) until the checkpoint worker has copied all of it, so the
+   * next commit starts the WAL over. Does nothing outside a bulk load.
+   */
+  async settleWal(): Promise<void> {
+    if (!this.checkpointer) return;
+    let bytes = 0;
+    try {
+      bytes = statSync(`${this.path}-wal`).size;
+    } catch {
+      return;
+    }
+    if (bytes >= BULK_WAL_BYTES) await this.checkpointer.catchUp();
   }
 
   /** A prepared statement, cached per SQL text for the life of the connection. */
