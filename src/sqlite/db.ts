@@ -22,6 +22,15 @@ export interface OpenOptions {
 const BULK_CHECKPOINT_PAGES = 8000;
 /** A WAL this big during a bulk load makes the writer wait for the checkpoint worker to catch up (settleWal). */
 const BULK_WAL_BYTES = 32 * 1024 * 1024;
+/** A WAL this big during a bulk load starts the checkpoint worker (settleWal). */
+const BACKGROUND_CHECKPOINT_BYTES = 4 * 1024 * 1024;
+
+/** A bulk load in progress: its checkpoint worker, once started; `onCommit` when SQLite's own checkpoints serve instead. */
+interface BulkLoad {
+  checkpointer: BackgroundCheckpointer | null;
+  onCommit: boolean;
+}
+
 /** The WAL file is truncated to this after a checkpoint (SQLite otherwise keeps its largest size). */
 const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
 
@@ -30,7 +39,7 @@ export class Database {
   readonly raw: DatabaseSync;
   private readonly statements = new Map<string, StatementSync>();
   private depth = 0;
-  private checkpointer: BackgroundCheckpointer | null = null;
+  private bulk: BulkLoad | null = null;
 
   constructor(path: string, options: OpenOptions = {}) {
     this.path = path;
@@ -58,25 +67,22 @@ export class Database {
    * Runs `fn` (a long series of write transactions: a backfill) with the WAL checkpointed by a
    * worker thread (background-checkpoint.ts) instead of inside the commits: a checkpoint (copy and
    * fsync) ran in whichever commit crossed the threshold, 55-150 ms during which no request was
-   * answered. Where no worker can run (an in-memory database, a failed worker), checkpoints run on
-   * commit every BULK_CHECKPOINT_PAGES instead of SQLite's 1000: pages rewritten by many batches
-   * (B-tree and FTS segment pages) are copied into the database once per checkpoint, not once per
-   * 4 MB of WAL.
+   * answered. `fn` calls settleWal() between its transactions: the worker starts once the WAL holds
+   * BACKGROUND_CHECKPOINT_BYTES (a small load never pays for a thread), and the writer waits for it
+   * at BULK_WAL_BYTES. Where no worker can run (an in-memory database, a failed worker), checkpoints
+   * run on commit every BULK_CHECKPOINT_PAGES instead of SQLite's 1000: pages rewritten by many
+   * batches (B-tree and FTS segment pages) are copied once per checkpoint, not once per 4 MB of WAL.
    */
   async bulkLoad<T>(fn: () => Promise<T>): Promise<T> {
     const onDisk = this.path !== ':memory:' && this.path !== '';
     this.raw.exec(`PRAGMA wal_autocheckpoint = ${onDisk ? 0 : BULK_CHECKPOINT_PAGES}`);
-    const checkpointer = onDisk
-      ? startBackgroundCheckpoints(this.path, () => {
-        if (this.raw.isOpen) this.raw.exec(`PRAGMA wal_autocheckpoint = ${BULK_CHECKPOINT_PAGES}`);
-      })
-      : null;
-    this.checkpointer = checkpointer;
+    const bulk: BulkLoad = { checkpointer: null, onCommit: !onDisk };
+    this.bulk = bulk;
     try {
       return await fn();
     } finally {
-      this.checkpointer = null;
-      await checkpointer?.stop();
+      this.bulk = null;
+      await bulk.checkpointer?.stop();
       this.raw.exec('PRAGMA wal_autocheckpoint = 1000');
       try {
         this.raw.exec('PRAGMA wal_checkpoint(PASSIVE)');
@@ -87,19 +93,28 @@ export class Database {
   }
 
   /**
-   * For a bulk load's writer, between its transactions: once the WAL has grown past BULK_WAL_BYTES,
-   * waits (without blocking the thread) until the checkpoint worker has copied all of it, so the
-   * next commit starts the WAL over. Does nothing outside a bulk load.
+   * For a bulk load's writer, between its transactions: starts the checkpoint worker once the WAL
+   * is big enough to be worth one, and once the WAL has grown past BULK_WAL_BYTES waits (without
+   * blocking the thread) until the worker has copied all of it, so the next commit starts the WAL
+   * over: a writer that commits every few ms would otherwise keep a checkpoint from ever catching
+   * up. Does nothing outside a bulk load.
    */
   async settleWal(): Promise<void> {
-    if (!this.checkpointer) return;
+    const bulk = this.bulk;
+    if (!bulk || bulk.onCommit) return;
     let bytes = 0;
     try {
       bytes = statSync(`${this.path}-wal`).size;
     } catch {
       return;
     }
-    if (bytes >= BULK_WAL_BYTES) await this.checkpointer.catchUp();
+    if (bytes >= BACKGROUND_CHECKPOINT_BYTES && !bulk.checkpointer) {
+      bulk.checkpointer = startBackgroundCheckpoints(this.path, () => {
+        bulk.onCommit = true;
+        if (this.bulk === bulk && this.raw.isOpen) this.raw.exec(`PRAGMA wal_autocheckpoint = ${BULK_CHECKPOINT_PAGES}`);
+      });
+    }
+    if (bytes >= BULK_WAL_BYTES) await bulk.checkpointer?.catchUp();
   }
 
   /** A prepared statement, cached per SQL text for the life of the connection. */
