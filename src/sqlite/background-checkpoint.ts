@@ -10,7 +10,6 @@
 // for the whole load: the writer calls catchUp() between transactions once the WAL is big, which
 // waits (answering requests meanwhile, writing nothing) for one checkpoint of everything.
 
-import { Worker } from 'node:worker_threads';
 import { logger } from '../logs/logger.ts';
 
 const log = logger('sqlite.background-checkpoint');
@@ -63,6 +62,8 @@ export interface BackgroundCheckpointer {
  */
 export function startBackgroundCheckpoints(path: string, onFailure: (err: unknown) => void, intervalMs = CHECKPOINT_INTERVAL_MS): BackgroundCheckpointer {
   let failed = false;
+  // Loaded here, not at import: the start path has no use for it (CONTRIBUTING.md).
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: { path, intervalMs },
