@@ -141,7 +141,7 @@ export async function runBackfill(db: Database, codexHome: string, options: Back
         progress.bytesDone += batch.reduce((n, f) => n + f.size, 0);
         options.onProgress?.({ ...progress });
         await yieldToEventLoop();
-        await db.settleWal();
+        db.settleWal();
       }
       return false;
     });

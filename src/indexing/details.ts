@@ -185,7 +185,7 @@ export async function runDetailsPass(db: Database, codexHome: string, options: D
         i = next;
         heap.check();
         await yieldToEventLoop();
-        await db.settleWal();
+        db.settleWal();
       }
     }
   });

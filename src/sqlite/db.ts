@@ -5,7 +5,6 @@
 import { statSync } from 'node:fs';
 import { DatabaseSync, type StatementSync, type SQLInputValue } from 'node:sqlite';
 import { logger } from '../logs/logger.ts';
-import { startBackgroundCheckpoints, type BackgroundCheckpointer } from './background-checkpoint.ts';
 
 const log = logger('sqlite.db');
 
@@ -18,18 +17,14 @@ export interface OpenOptions {
   timeoutMs?: number;
 }
 
-/** WAL pages between checkpoints during a bulk load without a checkpoint worker (~32 MB). */
-const BULK_CHECKPOINT_PAGES = 8000;
-/** A WAL this big during a bulk load makes the writer wait for the checkpoint worker to catch up (settleWal). */
-const BULK_WAL_BYTES = 32 * 1024 * 1024;
-/** A WAL this big during a bulk load starts the checkpoint worker (settleWal). */
-const BACKGROUND_CHECKPOINT_BYTES = 4 * 1024 * 1024;
-
-/** A bulk load in progress: its checkpoint worker, once started; `onCommit` when SQLite's own checkpoints serve instead. */
-interface BulkLoad {
-  checkpointer: BackgroundCheckpointer | null;
-  onCommit: boolean;
-}
+/**
+ * During a bulk load, the writer checkpoints between its transactions once the WAL holds this much
+ * (~1500 pages): small enough that one checkpoint (copy and fsync) is short, big enough that pages
+ * rewritten by many transactions (B-tree and FTS segment pages) are copied once, not per commit.
+ */
+const BULK_CHECKPOINT_WAL_BYTES = 6 * 1024 * 1024;
+/** During a bulk load the restarted WAL is cut back to this, below BULK_CHECKPOINT_WAL_BYTES, so its size tells how much it holds. */
+const BULK_WAL_SIZE_LIMIT_BYTES = 1024 * 1024;
 
 /** The WAL file is truncated to this after a checkpoint (SQLite otherwise keeps its largest size). */
 const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -39,7 +34,7 @@ export class Database {
   readonly raw: DatabaseSync;
   private readonly statements = new Map<string, StatementSync>();
   private depth = 0;
-  private bulk: BulkLoad | null = null;
+  private bulkLoading = false;
 
   constructor(path: string, options: OpenOptions = {}) {
     this.path = path;
@@ -64,57 +59,49 @@ export class Database {
   }
 
   /**
-   * Runs `fn` (a long series of write transactions: a backfill) with the WAL checkpointed by a
-   * worker thread (background-checkpoint.ts) instead of inside the commits: a checkpoint (copy and
-   * fsync) ran in whichever commit crossed the threshold, 55-150 ms during which no request was
-   * answered. `fn` calls settleWal() between its transactions: the worker starts once the WAL holds
-   * BACKGROUND_CHECKPOINT_BYTES (a small load never pays for a thread), and the writer waits for it
-   * at BULK_WAL_BYTES. Where no worker can run (an in-memory database, a failed worker), checkpoints
-   * run on commit every BULK_CHECKPOINT_PAGES instead of SQLite's 1000: pages rewritten by many
-   * batches (B-tree and FTS segment pages) are copied once per checkpoint, not once per 4 MB of WAL.
+   * Runs `fn` (a long series of write transactions: a backfill) with no checkpoint inside its
+   * commits: SQLite's automatic checkpoint ran in whichever commit crossed 1000 pages, copying and
+   * fsyncing for up to 150 ms while no request was answered. `fn` calls settleWal() between its
+   * transactions instead, right after it let the event loop answer what had arrived.
    */
   async bulkLoad<T>(fn: () => Promise<T>): Promise<T> {
     const onDisk = this.path !== ':memory:' && this.path !== '';
-    this.raw.exec(`PRAGMA wal_autocheckpoint = ${onDisk ? 0 : BULK_CHECKPOINT_PAGES}`);
-    const bulk: BulkLoad = { checkpointer: null, onCommit: !onDisk };
-    this.bulk = bulk;
+    if (!onDisk) return fn();
+    this.raw.exec('PRAGMA wal_autocheckpoint = 0');
+    this.raw.exec(`PRAGMA journal_size_limit = ${BULK_WAL_SIZE_LIMIT_BYTES}`);
+    this.bulkLoading = true;
     try {
       return await fn();
     } finally {
-      this.bulk = null;
-      await bulk.checkpointer?.stop();
+      this.bulkLoading = false;
       this.raw.exec('PRAGMA wal_autocheckpoint = 1000');
-      try {
-        this.raw.exec('PRAGMA wal_checkpoint(PASSIVE)');
-      } catch {
-        // Readers or another writer in the way: the next automatic checkpoint catches up.
-      }
+      this.raw.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+      this.checkpointPassive();
     }
   }
 
   /**
-   * For a bulk load's writer, between its transactions: starts the checkpoint worker once the WAL
-   * is big enough to be worth one, and once the WAL has grown past BULK_WAL_BYTES waits (without
-   * blocking the thread) until the worker has copied all of it, so the next commit starts the WAL
-   * over: a writer that commits every few ms would otherwise keep a checkpoint from ever catching
-   * up. Does nothing outside a bulk load.
+   * For a bulk load's writer, between its transactions: once the WAL holds BULK_CHECKPOINT_WAL_BYTES,
+   * checkpoints it on this connection (PASSIVE: a reader in the way only shortens it; the next call
+   * goes on from there), so the next commit starts the WAL over. Does nothing outside a bulk load.
    */
-  async settleWal(): Promise<void> {
-    const bulk = this.bulk;
-    if (!bulk || bulk.onCommit) return;
+  settleWal(): void {
+    if (!this.bulkLoading) return;
     let bytes = 0;
     try {
       bytes = statSync(`${this.path}-wal`).size;
     } catch {
       return;
     }
-    if (bytes >= BACKGROUND_CHECKPOINT_BYTES && !bulk.checkpointer) {
-      bulk.checkpointer = startBackgroundCheckpoints(this.path, () => {
-        bulk.onCommit = true;
-        if (this.bulk === bulk && this.raw.isOpen) this.raw.exec(`PRAGMA wal_autocheckpoint = ${BULK_CHECKPOINT_PAGES}`);
-      });
+    if (bytes >= BULK_CHECKPOINT_WAL_BYTES) this.checkpointPassive();
+  }
+
+  private checkpointPassive(): void {
+    try {
+      this.raw.exec('PRAGMA wal_checkpoint(PASSIVE)');
+    } catch {
+      // Readers or another writer in the way: the next checkpoint catches up.
     }
-    if (bytes >= BULK_WAL_BYTES) await bulk.checkpointer?.catchUp();
   }
 
   /** A prepared statement, cached per SQL text for the life of the connection. */
