@@ -49,7 +49,9 @@ async function insertThroughput(home: string): Promise<void> {
   const status = sink.status();
   sink.close();
   const path = logsDbPath(home);
-  console.log(`insert: ${ROWS} records in ${seconds.toFixed(2)} s = ${Math.round(ROWS / seconds)} rows/s ` +
+  // Records the sink dropped (its queue is bounded) never reach the database: the throughput is the written rows'.
+  const written = ROWS - status.dropped;
+  console.log(`insert: ${ROWS} records in ${seconds.toFixed(2)} s, ${written} written = ${Math.round(written / seconds)} rows/s through the sink ` +
     `(logger call ${(Number(callNs) / ROWS / 1000).toFixed(2)} µs avg, dropped ${status.dropped}), ` +
     `db ${(fileSize(path) / MiB).toFixed(1)} MiB, -wal ${(fileSize(`${path}-wal`) / MiB).toFixed(2)} MiB`);
 }

@@ -15,7 +15,7 @@
 // server RSS < 150 MB.
 
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -251,7 +251,7 @@ async function benchHome(info: HomeInfo, opts: { runs: number; readRuns: number;
     const id = /-([0-9a-f-]{36})\.jsonl$/.exec(basename(file))![1];
     const cli = /"cli_version":"([^"]*)"/.exec(headOf(file))?.[1] ?? '?';
     const r = await timeRequest(server, 'thread/read', { threadId: id, includeTurns: true }, opts.readRuns, 1);
-    rows.push({ size, name: `thread/read includeTurns, 50 MB (${cli})`, p50: r.p50, p95: r.p95, runs: opts.readRuns, target: TARGET_READ_MS, note: `${r.last.thread.turns.length} turns` });
+    rows.push({ size, name: `thread/read includeTurns, ${(statSync(file).size / MB).toFixed(0)} MB (${cli})`, p50: r.p50, p95: r.p95, runs: opts.readRuns, target: TARGET_READ_MS, note: `${r.last.thread.turns.length} turns` });
   }
   const memEnd = server.memory();
   await server.close();
