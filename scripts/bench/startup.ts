@@ -15,7 +15,8 @@
 // processes put on the machine does not inflate. The server's peak RSS (VmHWM) covers the backfill and the thread/list and thread/search
 // calls made while and after it runs. `--server A,B` runs other checkouts (e.g. main and a branch,
 // for a before/after table); every figure is printed as median and min over the runs, as this
-// machine is shared.
+// machine is shared. From listable until full, `thread/list` is sent one at a time, 5–15 ms apart,
+// and its latencies (p50, p95, max per run) are what a client waits while phase 2 runs.
 
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -38,6 +39,13 @@ function fmt(xs: number[], unit = 'ms'): string {
   if (xs.length === 0) return 'n/a';
   const d = unit === 's' ? (n: number) => (n / 1000).toFixed(2) : (n: number) => n.toFixed(0);
   return `median ${d(median(xs))} ${unit}, min ${d(Math.min(...xs))} ${unit} (${xs.length} runs)`;
+}
+
+/** Median and spread of per-run figures that need a decimal (latencies of a few ms). */
+function fmtFine(xs: number[]): string {
+  const ok = xs.filter((x) => Number.isFinite(x));
+  if (ok.length === 0) return 'n/a';
+  return `median ${median(ok).toFixed(1)} ms (${Math.min(...ok).toFixed(1)}–${Math.max(...ok).toFixed(1)})`;
 }
 
 /** A clone of the home's rollouts and config by hard links: same inodes, sizes and mtimes, no copy. */
@@ -171,7 +179,39 @@ function indexState(home: string): { complete: boolean; pending: number } | null
   }
 }
 
-async function coldOnce(server: string, home: string, scratch: string): Promise<{ init: number; listable: number; full: number; cpuListable: number; cpuFull: number; hwm: number; rows: number; searchDuring: string }> {
+function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+/**
+ * Sends `thread/list` one at a time, 5–15 ms apart (so requests land at random points of phase 2's
+ * transactions, like an editor's), until `stop()`; the latencies are what a client waits while the
+ * index is being built.
+ */
+function probeLatency(c: Client): { stop(): Promise<number[]> } {
+  const latencies: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t = performance.now();
+      const r = await c.call('thread/list', LIST);
+      if (r.error) throw new Error(`thread/list failed during indexing: ${JSON.stringify(r.error)}`);
+      latencies.push(performance.now() - t);
+      await new Promise((res) => setTimeout(res, 5 + Math.random() * 10));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return latencies;
+    },
+  };
+}
+
+async function coldOnce(server: string, home: string, scratch: string): Promise<{ init: number; listable: number; full: number; cpuListable: number; cpuFull: number; hwm: number; rows: number; searchDuring: string; listDuring: number[] }> {
   cloneInto(home, scratch);
   const t0 = performance.now();
   const c = startServer(server, scratch);
@@ -183,6 +223,8 @@ async function coldOnce(server: string, home: string, scratch: string): Promise<
   let cpuListable = 0;
   let cpuFull = 0;
   let searchDuring = 'not tried';
+  let probe: { stop(): Promise<number[]> } | null = null;
+  let listDuring: number[] = [];
   for (;;) {
     await new Promise((r) => setTimeout(r, 20));
     const st = indexState(scratch);
@@ -195,10 +237,12 @@ async function coldOnce(server: string, home: string, scratch: string): Promise<
       await c.call('thread/list', LIST);
       const s = await c.call('thread/search', { query: 'refactor parser', limit: 10 });
       searchDuring = s.error ? `error ${s.error.code}: ${s.error.message}` : JSON.stringify(s.result.indexing ?? null);
+      probe = probeLatency(c);
     }
     if (st.complete && st.pending === 0) {
       full = now;
       cpuFull = cpuSeconds(c.pid);
+      if (probe) listDuring = await probe.stop();
       break;
     }
   }
@@ -212,7 +256,7 @@ async function coldOnce(server: string, home: string, scratch: string): Promise<
   db.close();
   await c.close();
   rmSync(scratch, { recursive: true, force: true });
-  return { init: tInit, listable, full, cpuListable, cpuFull, hwm, rows, searchDuring };
+  return { init: tInit, listable, full, cpuListable, cpuFull, hwm, rows, searchDuring, listDuring };
 }
 
 async function main(): Promise<void> {
@@ -230,7 +274,7 @@ async function main(): Promise<void> {
   if (values.cold) {
     const runs = Number(values.runs ?? 3);
     for (const home of homes) {
-      const out = new Map(servers.map((s) => [s, { init: [] as number[], listable: [] as number[], full: [] as number[], cpuListable: [] as number[], cpuFull: [] as number[], hwm: [] as number[] }]));
+      const out = new Map(servers.map((s) => [s, { init: [] as number[], listable: [] as number[], full: [] as number[], cpuListable: [] as number[], cpuFull: [] as number[], hwm: [] as number[], p50: [] as number[], p95: [] as number[], max: [] as number[] }]));
       for (let i = 0; i < runs; i++) {
         for (const server of servers) {
           const r = await coldOnce(server, home, `${home}.cold-${basename(server)}`);
@@ -241,7 +285,13 @@ async function main(): Promise<void> {
           o.cpuListable.push(r.cpuListable * 1000);
           o.cpuFull.push(r.cpuFull * 1000);
           o.hwm.push(r.hwm);
+          const [p50, p95, max] = [percentile(r.listDuring, 50), percentile(r.listDuring, 95), Math.max(...r.listDuring)];
+          o.p50.push(p50);
+          o.p95.push(p95);
+          o.max.push(max);
+          const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
           console.log(`  ${basename(server)} run ${i + 1}: initialize ${r.init.toFixed(0)} ms, listable ${(r.listable / 1000).toFixed(2)} s, full ${(r.full / 1000).toFixed(2)} s (server CPU ${r.cpuListable.toFixed(2)} s / ${r.cpuFull.toFixed(2)} s), peak RSS ${r.hwm.toFixed(0)} MB, ${r.rows} rows; thread/search while indexing: ${r.searchDuring}`);
+          console.log(`    thread/list during phase 2: ${r.listDuring.length} calls, p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${max.toFixed(1)} ms; load average ${load}`);
         }
       }
       for (const [server, o] of out) {
@@ -252,6 +302,7 @@ async function main(): Promise<void> {
         console.log(`  server CPU until listable:     ${fmt(o.cpuListable, 's')}`);
         console.log(`  server CPU until full:         ${fmt(o.cpuFull, 's')}`);
         console.log(`  server peak RSS (VmHWM):       ${fmt(o.hwm, 'MB')}`);
+        console.log(`  thread/list during phase 2:    p50 ${fmtFine(o.p50)}; p95 ${fmtFine(o.p95)}; max ${fmtFine(o.max)}`);
       }
     }
     return;

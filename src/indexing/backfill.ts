@@ -141,6 +141,7 @@ export async function runBackfill(db: Database, codexHome: string, options: Back
         progress.bytesDone += batch.reduce((n, f) => n + f.size, 0);
         options.onProgress?.({ ...progress });
         await yieldToEventLoop();
+        db.settleWal();
       }
       return false;
     });

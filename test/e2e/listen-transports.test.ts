@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { withCommandOutput } from '../helpers/hostile.ts';
 import { ListenerProcess } from '../helpers/listener-process.ts';
 import { servedHome } from '../helpers/served-home.ts';
-import { sleep } from '../helpers/wait.ts';
+import { sleep, waitUntil } from '../helpers/wait.ts';
 import { WsClient, httpStatus, rawExchange, type Target } from '../helpers/ws-client.ts';
 
 for (const kind of ['unix', 'ws'] as const) {
@@ -22,8 +22,13 @@ for (const kind of ['unix', 'ws'] as const) {
 
     before(async () => {
       const listen = kind === 'unix' ? `unix://${join(t.root, 'ts.sock')}` : 'ws://127.0.0.1:0';
-      ({ server, target } = await t.listen(['--listen', listen], { env: { TS_TEST_TOKEN: '' } }));
-      const stdio = await t.ready();
+      ({ server, target } = await t.listen(['--listen', listen], { env: { TS_TEST_TOKEN: '', THREADSTATE_LOG: 'info' } }));
+      // Both servers' start-up indexing must be over before their answers are compared: a row read
+      // in full (phase 2) can answer differently from its list-fields row (recencyAt).
+      const settled = 'index is up to date with the rollouts';
+      await waitUntil(() => server.stderr.includes(settled), 'the listener\'s start-up indexing', 20000);
+      const stdio = await t.ready([], { env: { THREADSTATE_LOG: 'info' } });
+      await waitUntil(() => stdio.stderr.includes(settled), 'the stdio server\'s start-up indexing', 20000);
       stdioList = await stdio.call('thread/list', { limit: 5 });
       await stdio.close();
     });
