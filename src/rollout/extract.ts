@@ -315,9 +315,15 @@ export async function extractThreadMetadata(path: string, opts: ExtractOptions):
   } catch (err) {
     return readFailure(stream, err);
   }
-  const result = finishResult(acc, abs, opts, stream.stats);
-  if (search) result.searchText = search.finish();
+  const result = fullResult(acc, search, abs, opts, stream.stats);
   await applyLineagePreview(result, opts);
+  return result;
+}
+
+/** The result of a full read that went to the end: metadata, and the search text when collected. */
+function fullResult(acc: MetadataAccumulator, search: SearchTextAccumulator | null, abs: string, opts: ExtractOptions, stats: ReadStats): ExtractResult {
+  const result = finishResult(acc, abs, opts, stats);
+  if (search) result.searchText = search.finish();
   return result;
 }
 
@@ -331,9 +337,7 @@ function readFullSync(path: string, opts: ExtractOptions): ExtractResult {
   } catch (err) {
     return readFailure(stream, err);
   }
-  const result = finishResult(acc, abs, opts, stream.stats);
-  if (search) result.searchText = search.finish();
-  return result;
+  return fullResult(acc, search, abs, opts, stream.stats);
 }
 
 /**
@@ -446,15 +450,9 @@ export class ResumableExtract {
     const abs = resolve(opts.codexHome, path);
     const stream = streamRollout(abs, { ...INDEX_READ, startByteOffset: this.offset });
     try {
-      for await (const batch of stream.batches()) {
-        for (const { line } of batch) {
-          if (!line) continue;
-          this.acc.push(line);
-          this.search?.push(line);
-        }
-      }
+      for await (const batch of stream.batches()) pushLines(batch, this.acc, this.search);
     } catch (err) {
-      return { metadata: null, stats: stream.stats, error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
+      return readFailure(stream, err);
     }
     const s = stream.stats;
     if ((this.ino !== 0 && s.ino !== this.ino) || s.fileSize < this.offset) return null;
