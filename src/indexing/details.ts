@@ -46,8 +46,6 @@ export const OPTIMIZE_AFTER_DOCUMENTS = 500;
 
 export interface DetailsOptions {
   source?: RolloutSource;
-  /** Unused: files are read one at a time (small ones with blocking reads, big ones a chunk at a time). */
-  concurrency?: number;
   batchSize?: number;
   batchBytes?: number;
   signal?: AbortSignal;
