@@ -300,11 +300,7 @@ function readFailure(stream: RolloutStream, err: unknown): ExtractResult {
 
 /** Full streaming read of one rollout. Never throws: I/O problems come back in `error`. */
 export async function extractThreadMetadata(path: string, opts: ExtractOptions): Promise<ExtractResult> {
-  if (opts.blocking) {
-    const result = readFullSync(path, opts);
-    await applyLineagePreview(result, opts);
-    return result;
-  }
+  if (opts.blocking) return extractThreadMetadataBlocking(path, opts);
   const abs = resolve(opts.codexHome, path);
   const acc = new MetadataAccumulator();
   const search = opts.search ? new SearchTextAccumulator() : null;
@@ -346,7 +342,21 @@ function readFullSync(path: string, opts: ExtractOptions): ExtractResult {
  */
 export function extractThreadMetadataSync(path: string, opts: ExtractOptions): ExtractResult | null {
   const result = readFullSync(path, opts);
-  return result.metadata && result.metadata.forkedFromId !== null && !opts.ownPreviewOnly ? null : result;
+  return needsLineage(result, opts) ? null : result;
+}
+
+/**
+ * extractThreadMetadata with a blocking read of the file: the result at once, or, for a fork whose
+ * preview comes from its lineage, a promise of it (only the lineage's heads are still to read; the
+ * fork's own file is not read again).
+ */
+export function extractThreadMetadataBlocking(path: string, opts: ExtractOptions): ExtractResult | Promise<ExtractResult> {
+  const result = readFullSync(path, opts);
+  return needsLineage(result, opts) ? applyLineagePreview(result, opts).then(() => result) : result;
+}
+
+function needsLineage(result: ExtractResult, opts: ExtractOptions): boolean {
+  return result.metadata !== null && result.metadata.forkedFromId !== null && !opts.ownPreviewOnly;
 }
 
 /** The head window only yields list fields: a session_meta's instructions (~14 KB) are never read. */
