@@ -11,6 +11,7 @@ import { errorMessage } from '../errors.ts';
 import { UpstreamLink } from '../front/upstream-link.ts';
 import { controlSocketPath } from '../server/transports/listen-address.ts';
 import { socketAnswers } from '../server/transports/unix-socket-path.ts';
+import { isProcessAlive } from '../sqlite/servers.ts';
 import { VERSION } from '../version.ts';
 import { ACTION, CODEX_HOME_FLAG, flagSet, flagValue, type Command } from './command.ts';
 
@@ -39,15 +40,6 @@ function readPid(pidFile: string): number | null {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function logTail(logFile: string): string {
@@ -61,7 +53,7 @@ function logTail(logFile: string): string {
 async function start(codexHome: string, paths: DaemonPaths, upstream: string | null, logLevel: string | undefined): Promise<number> {
   const running = readPid(paths.pidFile);
   if (await socketAnswers(paths.socket)) {
-    if (running !== null && alive(running)) {
+    if (running !== null && isProcessAlive(running)) {
       process.stdout.write(`threadstate daemon already running (pid ${running}) on unix://${paths.socket}\n`);
       return 0;
     }
@@ -93,13 +85,13 @@ async function start(codexHome: string, paths: DaemonPaths, upstream: string | n
 
 async function stop(paths: DaemonPaths): Promise<number> {
   const pid = readPid(paths.pidFile);
-  if (pid === null || !alive(pid)) {
+  if (pid === null || !isProcessAlive(pid)) {
     process.stdout.write('threadstate daemon is not running\n');
     return 0;
   }
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (alive(pid)) {
+  while (isProcessAlive(pid)) {
     if (Date.now() > deadline) {
       process.stderr.write(`threadstate daemon: pid ${pid} did not stop within ${STOP_TIMEOUT_MS / 1000} s\n`);
       return 1;
@@ -112,7 +104,7 @@ async function stop(paths: DaemonPaths): Promise<number> {
 
 async function status(paths: DaemonPaths): Promise<number> {
   const pid = readPid(paths.pidFile);
-  const ours = pid !== null && alive(pid);
+  const ours = pid !== null && isProcessAlive(pid);
   const listening = await socketAnswers(paths.socket);
   const report: Record<string, unknown> = { status: ours && listening ? 'running' : 'stopped', pid: ours ? pid : null, socketPath: paths.socket, threadstateVersion: VERSION };
   if (!ours && listening) report.status = 'foreign';

@@ -32,9 +32,8 @@ export class UpstreamLink {
   private readonly waiting = new Map<number, Waiter>();
   private nextId = 1;
   private serverMessageListener: (m: JsonMessage) => void = () => undefined;
-  private readonly closeListeners: Array<() => void> = [];
   /** Why the link closed, for the errors of requests still waiting. */
-  private closeReason: () => string;
+  private readonly closeReason: () => string;
 
   private constructor(socket: WebSocket, label: string, closeReason: () => string) {
     this.label = label;
@@ -99,7 +98,6 @@ export class UpstreamLink {
         `the Codex app-server behind threadstate went away before answering ${waiter.method} (${this.closeReason()}); the request may or may not have run; threadstate restarts or reconnects it on the next request`));
     }
     this.waiting.clear();
-    for (const listener of this.closeListeners.splice(0)) listener();
   }
 
   /**

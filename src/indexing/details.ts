@@ -10,13 +10,14 @@
 // it is still pending at the same path, so the second write of a row is skipped, never doubled.
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { errorMessage } from '../errors.ts';
 import { logger } from '../logs/logger.ts';
 import { HeapGrowthBound, shrinkYoungGeneration } from '../heap.ts';
 import { batchesOf, type IndexProgress } from './backfill.ts';
 import type { Database } from '../sqlite/db.ts';
 import { optimizeSearchIndex } from '../state/search-index.ts';
 import { BLOCKING_READ_BYTES, extractFiles, recordFailure, writeExtracted, type ExtractedFile } from './indexer.ts';
-import { defaultRolloutSource, type RolloutSource } from './rollout-source.ts';
+import { defaultRolloutSource, type Extracted, type RolloutSource } from './rollout-source.ts';
 import type { RolloutFile } from './walk.ts';
 import type { ThreadRow } from '../state/threads.ts';
 
@@ -46,8 +47,6 @@ export const OPTIMIZE_AFTER_DOCUMENTS = 500;
 
 export interface DetailsOptions {
   source?: RolloutSource;
-  /** Unused: files are read one at a time (small ones with blocking reads, big ones a chunk at a time). */
-  concurrency?: number;
   batchSize?: number;
   batchBytes?: number;
   signal?: AbortSignal;
@@ -118,9 +117,9 @@ interface ReadCost {
  * inside the caller's transaction, until one needs an asynchronous read (a big file, a fork), or
  * `deadline` (performance.now()) passed, or the next file would take it past the deadline by the
  * cost per byte seen so far (a slice always takes one file). Returns the index of the first file
- * not written.
+ * not written, and for a fork there (its own file already read) the promise of its read's result.
  */
-function writeSmallFiles(db: Database, source: RolloutSource, codexHome: string, batch: RolloutFile[], from: number, deadline: number, cost: ReadCost, result: DetailsResult): number {
+function writeSmallFiles(db: Database, source: RolloutSource, codexHome: string, batch: RolloutFile[], from: number, deadline: number, cost: ReadCost, result: DetailsResult): { next: number; fork: Promise<Extracted> | null } {
   let i = from;
   for (; i < batch.length; i++) {
     const file = batch[i];
@@ -129,11 +128,15 @@ function writeSmallFiles(db: Database, source: RolloutSource, codexHome: string,
     if (!source.extractSync || file.size > BLOCKING_READ_BYTES) break;
     const extracted = source.extractSync(file.path, codexHome, file.archived);
     if (extracted === null) break;
+    if (extracted instanceof Promise) {
+      // Settled as extractFiles settles a failed read: an error to record, never a rejection.
+      return { next: i, fork: extracted.catch((err: unknown) => ({ metadata: null, error: errorMessage(err) })) };
+    }
     if (extracted.error) log.warn('failed to read rollout in full', { path: file.path, error: extracted.error });
     result[writeDetails(db, { file, extracted }, Date.now())]++;
     if (file.size > 0) cost.msPerByte = 0.8 * cost.msPerByte + 0.2 * ((performance.now() - started) / file.size);
   }
-  return i;
+  return { next: i, fork: null };
 }
 
 export async function runDetailsPass(db: Database, codexHome: string, options: DetailsOptions = {}): Promise<DetailsResult> {
@@ -166,15 +169,22 @@ export async function runDetailsPass(db: Database, codexHome: string, options: D
       }
       const [batch] = batchesOf(nextPending(db, batchSize), batchSize, batchBytes);
       if (!batch) return;
+      // A fork a slice stopped at: its file was read, its lineage's heads are being read.
+      let fork: { index: number; extracted: Promise<Extracted> } | null = null;
       for (let i = 0; i < batch.length;) {
         // Small files are read and written one by one in the transaction: a batch's results held
         // until its commit lived long enough to be promoted, and then filled the old generation.
         const deadline = performance.now() + BLOCKING_SLICE_MS;
         let next = i;
-        if (source.extractSync && batch[i].size <= BLOCKING_READ_BYTES) next = db.transaction(() => writeSmallFiles(db, source, codexHome, batch, i, deadline, cost, result));
+        if (fork?.index !== i && source.extractSync && batch[i].size <= BLOCKING_READ_BYTES) {
+          const slice = db.transaction(() => writeSmallFiles(db, source, codexHome, batch, i, deadline, cost, result));
+          next = slice.next;
+          if (slice.fork) fork = { index: next, extracted: slice.fork };
+        }
         if (next === i) {
           // A big file (read a chunk at a time, answering requests between chunks) or a fork.
-          const [item] = await extractFiles(source, codexHome, [batch[i]], 1);
+          const [item] = fork?.index === i ? [{ file: batch[i], extracted: await fork.extracted }] : await extractFiles(source, codexHome, [batch[i]], 1);
+          fork = null;
           if (item.extracted.error) log.warn('failed to read rollout in full', { path: item.file.path, error: item.extracted.error });
           db.transaction(() => {
             result[writeDetails(db, item, Date.now())]++;

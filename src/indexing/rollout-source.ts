@@ -2,7 +2,7 @@
 // reconcile can be driven by the real files (the default) or by a test double.
 
 import { logger } from '../logs/logger.ts';
-import { extractHeadMetadataBlocking, extractThreadMetadata, extractThreadMetadataSync, type ExtractResult } from '../rollout/extract.ts';
+import { extractHeadMetadataBlocking, extractThreadMetadata, extractThreadMetadataBlocking, type ExtractResult } from '../rollout/extract.ts';
 import { readThreadNames } from '../rollout/session-index.ts';
 import type { ThreadSearchText } from '../rollout/search-text.ts';
 import type { ThreadMetadata } from '../model/thread-metadata.ts';
@@ -28,10 +28,11 @@ export interface RolloutSource {
    */
   extract(path: string, codexHome: string, archived: boolean, options?: { blocking?: boolean }): Promise<Extracted>;
   /**
-   * `extract` with blocking reads and nothing asynchronous (phase 2 reads small files inside its
-   * write transaction with it); null when the file needs `extract` (a fork, for its lineage).
+   * `extract` with a blocking read (phase 2 reads small files inside its write transaction with
+   * it): the result at once, or a promise of it when the file, already read, needs asynchronous
+   * reads to finish (a fork, for its lineage's heads); null when the file needs `extract`.
    */
-  extractSync?(path: string, codexHome: string, archived: boolean): Extracted | null;
+  extractSync?(path: string, codexHome: string, archived: boolean): Extracted | Promise<Extracted> | null;
   /**
    * Phase 1: the list fields from the rollout's head, with a blocking read (fast enough to list a
    * cold home in seconds; only a fork waits, for its lineage's heads). A source without it is
@@ -77,9 +78,9 @@ async function extract(path: string, codexHome: string, archived: boolean, optio
   return extractedFrom(await extractThreadMetadata(path, { codexHome, archived, search: true, blocking: options.blocking }), path);
 }
 
-function extractSync(path: string, codexHome: string, archived: boolean): Extracted | null {
-  const result = extractThreadMetadataSync(path, { codexHome, archived, search: true });
-  return result === null ? null : extractedFrom(result, path);
+function extractSync(path: string, codexHome: string, archived: boolean): Extracted | Promise<Extracted> {
+  const result = extractThreadMetadataBlocking(path, { codexHome, archived, search: true });
+  return result instanceof Promise ? result.then((r) => extractedFrom(r, path)) : extractedFrom(result, path);
 }
 
 async function extractListFields(path: string, codexHome: string, archived: boolean): Promise<Extracted> {

@@ -300,11 +300,7 @@ function readFailure(stream: RolloutStream, err: unknown): ExtractResult {
 
 /** Full streaming read of one rollout. Never throws: I/O problems come back in `error`. */
 export async function extractThreadMetadata(path: string, opts: ExtractOptions): Promise<ExtractResult> {
-  if (opts.blocking) {
-    const result = readFullSync(path, opts);
-    await applyLineagePreview(result, opts);
-    return result;
-  }
+  if (opts.blocking) return extractThreadMetadataBlocking(path, opts);
   const abs = resolve(opts.codexHome, path);
   const acc = new MetadataAccumulator();
   const search = opts.search ? new SearchTextAccumulator() : null;
@@ -315,9 +311,15 @@ export async function extractThreadMetadata(path: string, opts: ExtractOptions):
   } catch (err) {
     return readFailure(stream, err);
   }
-  const result = finishResult(acc, abs, opts, stream.stats);
-  if (search) result.searchText = search.finish();
+  const result = fullResult(acc, search, abs, opts, stream.stats);
   await applyLineagePreview(result, opts);
+  return result;
+}
+
+/** The result of a full read that went to the end: metadata, and the search text when collected. */
+function fullResult(acc: MetadataAccumulator, search: SearchTextAccumulator | null, abs: string, opts: ExtractOptions, stats: ReadStats): ExtractResult {
+  const result = finishResult(acc, abs, opts, stats);
+  if (search) result.searchText = search.finish();
   return result;
 }
 
@@ -331,9 +333,7 @@ function readFullSync(path: string, opts: ExtractOptions): ExtractResult {
   } catch (err) {
     return readFailure(stream, err);
   }
-  const result = finishResult(acc, abs, opts, stream.stats);
-  if (search) result.searchText = search.finish();
-  return result;
+  return fullResult(acc, search, abs, opts, stream.stats);
 }
 
 /**
@@ -342,7 +342,21 @@ function readFullSync(path: string, opts: ExtractOptions): ExtractResult {
  */
 export function extractThreadMetadataSync(path: string, opts: ExtractOptions): ExtractResult | null {
   const result = readFullSync(path, opts);
-  return result.metadata && result.metadata.forkedFromId !== null && !opts.ownPreviewOnly ? null : result;
+  return needsLineage(result, opts) ? null : result;
+}
+
+/**
+ * extractThreadMetadata with a blocking read of the file: the result at once, or, for a fork whose
+ * preview comes from its lineage, a promise of it (only the lineage's heads are still to read; the
+ * fork's own file is not read again).
+ */
+export function extractThreadMetadataBlocking(path: string, opts: ExtractOptions): ExtractResult | Promise<ExtractResult> {
+  const result = readFullSync(path, opts);
+  return needsLineage(result, opts) ? applyLineagePreview(result, opts).then(() => result) : result;
+}
+
+function needsLineage(result: ExtractResult, opts: ExtractOptions): boolean {
+  return result.metadata !== null && result.metadata.forkedFromId !== null && !opts.ownPreviewOnly;
 }
 
 /** The head window only yields list fields: a session_meta's instructions (~14 KB) are never read. */
@@ -446,15 +460,9 @@ export class ResumableExtract {
     const abs = resolve(opts.codexHome, path);
     const stream = streamRollout(abs, { ...INDEX_READ, startByteOffset: this.offset });
     try {
-      for await (const batch of stream.batches()) {
-        for (const { line } of batch) {
-          if (!line) continue;
-          this.acc.push(line);
-          this.search?.push(line);
-        }
-      }
+      for await (const batch of stream.batches()) pushLines(batch, this.acc, this.search);
     } catch (err) {
-      return { metadata: null, stats: stream.stats, error: err instanceof RolloutReadError ? err.message : errorMessage(err) };
+      return readFailure(stream, err);
     }
     const s = stream.stats;
     if ((this.ino !== 0 && s.ino !== this.ino) || s.fileSize < this.offset) return null;

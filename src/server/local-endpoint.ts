@@ -30,7 +30,7 @@ export class LocalEndpoint {
     this.services = services;
     this.detach = services.notifier.add({
       session: this.session,
-      send: (method, params) => notify({ method, params, emittedAtMs: Date.now() }),
+      send: (method, params, emittedAtMs) => notify({ method, params, emittedAtMs }),
     });
   }
 

@@ -22,11 +22,13 @@ export interface ServerPresence {
   close(): void;
 }
 
-function isAlive(pid: number): boolean {
+/** True while a process with this pid exists on this host (a reused pid looks alive too). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (err) {
+    // EPERM: it exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
@@ -50,7 +52,7 @@ export function announceServer(dbPath: string): ServerPresence {
     const [pidText, fileHost] = name.slice(prefix.length).split('@');
     const pid = Number(pidText);
     if (fileHost !== host || !Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) continue;
-    if (isAlive(pid)) peersAlive++;
+    if (isProcessAlive(pid)) peersAlive++;
     else dead.push(join(dir, name));
   }
   let announced = false;

@@ -4,6 +4,7 @@
 
 import { hostname } from 'node:os';
 import type { Database } from '../sqlite/db.ts';
+import { isProcessAlive } from '../sqlite/servers.ts';
 
 export type BackfillStatus = 'pending' | 'running' | 'complete';
 
@@ -58,16 +59,6 @@ export function makeLeaseOwner(pid: number = process.pid, host: string = hostnam
 export function parseLeaseOwner(owner: string): { pid: number; host: string } | null {
   const match = /^pid:(\d+):[^@]+@(.*)$/.exec(owner);
   return match ? { pid: Number(match[1]), host: match[2] } : null;
-}
-
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface LeaseCheck {

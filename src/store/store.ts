@@ -259,7 +259,7 @@ export class StateStore {
       if (reconcile && !options.signal?.aborted) {
         options.onListable?.({ backfill, reconcile });
         details = await runDetailsPass(this.db, this.codexHome, {
-          source: this.source, concurrency: options.concurrency, signal: options.signal,
+          source: this.source, signal: options.signal,
           onProgress: options.onProgress && ((p) => options.onProgress?.('details', p)),
         });
       }

@@ -99,6 +99,30 @@ describe('indexing: two phases', () => {
     });
   }
 
+  it('phase 2 reads each file once, a fork too (its lineage\'s heads aside)', async () => {
+    const home = copyFixtureHome(FIXTURE_ERAS[FIXTURE_ERAS.length - 1]);
+    const expected = await onePass(home);
+    assert.ok(expected.rows.some((r) => r.forked_from_id !== null), 'the fixture home has a fork');
+    const reads = new Map<string, number>();
+    const count = (path: string): void => void reads.set(path, (reads.get(path) ?? 0) + 1);
+    const counting: RolloutSource = {
+      ...defaultRolloutSource,
+      extract: (path, codexHome, archived, options) => (count(path), defaultRolloutSource.extract(path, codexHome, archived, options)),
+      extractSync: (path, codexHome, archived) => (count(path), defaultRolloutSource.extractSync!(path, codexHome, archived)),
+    };
+    const store = openStateStore(home);
+    try {
+      await runBackfill(store.db, home);
+      const d = await runDetailsPass(store.db, home, { source: counting });
+      assert.deepEqual([d.outcome, d.indexed], ['complete', expected.rows.length]);
+      assert.deepEqual(rows(store.db), expected.rows, 'forks keep their lineage preview');
+      assert.deepEqual([...reads.values()].filter((n) => n !== 1), [], 'no file is read in full twice');
+      assert.equal(reads.size, expected.rows.length);
+    } finally {
+      store.close();
+    }
+  });
+
   it('phase 2 stops when aborted and resumes from the rows still pending', async () => {
     const home = copyFixtureHome('codex-0.98.0');
     const store = openStateStore(home);

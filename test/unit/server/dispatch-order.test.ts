@@ -7,6 +7,7 @@ import { addLogSink, type LogRecord } from '../../../src/logs/logger.ts';
 import { HeldAnswers, historyAnswer } from '../../../src/server/answer.ts';
 import { Dispatcher } from '../../../src/server/dispatch.ts';
 import { handlers } from '../../../src/server/handlers/index.ts';
+import { LocalEndpoint } from '../../../src/server/local-endpoint.ts';
 import type { Handlers } from '../../../src/server/handlers/types.ts';
 import { Notifier } from '../../../src/server/notifier.ts';
 import { createServices, type Services } from '../../../src/server/services.ts';
@@ -187,5 +188,22 @@ describe('Notifier', () => {
     assert.equal(got[0].emittedAtMs, got[1].emittedAtMs);
     assert.ok(got[0].emittedAtMs >= before && got[0].emittedAtMs <= after);
     assert.ok(Number.isInteger(got[0].emittedAtMs));
+  });
+
+  it("LocalEndpoint (WebSocket clients, the front) sends the notifier's stamp, not one of its own", () => {
+    const notifier = new Notifier();
+    const got: unknown[] = [];
+    const endpoints = [1, 2].map(() => new LocalEndpoint({ notifier } as unknown as Services, (message) => got.push(message.emittedAtMs)));
+    for (const endpoint of endpoints) endpoint.session.initialized = true;
+    // A clock that moves at every reading: a stamp taken per connection would differ.
+    const realNow = Date.now;
+    let clock = 1_000;
+    Date.now = () => clock++;
+    try {
+      notifier.broadcast('thread/archived', { threadId: A });
+    } finally {
+      Date.now = realNow;
+    }
+    assert.deepEqual(got, [1_000, 1_000]);
   });
 });
