@@ -23,7 +23,7 @@ export class RpcChild {
       while ((nl = buffer.indexOf('\n')) >= 0) {
         const msg = JSON.parse(buffer.slice(0, nl));
         buffer = buffer.slice(nl + 1);
-        const answer = msg.id !== undefined ? this.pending.get(msg.id) : undefined;
+        const answer = msg.id !== undefined && msg.method === undefined ? this.pending.get(msg.id) : undefined;
         if (answer) {
           this.pending.delete(msg.id);
           answer(msg);

@@ -24,6 +24,7 @@ import { defaultRolloutSource, type RolloutSource } from '../../src/indexing/rol
 import { LoadedThreads } from '../../src/threads/loaded.ts';
 import { searchThreads } from '../../src/threads/search.ts';
 import { generateHome } from './gen-home.ts';
+import { RpcChild } from '../rpc-child.ts';
 
 const MB = 1024 * 1024;
 const QUERIES = [
@@ -134,37 +135,19 @@ async function measureStdio(home: string, runs: number): Promise<{ p50: number; 
     stderr = (stderr + chunk).slice(-4096);
     if (stderr.includes('index is up to date')) resolve();
   }));
-  const pending = new Map<number, (msg: { result?: unknown; error?: unknown }) => void>();
-  let buffer = '';
-  server.stdout.setEncoding('utf8');
-  server.stdout.on('data', (chunk: string) => {
-    buffer += chunk;
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const msg = JSON.parse(buffer.slice(0, nl));
-      buffer = buffer.slice(nl + 1);
-      if (typeof msg.id === 'number' && msg.method === undefined) pending.get(msg.id)?.(msg);
-    }
-  });
-  let nextId = 1;
-  const call = (method: string, params: unknown): Promise<{ result?: unknown; error?: unknown }> => new Promise((resolve) => {
-    const id = nextId++;
-    pending.set(id, resolve);
-    server.stdin.write(JSON.stringify({ id, method, params }) + '\n');
-  });
+  const rpc = new RpcChild(server, 'search bench');
   try {
-    await call('initialize', { clientInfo: { name: 'bench', title: null, version: '1' } });
+    await rpc.call('initialize', { clientInfo: { name: 'bench', title: null, version: '1' } });
     server.stdin.write(JSON.stringify({ method: 'initialized' }) + '\n');
     await Promise.race([indexed, new Promise((resolve) => setTimeout(resolve, 60_000))]);
-    for (const query of QUERIES) await call('thread/search', { query });
+    for (const query of QUERIES) await rpc.call('thread/search', { query });
     const times: number[] = [];
     const cpu0 = processCpuMs(server.pid!);
     for (let i = 0; i < runs; i++) {
       for (const query of QUERIES) {
         const t0 = performance.now();
-        const answer = await call('thread/search', { query, limit: 25 });
+        await rpc.call('thread/search', { query, limit: 25 });
         times.push(performance.now() - t0);
-        if (answer.error) throw new Error(`thread/search ${query}: ${JSON.stringify(answer.error)}`);
       }
     }
     const cpuPerCallMs = (processCpuMs(server.pid!) - cpu0) / times.length;

@@ -24,8 +24,7 @@ import { basename, join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { RpcChild } from '../rpc-child.ts';
 
 const HERE = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -90,50 +89,30 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-interface Client {
-  call(method: string, params: Json): Promise<Json>;
-  pid: number;
-  close(): Promise<number | null>;
-  stderr(): string;
-}
+/** A server under measurement: requests through RpcChild, its stderr kept, closed by ending stdin. */
+class Client extends RpcChild {
+  readonly pid: number;
+  private err = '';
+  private readonly exited: Promise<number | null>;
 
-function startServer(server: string, home: string): Client {
-  const child = spawn(process.execPath, [join(server, 'bin', 'threadstate.mjs'), 'app-server', '--codex-home', home, '--log-level', 'info'], {
-    cwd: server, stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let buf = '';
-  let err = '';
-  let nextId = 1;
-  const pending = new Map<number, (msg: Json) => void>();
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    buf += chunk;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      const msg = JSON.parse(line);
-      if (typeof msg.id === 'number') pending.get(msg.id)?.(msg);
-    }
-  });
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (c: string) => { err += c; });
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  return {
-    pid: child.pid!,
-    call(method, params) {
-      const id = nextId++;
-      return new Promise((res) => {
-        pending.set(id, res);
-        child.stdin.write(`${JSON.stringify({ id, method, params })}\n`);
-      });
-    },
-    async close() {
-      child.stdin.end();
-      return exited;
-    },
-    stderr: () => err,
-  };
+  constructor(server: string, home: string) {
+    super(spawn(process.execPath, [join(server, 'bin', 'threadstate.mjs'), 'app-server', '--codex-home', home, '--log-level', 'info'], {
+      cwd: server, stdio: ['pipe', 'pipe', 'pipe'],
+    }), 'startup bench');
+    this.pid = this.child.pid!;
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (c: string) => { this.err += c; });
+    this.exited = new Promise((res) => this.child.on('exit', (code) => res(code)));
+  }
+
+  close(): Promise<number | null> {
+    this.child.stdin.end();
+    return this.exited;
+  }
+
+  stderr(): string {
+    return this.err;
+  }
 }
 
 const INIT = { clientInfo: { name: 'threadstate_bench', title: null, version: '1.0.0' } };
@@ -141,17 +120,15 @@ const LIST = { limit: 25, sortKey: 'updated_at', sourceKinds: [] };
 
 async function restartOnce(server: string, home: string): Promise<{ init: number; list: number; cpuInit: number; cpuList: number; listed: number }> {
   const t0 = performance.now();
-  const c = startServer(server, home);
-  const init = await c.call('initialize', INIT);
+  const c = new Client(server, home);
+  await c.call('initialize', INIT);
   const tInit = performance.now() - t0;
   const cpuInit = cpuMsPrecise(c.pid);
-  if (init.error) throw new Error(`initialize failed: ${JSON.stringify(init.error)}`);
   const list = await c.call('thread/list', LIST);
   const tList = performance.now() - t0;
   const cpuList = cpuMsPrecise(c.pid);
-  if (list.error) throw new Error(`thread/list failed: ${JSON.stringify(list.error)}`);
   await c.close();
-  return { init: tInit, list: tList, cpuInit, cpuList, listed: list.result.data.length };
+  return { init: tInit, list: tList, cpuInit, cpuList, listed: list.data.length };
 }
 
 function dbFile(home: string): string | null {
@@ -196,8 +173,7 @@ function probeLatency(c: Client): { stop(): Promise<number[]> } {
   const loop = (async () => {
     while (running) {
       const t = performance.now();
-      const r = await c.call('thread/list', LIST);
-      if (r.error) throw new Error(`thread/list failed during indexing: ${JSON.stringify(r.error)}`);
+      await c.call('thread/list', LIST);
       latencies.push(performance.now() - t);
       await new Promise((res) => setTimeout(res, 5 + Math.random() * 10));
     }
@@ -214,10 +190,9 @@ function probeLatency(c: Client): { stop(): Promise<number[]> } {
 async function coldOnce(server: string, home: string, scratch: string): Promise<{ init: number; listable: number; full: number; cpuListable: number; cpuFull: number; hwm: number; rows: number; searchDuring: string; listDuring: number[] }> {
   cloneInto(home, scratch);
   const t0 = performance.now();
-  const c = startServer(server, scratch);
-  const init = await c.call('initialize', INIT);
+  const c = new Client(server, scratch);
+  await c.call('initialize', INIT);
   const tInit = performance.now() - t0;
-  if (init.error) throw new Error(`initialize failed: ${JSON.stringify(init.error)}`);
   let listable = 0;
   let full = 0;
   let cpuListable = 0;
@@ -235,8 +210,11 @@ async function coldOnce(server: string, home: string, scratch: string): Promise<
       cpuListable = cpuSeconds(c.pid);
       // A list and a search while phase 2 runs: what does search say?
       await c.call('thread/list', LIST);
-      const s = await c.call('thread/search', { query: 'refactor parser', limit: 10 });
-      searchDuring = s.error ? `error ${s.error.code}: ${s.error.message}` : JSON.stringify(s.result.indexing ?? null);
+      try {
+        searchDuring = JSON.stringify((await c.call('thread/search', { query: 'refactor parser', limit: 10 })).indexing ?? null);
+      } catch (err) {
+        searchDuring = (err as Error).message;
+      }
       probe = probeLatency(c);
     }
     if (st.complete && st.pending === 0) {

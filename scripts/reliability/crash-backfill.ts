@@ -6,7 +6,7 @@ import { cpSync, existsSync, readFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateHome } from '../bench/gen-home.ts';
 import { FIXTURES } from '../../test/helpers/home.ts';
-import { STATE_DB, collect, diffDumps, doctorJson, dumpIndex, rng, runCli, sleep, spawnCli } from './lib.ts';
+import { STATE_DB, diffDumps, doctorJson, dumpIndex, rng, runCli, sleep, spawnToKill } from './lib.ts';
 import { DatabaseSync } from 'node:sqlite';
 import { moveDbAside } from '../../src/sqlite/files.ts';
 
@@ -62,24 +62,16 @@ function backfillStatus(home: string): string | null {
 /** Spawns one indexing process and SIGKILLs it at a random moment; resolves once it is dead. */
 async function killOnce(home: string, rand: () => number, useServer: boolean, backfillMs: number): Promise<'killed' | 'finished'> {
   const args = useServer ? ['app-server', '--codex-home', home] : ['backfill', '--codex-home', home];
-  const child = spawnCli(args, {}, useServer ? 'pipe' : 'ignore');
-  child.stdin?.on('error', () => undefined);
-  const done = collect(child);
-  let stderr = '';
-  child.stderr?.on('data', (c: string) => { stderr += c; });
+  const run = spawnToKill(args, useServer ? 'pipe' : 'ignore');
   const early = rand() < 0.25;
   if (early) {
     // Anywhere from process start to the start of the import: opening, creating, migrating.
     await sleep(Math.floor(rand() * 900));
   } else {
-    const deadline = Date.now() + 15_000;
-    while (!stderr.includes('state backfill started') && child.exitCode === null && Date.now() < deadline) await sleep(2);
+    await run.waitFor('state backfill started', 15_000);
     await sleep(Math.floor(rand() * backfillMs));
   }
-  const alive = child.exitCode === null && child.signalCode === null;
-  if (alive) child.kill('SIGKILL');
-  await done;
-  return alive ? 'killed' : 'finished';
+  return run.kill();
 }
 
 export async function crashDuringBackfill(opts: CrashBackfillOptions): Promise<CrashBackfillFigures> {

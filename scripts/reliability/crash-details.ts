@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { moveDbAside } from '../../src/sqlite/files.ts';
 import { buildHome } from './crash-backfill.ts';
-import { STATE_DB, collect, diffDumps, doctorJson, dumpIndex, rng, runCli, sleep, spawnCli } from './lib.ts';
+import { STATE_DB, diffDumps, doctorJson, dumpIndex, rng, runCli, sleep, spawnToKill } from './lib.ts';
 
 export interface CrashDetailsOptions {
   workDir: string;
@@ -99,17 +99,10 @@ function detailsPending(home: string): number | null {
 
 /** Runs `threadstate backfill` and SIGKILLs it `delayMs` after phase 2 started; 'finished' if it ended first. */
 async function killInDetails(home: string, delayMs: number): Promise<'killed' | 'finished'> {
-  const child = spawnCli(['backfill', '--codex-home', home]);
-  const done = collect(child);
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer | string) => { stderr += String(c); });
-  const deadline = Date.now() + 60_000;
-  while (!stderr.includes('reading threads in full') && child.exitCode === null && Date.now() < deadline) await sleep(2);
+  const run = spawnToKill(['backfill', '--codex-home', home]);
+  await run.waitFor('reading threads in full', 60_000);
   await sleep(delayMs);
-  const alive = child.exitCode === null && child.signalCode === null;
-  if (alive) child.kill('SIGKILL');
-  await done;
-  return alive ? 'killed' : 'finished';
+  return run.kill();
 }
 
 export async function crashDuringDetails(opts: CrashDetailsOptions): Promise<CrashDetailsFigures> {

@@ -38,6 +38,29 @@ export function collect(child: ChildProcess): Promise<CliRun> {
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
+/** A CLI process to SIGKILL mid-run: `waitFor` polls its stderr for a marker until the marker shows, the
+ * process ends or `timeoutMs` passes; `kill` kills it if still running and resolves once it is gone,
+ * with 'finished' if it had ended on its own. */
+export function spawnToKill(args: string[], stdin: 'ignore' | 'pipe' = 'ignore'): { waitFor(marker: string, timeoutMs: number): Promise<void>; kill(): Promise<'killed' | 'finished'> } {
+  const child = spawnCli(args, {}, stdin);
+  child.stdin?.on('error', () => undefined);
+  const done = collect(child);
+  let stderr = '';
+  child.stderr?.on('data', (c: string) => { stderr += c; });
+  return {
+    async waitFor(marker, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (!stderr.includes(marker) && child.exitCode === null && Date.now() < deadline) await sleep(2);
+    },
+    async kill() {
+      const alive = child.exitCode === null && child.signalCode === null;
+      if (alive) child.kill('SIGKILL');
+      await done;
+      return alive ? 'killed' : 'finished';
+    },
+  };
+}
+
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return collect(spawnCli(args, env));
 }

@@ -1,22 +1,22 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileWriteError, appendWholeLines } from '../../../src/files/append.ts';
 import { openRegularForRead } from '../../../src/files/regular.ts';
+import { makeTempDir, removeDir } from '../../helpers/home.ts';
 
 describe('files: all-or-nothing appends confined to the home', () => {
   let root: string;
   let home: string;
 
   beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'ts-append-'));
+    root = makeTempDir('ts-append-');
     home = join(root, 'home');
     mkdirSync(join(home, 'sessions'), { recursive: true });
     mkdirSync(join(root, 'outside'));
   });
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  afterEach(() => removeDir(root));
 
   it('appends whole lines, creating the file only when asked', async () => {
     const path = join(home, 'index.jsonl');

@@ -1,13 +1,13 @@
 // File names, confinement to the home (symlinks included), walking, and session_index names.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   activeDirForFileName, isArchivedPath, isInsideHome, listRolloutFiles, parseRolloutFileName, resolveInsideHome, rolloutFileName,
 } from '../../../src/rollout/paths.ts';
 import { appendThreadName, readThreadName, readThreadNames } from '../../../src/rollout/session-index.ts';
+import { makeTempDir, removeDir } from '../../helpers/home.ts';
 
 const ID = '01a2121e-e83b-7081-b133-76ea94c04633';
 
@@ -15,12 +15,12 @@ describe('rollout paths', () => {
   let root: string;
   let home: string;
   beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'ts-paths-'));
+    root = makeTempDir('ts-paths-');
     home = join(root, 'home');
     mkdirSync(join(home, 'sessions/2026/11/25'), { recursive: true });
     mkdirSync(join(home, 'archived_sessions'), { recursive: true });
   });
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  afterEach(() => removeDir(root));
 
   it('parses and builds file names', () => {
     const parsed = parseRolloutFileName(`rollout-2026-11-25T09-52-25-${ID}.jsonl`);
@@ -74,8 +74,8 @@ describe('rollout paths', () => {
 
 describe('session_index.jsonl names', () => {
   let home: string;
-  beforeEach(() => { home = mkdtempSync(join(tmpdir(), 'ts-names-')); });
-  afterEach(() => rmSync(home, { recursive: true, force: true }));
+  beforeEach(() => { home = makeTempDir('ts-names-'); });
+  afterEach(() => removeDir(home));
 
   it('appends entries and reads the last non-empty name per id, skipping bad lines', async () => {
     assert.equal((await readThreadNames(home)).size, 0);
